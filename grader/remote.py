@@ -1,0 +1,254 @@
+"""What a check holds: a handle to the student's worker, and proxies to objects inside it.
+
+Check authors write the natural thing::
+
+    probs = submission.nn.softmax(x)            # a numpy array comes back
+    params = submission.put({})                 # a dict that lives in the worker
+    submission.nn.initialize_weights(10, 5, params, "layer1")
+    W = params["Wlayer1"]                       # read back by value
+
+Arrays, tensors, numbers, strings and lists/tuples/dicts of those cross by value; any other
+object stays in the worker and comes back as a :class:`Remote`.
+
+A :class:`SubmissionSession` starts the worker lazily, imports the submission once per worker,
+enforces the check's and the submission's deadlines, and replaces a worker that died or hung.
+A failed import is remembered, so later checks fail at once with the same reason.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from grader.errors import (
+    BadReply,
+    ImportFailed,
+    MaterialError,
+    SubmissionFault,
+    SubmissionRaised,
+    WorkerDied,
+    WorkerTimeout,
+)
+from grader.supervisor import WorkerClient, WorkerConfig
+
+
+class Remote:
+    """A proxy for an object (or an attribute path from one) that lives in the worker."""
+
+    __slots__ = ("_session", "_generation", "_root", "_path")
+
+    def __init__(self, session: SubmissionSession, generation: int, root: int, path: tuple[str, ...] = ()) -> None:
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_generation", generation)
+        object.__setattr__(self, "_root", root)
+        object.__setattr__(self, "_path", path)
+
+    @property
+    def _label(self) -> str:
+        return ".".join((self._session.root_label(self._root), *self._path))
+
+    def __getattr__(self, name: str) -> Remote:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Remote(self._session, self._generation, self._root, (*self._path, name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._session.request({"op": "setattr", "target": self, "name": name, "value": value},
+                              f"setting {self._label}.{name}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._session.request({"op": "call", "target": self, "args": list(args), "kwargs": kwargs},
+                                     f"{self._label}(...)")
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._session.request({"op": "getitem", "target": self, "key": key}, f"{self._label}[{key!r}]")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._session.request({"op": "setitem", "target": self, "key": key, "value": value},
+                              f"setting {self._label}[{key!r}]")
+
+    def fetch(self) -> Any:
+        """The object's value, by value where the codec allows (handles inside otherwise)."""
+        return self._session.request({"op": "fetch", "target": self}, self._label)
+
+    def __repr__(self) -> str:
+        return f"<Remote {self._label}>"
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"{self._label} is an object in the student's process; call .fetch() to read it")
+
+
+class SubmissionSession:
+    """The grader's side of one submission: a (replaceable) worker plus its deadlines."""
+
+    def __init__(self, config: WorkerConfig, modules: list[str], *, import_seconds: float,
+                 submission_seconds: float) -> None:
+        self.config = config
+        self.modules = modules
+        self.import_seconds = import_seconds
+        self.submission_deadline = time.monotonic() + submission_seconds
+        self.submission_seconds = submission_seconds
+        self.check_deadline = float("inf")
+        self.check_seconds = 0.0
+        self.client: WorkerClient | None = None
+        self.generation = 0
+        self.roots: dict[str, int] = {}
+        self.labels: dict[int, str] = {}
+        self.import_failure: SubmissionFault | None = None
+        self.workers_started = 0
+
+    # -- deadlines, set by the pytest plugin around each check -------------------------
+
+    def begin_check(self, seconds: float) -> None:
+        self.check_seconds = seconds
+        self.check_deadline = time.monotonic() + seconds
+
+    def end_check(self) -> None:
+        self.check_deadline = float("inf")
+
+    # -- the worker ----------------------------------------------------------------------
+
+    def _worker(self) -> WorkerClient:
+        if self.import_failure is not None:
+            failure = self.import_failure
+            raise ImportFailed(str(failure), student_traceback=getattr(failure, "student_traceback", ""))
+        if time.monotonic() >= self.submission_deadline:
+            raise WorkerTimeout(f"not run: the whole submission ran past its time limit of {self.submission_seconds:g} s")
+        if self.client is not None and self.client.alive:
+            return self.client
+        self._start()
+        assert self.client is not None
+        return self.client
+
+    def _start(self) -> None:
+        if self.client is not None:
+            self.client.kill()
+        self.client = WorkerClient(self.config)
+        self.workers_started += 1
+        self.generation += 1
+        deadline = min(time.monotonic() + self.import_seconds, self.submission_deadline)
+        names = ", ".join(f"{m}.py" for m in self.modules)
+        try:
+            roots = self._send({"op": "import", "modules": self.modules}, deadline, f"importing {names}")
+        except WorkerTimeout as exc:
+            self.import_failure = ImportFailed(
+                f"importing {names} took more than {self.import_seconds:g} s; move slow work (training, "
+                "loops, downloads) under `if __name__ == \"__main__\":`")
+            raise self.import_failure from exc
+        except WorkerDied as exc:
+            self.import_failure = ImportFailed(f"{exc} while importing {names}")
+            raise self.import_failure from exc
+        except SubmissionRaised as exc:
+            self.import_failure = ImportFailed(f"importing {names} failed: {exc}",
+                                               student_traceback=exc.student_traceback)
+            raise self.import_failure from exc
+        self.roots = {name: handle._root for name, handle in roots.items()}
+        self.labels = {v: k for k, v in self.roots.items()}
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.kill()
+            self.client = None
+
+    def root_label(self, root: int) -> str:
+        return self.labels.get(root, f"<object {root}>")
+
+    def module(self, name: str) -> Remote:
+        """The remote module ``name`` (one of the submission's modules)."""
+        if name not in self.modules:
+            raise MaterialError(f"checks asked for module {name!r}; the spec's submission files give {self.modules}")
+        self._worker()
+        return Remote(self, self.generation, self.roots[name])
+
+    # -- requests --------------------------------------------------------------------------
+
+    def request(self, msg: dict[str, Any], what: str) -> Any:
+        self._worker()
+        deadline = min(self.check_deadline, self.submission_deadline)
+        return self._send(msg, deadline, what)
+
+    def _send(self, msg: dict[str, Any], deadline: float, what: str) -> Any:
+        client = self.client
+        assert client is not None
+        try:
+            reply = client.request(msg, deadline, self._encode_other, self._decode_handle, what)
+        except WorkerTimeout as exc:
+            raise WorkerTimeout(self._timeout_words(what)) from exc
+        if type(reply) is not dict or "ok" not in reply:
+            client.kill()
+            raise BadReply(f"{what}: the worker's reply was malformed")
+        if reply["ok"]:
+            return reply.get("value")
+        raise _fault_from_error(reply.get("error"), what, client)
+
+    def _timeout_words(self, what: str) -> str:
+        if time.monotonic() >= self.submission_deadline:
+            return (f"{what} was stopped: the whole submission ran past its time limit of "
+                    f"{self.submission_seconds:g} s")
+        return f"{what} did not finish within this check's time limit of {self.check_seconds:g} s (an endless loop?)"
+
+    def _encode_other(self, value: Any) -> Any:
+        if isinstance(value, Remote):
+            if value._session is not self or value._generation != self.generation:
+                raise WorkerDied("an object from before your code's process was restarted is no longer available")
+            return {"$ref": [value._root, list(value._path)]}
+        raise MaterialError(
+            f"a check tried to send a {type(value).__name__} to the worker; only arrays, tensors, "
+            "numbers, strings, lists, tuples, dicts and Remote handles can cross")
+
+    def _decode_handle(self, body: Any) -> Remote:
+        if type(body) is not int:
+            raise BadReply("malformed handle")
+        return Remote(self, self.generation, body)
+
+    # -- helpers for check authors ----------------------------------------------------------
+
+    def put(self, value: Any) -> Remote:
+        """Create ``value`` inside the worker and return a handle to it."""
+        result = self.request({"op": "put", "value": value}, "creating an object in your code's process")
+        assert isinstance(result, Remote)
+        return result
+
+    def define(self, source: str, name: str) -> Remote:
+        """Run a few lines of instructor helper code in the worker; return a handle to ``name``."""
+        result = self.request({"op": "define", "source": source, "name": name}, f"defining helper {name}")
+        assert isinstance(result, Remote)
+        return result
+
+
+def _fault_from_error(error: Any, what: str, client: WorkerClient) -> SubmissionFault:
+    if type(error) is not dict:
+        client.kill()
+        return BadReply(f"{what}: the worker's reply was malformed")
+    kind = error.get("kind")
+    message = str(error.get("message", ""))[:2000]
+    exc_type = str(error.get("type", "Exception"))[:200]
+    tb = str(error.get("traceback", ""))
+    if kind == "memory":
+        return SubmissionRaised(f"{what} {message}", exc_type="MemoryError", student_traceback=tb)
+    if kind == "exit":
+        return SubmissionRaised(f"{what} {message}", exc_type="SystemExit", student_traceback=tb)
+    if kind == "codec":
+        return BadReply(f"{what}: {message}")
+    return SubmissionRaised(f"{what} raised {exc_type}: {message}", exc_type=exc_type, student_traceback=tb)
+
+
+class SubmissionHandle:
+    """The ``submission`` fixture: ``submission.<module>`` plus :meth:`put` and :meth:`define`."""
+
+    def __init__(self, session: SubmissionSession) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> Remote:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._session.module(name)
+
+    def put(self, value: Any) -> Remote:
+        return self._session.put(value)
+
+    def define(self, source: str, name: str) -> Remote:
+        return self._session.define(source, name)
+
+
+__all__ = ["Remote", "SubmissionHandle", "SubmissionSession", "WorkerDied", "WorkerTimeout"]

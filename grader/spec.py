@@ -1,0 +1,204 @@
+"""The assignment spec: ``assignments/<id>/assignment.toml``, validated by pydantic.
+
+Points live here and nowhere else. A spec that does not validate fails fast with the file,
+the field and the fix (:class:`grader.errors.SpecError`).
+
+Example::
+
+    id = "nn_numpy"
+    title = "A fully connected network in numpy"
+
+    [submission]
+    files = ["nn.py"]
+
+    [limits]
+    check_seconds = 20
+    submission_seconds = 300
+    memory_mb = 2048
+
+    [[parts]]
+    name = "Softmax"
+    checks = { test_softmax_matches_reference = 2, test_softmax_is_stable = 1 }
+
+    [[parts]]
+    name = "Training"
+    checks = { test_train_mlp_reaches_accuracy = { points = 4, seconds = 90 } }
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from grader.errors import SpecError
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_CHECK = re.compile(r"^test_[A-Za-z0-9_]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SubmissionConfig(_Strict):
+    """What a student hands in."""
+
+    files: list[str] = Field(min_length=1)
+
+    @field_validator("files")
+    @classmethod
+    def _plain_python_files(cls, files: list[str]) -> list[str]:
+        for name in files:
+            if "/" in name or "\\" in name or not name.endswith(".py"):
+                raise ValueError(
+                    f"each submitted file must be a plain file name ending in .py, given: {name!r}"
+                )
+        if len(set(files)) != len(files):
+            raise ValueError(f"file names must be unique, given: {files}")
+        return files
+
+    @property
+    def modules(self) -> list[str]:
+        """The module names the worker imports, one per submitted file."""
+        return [name.removesuffix(".py") for name in self.files]
+
+
+class LimitsConfig(_Strict):
+    """Per-check and per-submission limits, enforced by the worker's supervisor."""
+
+    check_seconds: float = Field(default=20.0, gt=0, le=3600)
+    submission_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)
+    memory_mb: int = Field(default=2048, ge=128, le=1024 * 1024)
+    import_seconds: float = Field(default=20.0, gt=0, le=600)
+
+
+class DeviceConfig(_Strict):
+    """Where tensors run: always the CPU, CUDA when asked, or CUDA when present."""
+
+    policy: Literal["cpu", "cuda", "auto"] = "cpu"
+
+
+class DataConfig(_Strict):
+    """Datasets the checks read. Nothing is downloaded at grade time."""
+
+    needs: list[str] = Field(default_factory=list)
+
+
+class CheckConfig(_Strict):
+    """One check's points, and optionally its own time limit."""
+
+    points: float = Field(ge=0)
+    seconds: float | None = Field(default=None, gt=0, le=3600)
+
+
+class PartConfig(_Strict):
+    """A named group of checks; a part's points are the sum of its checks'."""
+
+    name: str = Field(min_length=1)
+    checks: dict[str, CheckConfig] = Field(min_length=1)
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _points_shorthand(cls, checks: object) -> object:
+        if isinstance(checks, dict):
+            return {k: {"points": v} if isinstance(v, int | float) else v for k, v in checks.items()}
+        return checks
+
+    @field_validator("checks")
+    @classmethod
+    def _check_names(cls, checks: dict[str, CheckConfig]) -> dict[str, CheckConfig]:
+        for name in checks:
+            if not _CHECK.match(name):
+                raise ValueError(f"check names are pytest test names like test_softmax_rows, given: {name!r}")
+        return checks
+
+    @property
+    def max_points(self) -> float:
+        return sum(c.points for c in self.checks.values())
+
+
+class AssignmentSpec(_Strict):
+    """The whole spec of one assignment."""
+
+    id: str
+    title: str = Field(min_length=1)
+    submission: SubmissionConfig
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    device: DeviceConfig = Field(default_factory=DeviceConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    parts: list[PartConfig] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(f"id must be lower_snake_case like nn_numpy, given: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_checks(self) -> AssignmentSpec:
+        seen: dict[str, str] = {}
+        for part in self.parts:
+            for name in part.checks:
+                if name in seen:
+                    raise ValueError(
+                        f"check {name} is listed in both part {seen[name]!r} and part "
+                        f"{part.name!r}; list each check in exactly one part"
+                    )
+                seen[name] = part.name
+        return self
+
+    @property
+    def max_points(self) -> float:
+        return sum(p.max_points for p in self.parts)
+
+    def check_config(self, name: str) -> tuple[str, CheckConfig]:
+        """The part name and config of check ``name``."""
+        for part in self.parts:
+            if name in part.checks:
+                return part.name, part.checks[name]
+        raise KeyError(name)
+
+    def check_names(self) -> list[str]:
+        return [name for part in self.parts for name in part.checks]
+
+    def seconds_for(self, name: str) -> float:
+        _, cfg = self.check_config(name)
+        return cfg.seconds if cfg.seconds is not None else self.limits.check_seconds
+
+
+def describe_validation_error(path: Path, err: ValidationError) -> str:
+    """Turn pydantic's error list into lines naming the field, the rule and the fix."""
+    lines = [f"{path}: the assignment spec is invalid."]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field; remove it or check its spelling against docs/authoring.md"
+        elif e["type"] == "missing":
+            msg = "required field is missing; add it"
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def load_spec(path: Path) -> AssignmentSpec:
+    """Read and validate one ``assignment.toml``; raise :class:`SpecError` naming the problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SpecError(f"{path}: no such file; every assignment folder needs an assignment.toml") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from exc
+    try:
+        spec = AssignmentSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SpecError(describe_validation_error(path, exc)) from exc
+    if spec.id != path.parent.name:
+        raise SpecError(
+            f"{path}: id is {spec.id!r} but the folder is {path.parent.name!r}; make them the same"
+        )
+    return spec

@@ -1,0 +1,173 @@
+"""The worker's request loop: the only place where submission code runs.
+
+The trusted process sends one request at a time and waits for one reply. Requests:
+
+=========  ===========================================================================
+op         meaning
+=========  ===========================================================================
+import     import the submission's modules; reply maps module name -> handle id
+call       call ``target(*args, **kwargs)``; reply is the value (or handles inside it)
+getattr    read an attribute path from a handle
+setattr    set ``target.name = value``
+getitem    ``target[key]``
+setitem    ``target[key] = value``
+put        park a plain value in the worker (e.g. a ``params`` dict the student mutates)
+define     run a few lines of instructor helper code and return a handle to ``name``
+release    forget handles
+=========  ===========================================================================
+
+Every reply is ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``.
+Objects the codec cannot send by value stay here in ``self.objects`` and go out as handles.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import sys
+import traceback
+from typing import Any
+
+from grader.codec import CodecError, decode_payload, encode_message, recv_frame, send_frame
+
+_MAX_TRACEBACK_CHARS = 8000
+
+
+class _Keep:
+    """Marks a value to be parked as a handle even if the codec could send it by value."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+
+class Server:
+    """Holds the worker's objects and answers requests until the channel closes."""
+
+    def __init__(self, sock: socket.socket, workdir: str, memory_mb: int) -> None:
+        self.sock = sock
+        self.workdir = os.path.realpath(workdir)
+        self.memory_mb = memory_mb
+        self.objects: dict[int, Any] = {}
+        self.next_id = 1
+
+    # -- handles ---------------------------------------------------------------------
+
+    def park(self, obj: Any) -> dict[str, int]:
+        if type(obj) is _Keep:
+            obj = obj.obj
+        handle = self.next_id
+        self.next_id += 1
+        self.objects[handle] = obj
+        return {"$handle": handle}
+
+    def resolve(self, body: Any) -> Any:
+        if type(body) is int:
+            return self.objects[body]
+        root, path = body  # a "$ref": [handle, [attr, ...]]
+        obj = self.objects[root]
+        for name in path:
+            obj = getattr(obj, name)
+        return obj
+
+    # -- the loop --------------------------------------------------------------------
+
+    def serve(self) -> None:
+        while True:
+            try:
+                payload = recv_frame(self.sock)
+            except (EOFError, OSError):
+                return
+            try:
+                request = decode_payload(payload, self.resolve)
+                reply = {"ok": True, "value": self.dispatch(request)}
+            except SystemExit as exc:
+                reply = _error("exit", "SystemExit", _exit_message(exc), self.student_tb(exc))
+            except MemoryError as exc:
+                reply = _error(
+                    "memory", "MemoryError", f"ran out of memory (the limit is {self.memory_mb} MB)",
+                    self.student_tb(exc),
+                )
+            except BaseException as exc:  # noqa: BLE001 - every student exception becomes a reply
+                reply = _error("raised", type(exc).__name__, _safe_str(exc), self.student_tb(exc))
+            self.reply(reply)
+
+    def reply(self, reply: dict[str, Any]) -> None:
+        try:
+            parts = encode_message(reply, self.park)
+        except (CodecError, RecursionError, MemoryError) as exc:
+            parts = encode_message(_error("codec", "CodecError", f"the result could not be sent: {exc}", ""), self.park)
+        send_frame(self.sock, parts)
+
+    def dispatch(self, req: dict[str, Any]) -> Any:
+        op = req["op"]
+        if op == "call":
+            return req["target"](*req.get("args", []), **req.get("kwargs", {}))
+        if op == "getattr":
+            return req["target"]
+        if op == "setattr":
+            setattr(req["target"], req["name"], req["value"])
+            return None
+        if op == "getitem":
+            return req["target"][req["key"]]
+        if op == "setitem":
+            req["target"][req["key"]] = req["value"]
+            return None
+        if op == "put":
+            return _Keep(req["value"])
+        if op == "fetch":
+            return req["target"]
+        if op == "import":
+            return {name: _Keep(importlib.import_module(name)) for name in req["modules"]}
+        if op == "define":
+            namespace: dict[str, Any] = {"np": importlib.import_module("numpy")}
+            exec(compile(req["source"], "<grader helper>", "exec"), namespace)  # noqa: S102 - instructor code
+            return _Keep(namespace[req["name"]])
+        if op == "release":
+            for handle in req["handles"]:
+                self.objects.pop(handle, None)
+            return None
+        if op == "ping":
+            return os.getpid()
+        raise ValueError(f"unknown op {op!r}")
+
+    def student_tb(self, exc: BaseException) -> str:
+        """The traceback, trimmed to frames in the student's own files."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if _inside(f.filename, self.workdir)]
+        lines = traceback.format_list(frames) if frames else []
+        lines += traceback.format_exception_only(type(exc), exc)
+        text = "".join(lines).replace(self.workdir + os.sep, "")
+        return text[-_MAX_TRACEBACK_CHARS:]
+
+
+def _inside(filename: str, folder: str) -> bool:
+    try:
+        return os.path.realpath(filename).startswith(folder + os.sep)
+    except (OSError, ValueError):
+        return False
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 - a student's __str__ may raise
+        text = "<the exception's message could not be read>"
+    return text[:2000]
+
+
+def _exit_message(exc: SystemExit) -> str:
+    return f"called sys.exit({exc.code!r}); a graded function must return, not exit the program"
+
+
+def _error(kind: str, exc_type: str, message: str, tb: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"kind": kind, "type": exc_type, "message": message, "traceback": tb}}
+
+
+def run(fd: int, workdir: str, memory_mb: int) -> None:
+    """Entry point once the process is set up: serve on the inherited socket ``fd``."""
+    sock = socket.socket(fileno=fd)
+    sys.path.insert(0, workdir)
+    os.chdir(workdir)
+    Server(sock, workdir, memory_mb).serve()
