@@ -50,6 +50,7 @@ class CheckOutcome(_Model):
     name: str
     visibility: Visibility
     status: Status
+    description: str = ""
     message: str = ""
     details: str = ""
     student_traceback: str = ""

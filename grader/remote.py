@@ -36,6 +36,10 @@ class Remote:
     """A proxy for an object (or an attribute path from one) that lives in the worker."""
 
     __slots__ = ("_session", "_generation", "_root", "_path")
+    _session: SubmissionSession
+    _generation: int
+    _root: int
+    _path: tuple[str, ...]
 
     def __init__(self, session: SubmissionSession, generation: int, root: int, path: tuple[str, ...] = ()) -> None:
         object.__setattr__(self, "_session", session)

@@ -110,8 +110,8 @@ class WorkerClient:
         if remaining <= 0:
             self.kill()
             raise WorkerTimeout(what)
-        watch = ([], [self.sock], []) if for_write else ([self.sock], [], [])
-        ready = select.select(*watch, remaining)
+        socks: list[socket.socket] = [self.sock]
+        ready = select.select([], socks, [], remaining) if for_write else select.select(socks, [], [], remaining)
         if not any(ready):
             self.kill()
             raise WorkerTimeout(what)

@@ -1,0 +1,1 @@
+"""What check authors use: the pytest plugin's fixtures and the :mod:`grader.checks.expect` helpers."""

@@ -1,0 +1,139 @@
+"""The pytest plugin that runs an assignment's checks against one submission.
+
+It provides the fixtures check authors use (``submission``, ``reference``, ``rng``, ``seed``),
+keeps only the checks the spec gives points to, sets each check's time limit on the
+submission's session, and turns every outcome into a :class:`grader.models.CheckOutcome`
+with a message a student can act on. Points are attached later, from the spec.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+import zlib
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.course import Assignment
+from grader.errors import (
+    BadReply,
+    ImportFailed,
+    SubmissionFault,
+    SubmissionRaised,
+    WorkerDied,
+    WorkerTimeout,
+)
+from grader.models import CheckOutcome, Status
+from grader.remote import SubmissionHandle, SubmissionSession
+
+
+def check_rng(seed: int, check: str) -> np.random.Generator:
+    """The generator a check gets: fixed by the run's seed and the check's name, so each
+    check's inputs are reproducible alone and do not depend on the order checks run in."""
+    return np.random.default_rng([seed, zlib.crc32(check.encode())])
+
+
+class GraderPlugin:
+    """Registered with ``pytest.main(plugins=[...])`` for one submission."""
+
+    def __init__(self, assignment: Assignment, session: SubmissionSession, reference: SimpleNamespace,
+                 seed: int) -> None:
+        self.assignment = assignment
+        self.session = session
+        self.reference_ns = reference
+        self.run_seed = seed
+        self.outcomes: dict[str, CheckOutcome] = {}
+        self._started: dict[str, float] = {}
+
+    # -- fixtures --------------------------------------------------------------------
+
+    @pytest.fixture
+    def submission(self) -> SubmissionHandle:
+        """The student's code, in its worker process."""
+        return SubmissionHandle(self.session)
+
+    @pytest.fixture
+    def reference(self) -> SimpleNamespace:
+        """The reference modules, in the trusted process."""
+        return self.reference_ns
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        """A generator seeded by the run's seed and this check's name."""
+        return check_rng(self.run_seed, request.node.originalname)
+
+    @pytest.fixture
+    def seed(self) -> int:
+        """This grading run's seed (recorded in the results)."""
+        return self.run_seed
+
+    # -- collection and timing ---------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        keep = [i for i in items if getattr(i, "originalname", i.name) in self.assignment.checks]
+        dropped = [i for i in items if i not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        name = getattr(item, "originalname", item.name)
+        self.session.begin_check(self.assignment.spec.seconds_for(name))
+        self._started.setdefault(name, time.monotonic())
+        try:
+            yield
+        finally:
+            self.session.end_check()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        yield
+        if call.when == "call" or call.excinfo is not None:
+            self._record(item, call)
+
+    def _record(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+        name = getattr(item, "originalname", item.name)
+        previous = self.outcomes.get(name)
+        if previous is not None and previous.status != "passed":
+            return  # a parametrised check keeps its first failure
+        status, message, details, tb = classify(call.excinfo)
+        if call.when == "teardown" and status == "passed":
+            return
+        self.outcomes[name] = CheckOutcome(
+            name=name, visibility=self.assignment.checks[name], status=status, message=message,
+            description=describe(getattr(item, "function", None)),
+            details=details, student_traceback=tb, duration_s=round(time.monotonic() - self._started[name], 4),
+        )
+
+
+def describe(item_function: Any) -> str:
+    """A check's docstring: the sentence a student reads when it fails."""
+    return inspect.cleandoc(item_function.__doc__ or "").strip()
+
+
+def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Status, str, str, str]:
+    """(status, message, details, student traceback) for a check's exception, if any."""
+    if excinfo is None:
+        return "passed", "", "", ""
+    exc = excinfo.value
+    if isinstance(exc, pytest.skip.Exception):
+        return "not_run", f"skipped: {exc.msg}", "", ""
+    if isinstance(exc, WorkerTimeout):
+        return "timeout", str(exc), "", ""
+    if isinstance(exc, WorkerDied):
+        return "crashed", str(exc), "", ""
+    if isinstance(exc, ImportFailed):
+        return "error", str(exc), "", exc.student_traceback
+    if isinstance(exc, SubmissionRaised):
+        return "error", str(exc), "", exc.student_traceback
+    if isinstance(exc, AssertionError):  # CheckFailed included: a comparison that failed
+        return "failed", str(exc) or "the result is not what this check expects", "", ""
+    if isinstance(exc, BadReply | SubmissionFault):
+        return "error", str(exc), "", ""
+    return "failed", f"the check could not use what your code returned ({type(exc).__name__}: {exc})", "", ""

@@ -1,0 +1,134 @@
+"""The ``grader`` command: one subcommand per lifecycle stage, each a thin wrapper.
+
+Exit codes: 0 success; 1 validation or staleness failed; 2 an instructor error (bad spec,
+unknown assignment, missing material or folder); 130 interrupted (results so far are kept).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from grader.errors import InstructorError
+from grader.models import SubmissionResult
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Auto-grading for deep-learning courses.")
+console = Console(stderr=True)
+out = Console()
+
+AssignmentOpt = Annotated[str, typer.Option("--assignment", "-a", help="Assignment id (a folder under assignments/).")]
+CourseOpt = Annotated[
+    Path | None, typer.Option("--course", help="Course folder with assignments/ and reference/ (default: found from cwd).")
+]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Submissions graded in parallel.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for the checks' random inputs (default: fresh).")]
+
+
+def _course(course: Path | None) -> Path:
+    from grader.course import find_course
+
+    return course.resolve() if course is not None else find_course()
+
+
+@app.command("grade")
+def grade_cmd(
+    submissions: Annotated[Path, typer.Argument(help="Folder with one folder or .zip per student.")],
+    assignment: AssignmentOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where results and feedback go.")] = Path("results"),
+    jobs: JobsOpt = 1,
+    seed: SeedOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-grade submissions whose results are current.")] = False,
+    course: CourseOpt = None,
+) -> None:
+    """Grade a class: scores, per-student feedback and a gradebook."""
+    from grader.discover import discover
+    from grader.grade import ISOLATION, LaneResult, grade
+
+    root = _course(course)
+    total = len(discover(submissions))
+    console.print(f"[yellow]isolation:[/] {ISOLATION}")
+    columns = (TextColumn("[bold]grading[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task("", total=total)
+
+        def advance(lane: LaneResult) -> None:
+            r = lane.result
+            note = " (unchanged, skipped)" if lane.skipped else ""
+            progress.update(bar, advance=1, description=f"{r.student}: {r.score:g}/{r.max_score:g}{note}")
+
+        report = grade(root, assignment, submissions, out_dir.resolve(), jobs=jobs, seed=seed, force=force,
+                       on_result=advance)
+    _print_class(report.results)
+    out.print(f"seed {report.seed}; {len(report.results)} submissions in {report.duration_s:.1f} s; "
+              f"{len(report.skipped_unchanged)} unchanged and skipped")
+    out.print(f"results: {out_dir}/<student>/{{result.json,results.json,feedback.html,feedback.md}}; "
+              f"gradebook: {out_dir / 'gradebook.csv'}")
+
+
+def _print_class(results: list[SubmissionResult]) -> None:
+    table = Table(title="class")
+    for col in ("student", "score", "max", "%", "status"):
+        table.add_column(col)
+    for r in results:
+        status = "graded" if r.gradable else f"not gradable: {r.not_gradable_reason}"
+        table.add_row(r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.percent:.0f}", status)
+    out.print(table)
+
+
+@app.command("validate")
+def validate_cmd(assignment: AssignmentOpt, jobs: JobsOpt = 2, seed: SeedOpt = None, course: CourseOpt = None) -> None:
+    """Check the checks: reference 100%, template 0%, every mutant caught by its target checks."""
+    from grader.validate import validate
+
+    report = validate(_course(course), assignment, jobs=jobs, seed=seed)
+    table = Table(title=f"validate {assignment} (seed {report.seed})")
+    for col in ("submission", "score", "expected", "result", "problem"):
+        table.add_column(col, overflow="fold")
+    for row in report.rows:
+        table.add_row(row.name, f"{row.score:g}/{row.max_score:g}", row.expectation,
+                      "[green]ok[/]" if row.ok else "[red]FAIL[/]", row.problem)
+    out.print(table)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("release")
+def release_cmd(
+    assignment: AssignmentOpt,
+    check: Annotated[bool, typer.Option("--check", help="Only report whether the template is stale.")] = False,
+    course: CourseOpt = None,
+) -> None:
+    """Regenerate student_template/ID/ from reference/ID/, stripping the solutions."""
+    from grader.course import load_assignment
+    from grader.release import release, stale_files
+
+    material = load_assignment(_course(course), assignment)
+    if check:
+        stale = stale_files(material)
+        if stale:
+            out.print(f"stale template files: {', '.join(stale)}; run `grader release --assignment {assignment}`")
+            raise typer.Exit(1)
+        out.print("template is up to date")
+        return
+    for path in release(material):
+        out.print(f"wrote {path}")
+
+
+def main() -> None:
+    """Console entry point: instructor errors become a message and exit code 2."""
+    try:
+        app()
+    except InstructorError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        console.print("interrupted; results written so far are kept, and a re-run skips them")
+        sys.exit(130)

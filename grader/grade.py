@@ -1,0 +1,194 @@
+"""The pipeline: discover -> load -> run checks -> score -> write, for a whole class.
+
+:func:`grade_one` is one submission from start to finish and runs in a lane process (a
+trusted helper process; the student's code runs one level further down, in the worker).
+:func:`grade` is the composition over the class: a pool of lanes, results written as each
+submission finishes, unchanged submissions skipped, and the gradebook written at the end.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+import grader
+from grader import atomic
+from grader.course import Assignment, load_assignment
+from grader.discover import discover
+from grader.load import load
+from grader.models import GradeReport, LoadedSubmission, Submission, SubmissionResult
+from grader.report import write_feedback, write_gradebook, write_gradescope
+from grader.run import run_checks
+from grader.score import score
+
+ISOLATION = "separate process with a memory limit; no filesystem or network sandbox"
+_STDOUT_TAIL = 4000
+
+
+class GradeTask(BaseModel):
+    """Everything a lane needs to grade one submission (crosses between trusted processes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    course: Path
+    assignment: str
+    submission: Submission
+    out_dir: Path
+    scratch_root: Path
+    seed: int
+    force: bool = False
+    threads: int = 1
+
+
+class LaneResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    result: SubmissionResult
+    skipped: bool = False
+
+
+@functools.lru_cache(maxsize=8)
+def _assignment(course: Path, assignment_id: str) -> Assignment:
+    return load_assignment(course, assignment_id)
+
+
+def result_path(out_dir: Path, student: str) -> Path:
+    return out_dir / student / "result.json"
+
+
+def previous_result(out_dir: Path, student: str) -> SubmissionResult | None:
+    path = result_path(out_dir, student)
+    try:
+        return SubmissionResult.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def grade_one(task: GradeTask) -> LaneResult:
+    """Load, check, score and write one submission. Student faults end up in the result."""
+    started = time.monotonic()
+    assignment = _assignment(task.course, task.assignment)
+    loaded = load(task.submission, assignment.spec, task.scratch_root, extra_hash=assignment.material_hash())
+    if not task.force:
+        before = previous_result(task.out_dir, loaded.student)
+        if before is not None and before.content_hash == loaded.content_hash:
+            _cleanup(loaded)
+            return LaneResult(result=before, skipped=True)
+    result = check_and_score(assignment, loaded, seed=task.seed, threads=task.threads, started=started)
+    write_result(result, task.out_dir)
+    _cleanup(loaded)
+    return LaneResult(result=result)
+
+
+def check_and_score(assignment: Assignment, loaded: LoadedSubmission, *, seed: int, threads: int = 1,
+                    started: float | None = None) -> SubmissionResult:
+    """Run the checks on a loaded submission (if gradable) and score them."""
+    started = time.monotonic() if started is None else started
+    outcomes, stdout_tail = [], ""
+    if loaded.gradable:
+        output = loaded.workdir.parent / f"{loaded.student}.stdout" if loaded.workdir else Path(os.devnull)
+        outcomes, _ = run_checks(assignment, loaded, seed=seed, output_path=output, threads=threads)
+        stdout_tail = _tail(output)
+    return score(assignment, loaded, outcomes, seed=seed, duration_s=time.monotonic() - started,
+                 stdout_tail=stdout_tail, isolation=ISOLATION, grader_version=grader.__version__)
+
+
+def write_result(result: SubmissionResult, out_dir: Path) -> None:
+    """Every file of one student's results, each written atomically; result.json last."""
+    student_dir = out_dir / result.student
+    write_feedback(result, student_dir)
+    write_gradescope(result, student_dir)
+    atomic.write_text(result_path(out_dir, result.student), result.model_dump_json(indent=2))
+
+
+def _tail(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(path.stat().st_size - _STDOUT_TAIL, 0))
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _cleanup(loaded: LoadedSubmission) -> None:
+    if loaded.workdir is not None:
+        shutil.rmtree(loaded.workdir, ignore_errors=True)
+
+
+def grade(course: Path, assignment_id: str, submissions_dir: Path, out_dir: Path, *, jobs: int = 1,
+          seed: int | None = None, force: bool = False,
+          on_result: Callable[[LaneResult], None] | None = None) -> GradeReport:
+    """Grade every submission in ``submissions_dir``; results land in ``out_dir`` as they finish."""
+    started = time.monotonic()
+    load_assignment(course, assignment_id)  # fail fast on bad material, before any lane starts
+    submissions = discover(submissions_dir)
+    seed = secrets.randbits(31) if seed is None else seed
+    threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+    tasks = [GradeTask(course=course, assignment=assignment_id, submission=s, out_dir=out_dir,
+                       scratch_root=scratch, seed=seed, force=force, threads=threads) for s in submissions]
+    done: dict[str, LaneResult] = {}
+    try:
+        _run_pool(tasks, jobs, done, on_result)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        finished = [done[t.submission.student].result for t in tasks if t.submission.student in done]
+        write_gradebook(finished, out_dir / "gradebook.csv")
+    return GradeReport(
+        assignment=assignment_id, out_dir=out_dir, seed=seed,
+        results=[done[t.submission.student].result for t in tasks],
+        skipped_unchanged=sorted(s for s, r in done.items() if r.skipped),
+        duration_s=round(time.monotonic() - started, 3),
+    )
+
+
+def _run_pool(tasks: list[GradeTask], jobs: int, done: dict[str, LaneResult],
+              on_result: Callable[[LaneResult], None] | None) -> None:
+    """Run tasks in lanes; a lane that dies costs only its submission, after one retry."""
+    pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
+    while pending:
+        broken: list[GradeTask] = []
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context) as pool:
+            futures: dict[Future[LaneResult], GradeTask] = {pool.submit(grade_one, t): t for t in pending}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    lane = future.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+                    continue
+                done[task.submission.student] = lane
+                if on_result is not None:
+                    on_result(lane)
+        pending = []
+        for task in broken:
+            tries[task.submission.student] += 1
+            if tries[task.submission.student] < 2:
+                pending.append(task)
+            else:
+                lane = LaneResult(result=_lane_died(task))
+                write_result(lane.result, task.out_dir)
+                done[task.submission.student] = lane
+                if on_result is not None:
+                    on_result(lane)
+
+
+def _lane_died(task: GradeTask) -> SubmissionResult:
+    assignment = _assignment(task.course, task.assignment)
+    loaded = LoadedSubmission(student=task.submission.student, source=task.submission.path,
+                              not_gradable="the grader's own process crashed twice while grading this "
+                              "submission; ask your instructor to look at it")
+    return score(assignment, loaded, [], seed=task.seed, isolation=ISOLATION, grader_version=grader.__version__)

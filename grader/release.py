@@ -1,0 +1,49 @@
+"""Release: generate ``student_template/<id>/`` from ``reference/<id>/`` by stripping solutions.
+
+The template is generated, checked in and never edited by hand; :func:`stale_files` tells a
+test (and ``grader release --check``) when the checked-in copy has drifted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader import atomic
+from grader.course import Assignment
+from grader.errors import MaterialError
+from grader.markers import has_markers, template_text
+
+
+
+def template_files(assignment: Assignment) -> dict[str, str]:
+    """Relative path -> text of every file the template should contain."""
+    out: dict[str, str] = {}
+    for path in sorted(assignment.reference_dir.rglob("*.py")):
+        rel = path.relative_to(assignment.reference_dir).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if rel in assignment.spec.submission.files and not has_markers(text):
+            raise MaterialError(
+                f"{path}: a submitted file with no # BEGIN SOLUTION region; students would get the answer"
+            )
+        out[rel] = template_text(text, str(path))
+    return out
+
+
+def release(assignment: Assignment) -> list[Path]:
+    """Write the template; return the files written."""
+    written = []
+    for rel, text in template_files(assignment).items():
+        dest = assignment.template_dir / rel
+        atomic.write_text(dest, text)
+        written.append(dest)
+    return written
+
+
+def stale_files(assignment: Assignment) -> list[str]:
+    """Template files that are missing or differ from what release would write."""
+    stale = []
+    for rel, text in template_files(assignment).items():
+        dest = assignment.template_dir / rel
+        if not dest.is_file() or dest.read_text(encoding="utf-8") != text:
+            stale.append(rel)
+    return stale

@@ -1,0 +1,114 @@
+"""Run stage: an assignment's checks against one loaded submission, in this (trusted) process.
+
+The checks are pytest tests. They run here, with the reference; the submission runs in its
+worker, reached through the ``submission`` fixture. Returns one :class:`CheckOutcome` per
+check in the spec, including those that never got to run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import pytest
+
+from grader.checks.plugin import GraderPlugin
+from grader.course import Assignment
+from grader.errors import MaterialError
+from grader.models import CheckOutcome, LoadedSubmission
+from grader.remote import SubmissionSession
+from grader.supervisor import WorkerConfig
+
+
+def import_reference(assignment: Assignment) -> SimpleNamespace:
+    """The reference modules, imported under private names (``reference.nn`` in checks)."""
+    modules: dict[str, ModuleType] = {}
+    for name in assignment.spec.submission.modules:
+        path = assignment.reference_dir / f"{name}.py"
+        private = f"_grader_reference_{assignment.id}_{name}"
+        if private in sys.modules:
+            modules[name] = sys.modules[private]
+            continue
+        spec = importlib.util.spec_from_file_location(private, path)
+        if spec is None or spec.loader is None:
+            raise MaterialError(f"{path}: cannot be imported as the reference module {name}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[private] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[private]
+            raise MaterialError(f"{path}: the reference fails to import ({type(exc).__name__}: {exc})") from exc
+        modules[name] = module
+    return SimpleNamespace(**modules)
+
+
+def pytest_args(assignment: Assignment) -> list[str]:
+    """Command line for one in-process pytest run over the assignment's checks."""
+    folders = [str(assignment.checks_dir(v)) for v in ("public", "hidden") if assignment.checks_dir(v).is_dir()]
+    return [
+        *folders,
+        "--rootdir", str(assignment.dir / "checks"),
+        "-c", os.devnull,
+        "--import-mode=importlib",
+        "--assert=plain",
+        "-p", "no:cacheprovider",
+        "-p", "no:stepwise",
+        "-q", "--no-header", "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+    ]
+
+
+def run_checks(assignment: Assignment, loaded: LoadedSubmission, *, seed: int, output_path: Path,
+               threads: int = 1) -> tuple[list[CheckOutcome], int]:
+    """Run every check; return the outcomes (spec order) and how many workers were started."""
+    assert loaded.workdir is not None, "run_checks needs a gradable submission"
+    limits = assignment.spec.limits
+    config = WorkerConfig(workdir=loaded.workdir, memory_mb=limits.memory_mb, output_path=output_path,
+                          threads=threads)
+    session = SubmissionSession(config, assignment.spec.submission.modules,
+                                import_seconds=limits.import_seconds,
+                                submission_seconds=limits.submission_seconds)
+    plugin = GraderPlugin(assignment, session, import_reference(assignment), seed)
+    try:
+        with _quiet(), _no_plugin_autoload():
+            pytest.main(pytest_args(assignment), plugins=[plugin])
+    finally:
+        session.close()
+    return [_outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()], \
+        session.workers_started
+
+
+def _outcome_or_not_run(assignment: Assignment, plugin: GraderPlugin, name: str) -> CheckOutcome:
+    found = plugin.outcomes.get(name)
+    if found is not None:
+        return found
+    return CheckOutcome(name=name, visibility=assignment.checks[name], status="not_run",
+                        message="this check did not run; the grader stopped before reaching it")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """pytest's terminal output is not ours to show: the report is."""
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        yield
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload() -> Iterator[None]:
+    """Only our plugin: third-party plugins installed beside us must not change how checks run."""
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old

@@ -1,0 +1,108 @@
+"""Validate: the checks can pass and can fail.
+
+The reference must score 100%, the template 0%, and every mutant must lose points on each
+check it targets. All three are graded through the real pipeline (worker included).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from grader.course import Assignment, load_assignment
+from grader.grade import grade
+from grader.markers import solution_text
+from grader.models import SubmissionResult
+from grader.mutants import Mutant, load_mutants, write_mutant
+from grader.release import template_files
+
+Kind = Literal["reference", "template", "mutant"]
+
+
+class ValidationRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: Kind
+    score: float
+    max_score: float
+    expectation: str
+    ok: bool
+    problem: str = ""
+
+
+class ValidationReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignment: str
+    seed: int
+    rows: list[ValidationRow]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+
+def _write_reference(assignment: Assignment, dest: Path) -> None:
+    dest.mkdir(parents=True)
+    for file in assignment.spec.submission.files:
+        text = (assignment.reference_dir / file).read_text(encoding="utf-8")
+        (dest / file).write_text(solution_text(text), encoding="utf-8")
+
+
+def _write_template(assignment: Assignment, dest: Path) -> None:
+    dest.mkdir(parents=True)
+    for rel, text in template_files(assignment).items():
+        (dest / rel).write_text(text, encoding="utf-8")
+
+
+def validate(course: Path, assignment_id: str, *, jobs: int = 1, seed: int | None = None) -> ValidationReport:
+    assignment = load_assignment(course, assignment_id)
+    mutants = load_mutants(assignment)
+    work = Path(tempfile.mkdtemp(prefix="grader-validate-"))
+    try:
+        subs = work / "submissions"
+        _write_reference(assignment, subs / "reference")
+        _write_template(assignment, subs / "template")
+        for mutant in mutants:
+            write_mutant(assignment, mutant, subs / f"mutant-{mutant.name}")
+        report = grade(course, assignment_id, subs, work / "out", jobs=jobs, seed=seed, force=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    by_student = {r.student: r for r in report.results}
+    rows = [_reference_row(by_student["reference"]), _template_row(by_student["template"])]
+    rows += [_mutant_row(m, by_student[f"mutant-{m.name}"]) for m in mutants]
+    return ValidationReport(assignment=assignment_id, seed=report.seed, rows=rows)
+
+
+def _failing(result: SubmissionResult) -> list[str]:
+    return [c.name for c in result.checks if c.status != "passed"]
+
+
+def _reference_row(result: SubmissionResult) -> ValidationRow:
+    failing = _failing(result)
+    problem = "" if not failing else "fails: " + "; ".join(
+        f"{c.name}: {c.message}" for c in result.checks if c.status != "passed")
+    return ValidationRow(name="reference", kind="reference", score=result.score, max_score=result.max_score,
+                         expectation="100%", ok=not failing and result.gradable, problem=problem)
+
+
+def _template_row(result: SubmissionResult) -> ValidationRow:
+    passing = [c.name for c in result.checks if c.status == "passed"]
+    return ValidationRow(name="template", kind="template", score=result.score, max_score=result.max_score,
+                         expectation="0%", ok=not passing and result.gradable,
+                         problem="passes: " + ", ".join(passing) if passing else "")
+
+
+def _mutant_row(mutant: Mutant, result: SubmissionResult) -> ValidationRow:
+    failing = set(_failing(result))
+    missed = [t for t in mutant.targets if t not in failing]
+    return ValidationRow(
+        name=mutant.name, kind="mutant", score=result.score, max_score=result.max_score,
+        expectation="fails " + ", ".join(mutant.targets), ok=not missed and result.gradable,
+        problem="still passes: " + ", ".join(missed) if missed else "",
+    )
