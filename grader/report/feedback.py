@@ -1,0 +1,262 @@
+"""The per-student feedback page, in HTML and in Markdown, with the same content.
+
+One view of a :class:`~grader.models.SubmissionResult` is built here in Python (plain text,
+already cut to size); the two Jinja2 templates in ``templates/`` only lay it out. HTML is
+autoescaped; the Markdown template escapes through the ``md_inline``, ``md_cell`` and
+``md_fence`` filters below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from grader import atomic
+from grader.models import CheckResult, Status, SubmissionResult
+
+STDOUT_LIMIT = 10_000
+"""Characters of the student's printed output kept (the last ones)."""
+TRACEBACK_LIMIT = 10_000
+DETAILS_LIMIT = 5_000
+MESSAGE_LIMIT = 1_000
+
+STATUS_WORDS: dict[Status, tuple[str, str]] = {
+    "passed": ("Passed", ""),
+    "failed": ("Failed", ""),
+    "error": ("Error", "your code raised an exception"),
+    "timeout": ("Timed out", "your code took longer than the time limit"),
+    "crashed": ("Crashed", "the process running your code stopped, e.g. out of memory"),
+    "not_run": ("Not run", "this check did not run"),
+}
+"""Status -> (label, what it means in plain words, where the label alone may puzzle)."""
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MD_SPECIAL = re.compile(r"[\\`*<\[]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MD_BLOCK_START = re.compile(r"^(\d*)([#>+*-]|(?<=\d)[.)])")
+
+
+@dataclass(frozen=True)
+class Clipped:
+    """Text cut to a limit; ``total`` is its length in characters before the cut."""
+
+    text: str
+    total: int
+    cut: bool
+
+
+@dataclass(frozen=True)
+class CheckView:
+    name: str
+    part: str
+    hidden: bool
+    status: Status
+    label: str
+    meaning: str
+    points: str
+    max_points: str
+    description: str
+    message: str
+    details: Clipped
+    traceback: Clipped
+    withheld: bool
+    """True when a hidden check had details or a traceback that the page does not show."""
+
+
+@dataclass(frozen=True)
+class SectionView:
+    name: str
+    points: str
+    max_points: str
+    checks: list[CheckView]
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    student: str
+    assignment: str
+    gradable: bool
+    not_gradable_reason: str
+    notes: list[str]
+    total: str
+    sections: list[SectionView]
+    stdout: Clipped
+    seed: int
+    content_hash: str
+    grader_version: str
+    isolation: str
+
+
+def format_points(value: float) -> str:
+    """``17.5`` -> ``"17.5"``, ``40.0`` -> ``"40"``, ``1/3`` -> ``"0.33"``."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def awarded(result: SubmissionResult) -> float:
+    """The score to report: 0 for a submission that could not be graded."""
+    return result.score if result.gradable else 0.0
+
+
+def total_line(result: SubmissionResult) -> str:
+    """``"17.5 / 40 (43.8%)"``."""
+    score = awarded(result)
+    percent = 100.0 * score / result.max_score if result.max_score else 0.0
+    return f"{format_points(score)} / {format_points(result.max_score)} ({percent:.1f}%)"
+
+
+def clip_head(text: str, limit: int) -> Clipped:
+    """Keep the first ``limit`` characters."""
+    return Clipped(text[:limit], len(text), len(text) > limit)
+
+
+def clip_tail(text: str, limit: int) -> Clipped:
+    """Keep the last ``limit`` characters (where the error usually is)."""
+    return Clipped(text[-limit:] if len(text) > limit else text, len(text), len(text) > limit)
+
+
+def clean_output(text: str) -> str:
+    """Terminal output made readable as text: colour codes dropped, progress bars (``\\r``)
+    reduced to their last state, other control characters shown as U+FFFD."""
+    text = _ANSI.sub("", text.replace("\r\n", "\n"))
+    lines = [line.rsplit("\r", 1)[-1] for line in text.split("\n")]
+    return _CONTROL.sub("\ufffd", "\n".join(lines))
+
+
+def _clean(clipped: Clipped) -> Clipped:
+    return Clipped(clean_output(clipped.text), clipped.total, clipped.cut)
+
+
+def build_view(result: SubmissionResult) -> FeedbackView:
+    """Everything both pages show, as plain text cut to size."""
+    return FeedbackView(
+        student=result.student,
+        assignment=result.assignment,
+        gradable=result.gradable,
+        not_gradable_reason=result.not_gradable_reason or "",
+        notes=list(result.notes),
+        total=total_line(result),
+        sections=_sections(result),
+        stdout=_clean(clip_tail(result.stdout_tail, STDOUT_LIMIT)),
+        seed=result.seed,
+        content_hash=result.content_hash,
+        grader_version=result.grader_version,
+        isolation=result.isolation,
+    )
+
+
+def _sections(result: SubmissionResult) -> list[SectionView]:
+    """One section per part, in the order of ``result.parts`` and then of first use."""
+    names = [part.name for part in result.parts]
+    names += [c.part for c in result.checks if c.part not in names]
+    names = list(dict.fromkeys(names))
+    totals = {part.name: (part.points, part.max_points) for part in result.parts}
+    sections = []
+    for name in names:
+        checks = [c for c in result.checks if c.part == name]
+        points, max_points = totals.get(
+            name, (sum(c.points for c in checks), sum(c.max_points for c in checks))
+        )
+        if not result.gradable:
+            points = 0.0
+        sections.append(
+            SectionView(
+                name=name or "Other checks",
+                points=format_points(points),
+                max_points=format_points(max_points),
+                checks=[_check_view(c, result.gradable) for c in checks],
+            )
+        )
+    return sections
+
+
+def _check_view(check: CheckResult, gradable: bool) -> CheckView:
+    hidden = check.visibility == "hidden"
+    label, meaning = STATUS_WORDS[check.status]
+    empty = Clipped("", 0, False)
+    return CheckView(
+        name=check.name,
+        part=check.part,
+        hidden=hidden,
+        status=check.status,
+        label=label,
+        meaning=meaning,
+        points=format_points(check.points if gradable else 0.0),
+        max_points=format_points(check.max_points),
+        description=check.description,
+        message=_clean(clip_head(check.message, MESSAGE_LIMIT)).text,
+        details=empty if hidden else _clean(clip_head(check.details, DETAILS_LIMIT)),
+        traceback=empty if hidden else _clean(clip_tail(check.student_traceback, TRACEBACK_LIMIT)),
+        withheld=hidden and bool(check.details or check.student_traceback),
+    )
+
+
+def md_inline(text: str) -> str:
+    """One line of Markdown that renders as the literal text: no raw HTML, links or emphasis.
+
+    Underscores inside words (``snake_case``) cannot start emphasis and stay unescaped.
+    """
+    text = _MD_SPECIAL.sub(r"\\\g<0>", " ".join(text.split()))
+    return _MD_BLOCK_START.sub(r"\1\\\2", text)
+
+
+def md_cell(text: str) -> str:
+    """:func:`md_inline` for a table cell."""
+    return md_inline(text).replace("|", "\\|")
+
+
+def md_code(text: str) -> str:
+    """An inline code span around ``text`` that backticks inside cannot close."""
+    text = " ".join(text.split())
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    ticks = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def md_fence(text: str) -> str:
+    """A fenced code block that ``text`` cannot close early."""
+    runs = [len(run) for run in re.findall(r"`{3,}", text)]
+    fence = "`" * max([3, *(n + 1 for n in runs)])
+    body = text.rstrip("\n")
+    return f"{fence}text\n{body}\n{fence}"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=lambda name: name is not None and name.endswith(".html.j2"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md_inline=md_inline,
+        md_cell=md_cell,
+        md_code=md_code,
+        md_fence=md_fence,
+        thousands="{:,}".format,
+    )
+    return env
+
+
+def render_feedback_html(result: SubmissionResult) -> str:
+    """A self-contained HTML page (inline CSS, no scripts, no external assets)."""
+    return _environment().get_template("feedback.html.j2").render(v=build_view(result))
+
+
+def render_feedback_markdown(result: SubmissionResult) -> str:
+    """The same content as :func:`render_feedback_html`, as Markdown."""
+    return _environment().get_template("feedback.md.j2").render(v=build_view(result))
+
+
+def write_feedback(result: SubmissionResult, student_dir: Path) -> None:
+    """Write ``feedback.html`` and ``feedback.md`` into ``student_dir``, each atomically."""
+    atomic.write_text(student_dir / "feedback.html", render_feedback_html(result))
+    atomic.write_text(student_dir / "feedback.md", render_feedback_markdown(result))
