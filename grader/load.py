@@ -1,0 +1,511 @@
+"""Load: copy one submission into ``scratch_root/<student>/``, or say why it cannot be graded.
+
+Every problem with a submission becomes ``LoadedSubmission(not_gradable=...)``: one plain
+message naming the file, the rule and the fix. Only a mistake on the grader's side (a student
+name that is not a folder name, a scratch folder that cannot be written) raises
+:class:`grader.errors.InstructorError`.
+
+The steps:
+
+1. **List** the members: the regular files of a folder (symbolic links and special files are
+   skipped with a note and never followed) or of a zip (read by hand: absolute paths, ``..``,
+   drive letters, symbolic links and password protection are refused; backslashes count as
+   separators, so ``..\\x`` is ``../x``). Debris (``__MACOSX``, ``.DS_Store``, ``__pycache__``,
+   ``.git``, ``.ipynb_checkpoints``, ``Thumbs.db``) is left out. At most :data:`MAX_FILES`
+   files and :data:`MAX_TOTAL_BYTES` bytes, by the sizes the folder or zip declares.
+2. **Choose the root**: the top level, or the one sub-folder that holds every required file
+   when the top level does not (``hw5/nn.py`` from zipping the folder itself).
+3. **Copy** the files under the root, counting the bytes actually read against the cap (zip
+   headers can lie), and hash each file as handed in.
+4. **Check** that every required file is there (with a hint for near misses like ``NN.py`` or
+   ``nn (1).py``), is UTF-8 text and compiles. ``compile`` only parses; nothing runs here. A
+   UTF-8 byte-order mark is removed and CRLF line endings become LF in the copy.
+
+``content_hash`` is a sha256 over the sorted (relative path, sha256 of bytes as handed in) of
+*every* copied file, helpers included, then ``extra_hash``. When nothing could be copied it
+covers the raw zip or file, or every regular file of the folder, so re-runs can skip
+not-gradable submissions too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import hashlib
+import os
+import re
+import shutil
+import stat
+import warnings
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from grader.errors import InstructorError
+from grader.models import LoadedSubmission, Submission
+from grader.spec import AssignmentSpec
+
+__all__ = ["MAX_FILES", "MAX_TOTAL_BYTES", "load"]
+
+MAX_FILES = 2_000
+"""The most files one submission may hold."""
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+"""The most bytes one submission may unpack to."""
+
+_CHUNK = 1 << 20
+_DEBRIS = frozenset(
+    {"__MACOSX", ".DS_Store", "__pycache__", ".git", ".ipynb_checkpoints", "Thumbs.db"}
+)
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
+_HASH_TAG = b"dl-grader/load/v1\0"
+
+
+class _Refused(Exception):
+    """A student fault found while loading; :func:`load` turns it into ``not_gradable``."""
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One file of a submission, not yet copied."""
+
+    rel: str  # POSIX path inside the submission, e.g. "hw5/nn.py"
+    size: int  # bytes, as the folder or the zip header declares
+    chunks: Callable[[], Iterator[bytes]]  # the bytes as handed in; raises _Refused
+
+
+def load(
+    submission: Submission, spec: AssignmentSpec, scratch_root: Path, *, extra_hash: str = ""
+) -> LoadedSubmission:
+    """Materialise ``submission`` into ``scratch_root/<student>/`` and check it can be imported.
+
+    ``extra_hash`` goes into ``content_hash``: pass a hash of the assignment's checks, spec
+    and reference so that a change there invalidates earlier results.
+    """
+    dest = _fresh_folder(scratch_root, submission.student)
+    notes: list[str] = []
+    try:
+        with _members(submission, spec, notes) as members:
+            root = _choose_root(members, spec.submission.files, notes)
+            digests = _copy_all(members, root, dest, _shown(submission))
+    except _Refused as exc:
+        _fresh_folder(scratch_root, submission.student)  # no half-unpacked zip bomb left behind
+        return LoadedSubmission(
+            student=submission.student,
+            source=submission.path,
+            content_hash=_raw_hash(submission, extra_hash),
+            not_gradable=str(exc),
+            notes=notes,
+        )
+    files = sorted(digests)
+    problem = _check(spec.submission.files, dest, files, notes)
+    return LoadedSubmission(
+        student=submission.student,
+        source=submission.path,
+        workdir=None if problem else dest,
+        files=files,
+        content_hash=_combine(digests, extra_hash),
+        not_gradable=problem,
+        notes=notes,
+    )
+
+
+# -- the scratch folder -------------------------------------------------------------------
+
+
+def _fresh_folder(scratch_root: Path, student: str) -> Path:
+    """An empty ``scratch_root/<student>/``, wiping what an earlier run left there."""
+    if student in ("", ".", "..") or any(c in student for c in "/\\\0"):
+        raise InstructorError(
+            f"student name {student!r} cannot be a folder name; use the names discover() gives"
+        )
+    dest = scratch_root / student
+    try:
+        if dest.is_symlink() or dest.is_file():
+            dest.unlink()
+        elif dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+    except OSError as exc:
+        raise InstructorError(
+            f"cannot prepare the scratch folder {dest} ({exc.strerror or exc}); "
+            "pass a scratch folder you can write to"
+        ) from exc
+    return dest
+
+
+def _shown(submission: Submission) -> str:
+    name = submission.path.name
+    return f"the submission folder {name}/" if submission.kind == "directory" else f"the zip {name}"
+
+
+# -- step 1: list the members -------------------------------------------------------------
+
+
+@contextmanager
+def _members(sub: Submission, spec: AssignmentSpec, notes: list[str]) -> Iterator[list[_Member]]:
+    """The submission's files; the zip, if any, stays open until the block ends."""
+    if sub.kind == "other":
+        raise _Refused(
+            f"expected a folder or a .zip per student, found file {sub.path.name}; "
+            "hand in a folder or a .zip named after the student"
+        )
+    if sub.kind == "directory":
+        try:
+            members = _folder_members(sub.path, notes)
+        except OSError as exc:
+            raise _Refused(
+                f"could not read {exc.filename} ({exc.strerror}); check its permissions"
+            ) from exc
+        _check_totals(members, _shown(sub), spec)
+        yield members
+        return
+    try:
+        archive = zipfile.ZipFile(sub.path)
+    except _ZIP_ERRORS as exc:
+        raise _Refused(_unreadable_zip(sub.path.name, exc)) from exc
+    with archive:
+        members = _zip_members(archive, sub.path.name)
+        _check_totals(members, _shown(sub), spec)
+        yield members
+
+
+def _check_totals(members: list[_Member], shown: str, spec: AssignmentSpec) -> None:
+    if not members:
+        raise _Refused(f"{shown} is empty; hand in {_join(spec.submission.files)}")
+    if len(members) > MAX_FILES:
+        raise _Refused(
+            f"{shown} holds {len(members):,} files, more than the limit of {MAX_FILES:,}; "
+            "hand in only your own files"
+        )
+    if sum(m.size for m in members) > MAX_TOTAL_BYTES:
+        raise _Refused(_too_big(shown))
+
+
+def _too_big(shown: str) -> str:
+    return (
+        f"{shown} holds more than {_size(MAX_TOTAL_BYTES)} of files; hand in only your "
+        "code (leave out datasets, checkpoints and virtual environments)"
+    )
+
+
+def _folder_members(top: Path, notes: list[str]) -> list[_Member]:
+    """The regular files under ``top``; links and special files are skipped with a note."""
+    members: list[_Member] = []
+
+    def refuse(exc: OSError) -> None:
+        raise _Refused(f"could not read {exc.filename} ({exc.strerror}); check its permissions")
+
+    for here, dirs, names in os.walk(top, onerror=refuse):
+        base = PurePosixPath(Path(here).relative_to(top).as_posix())
+        kept = [d for d in sorted(dirs) if _keep(Path(here, d), str(base / d), notes)]
+        dirs[:] = kept
+        for name in sorted(names):
+            path, rel = Path(here, name), str(base / name)
+            if _keep(path, rel, notes):
+                members.append(_Member(rel, path.lstat().st_size, _file_reader(path, rel)))
+        if len(members) > MAX_FILES:
+            break  # enough to refuse; _check_totals says so
+    return members
+
+
+def _keep(path: Path, rel: str, notes: list[str]) -> bool:
+    if path.name in _DEBRIS:
+        return False
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        notes.append(f"skipped the symbolic link {rel}; hand in the file itself, not a link")
+        return False
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        notes.append(f"skipped {rel}: not a regular file")
+        return False
+    return True
+
+
+def _file_reader(path: Path, rel: str) -> Callable[[], Iterator[bytes]]:
+    def chunks() -> Iterator[bytes]:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            with os.fdopen(os.open(path, flags), "rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    yield chunk
+        except OSError as exc:
+            raise _Refused(f"could not read {rel} ({exc.strerror}); check its permissions") from exc
+
+    return chunks
+
+
+def _zip_members(archive: zipfile.ZipFile, zip_name: str) -> list[_Member]:
+    """The files of a zip, refusing anything that could write outside the scratch folder."""
+    infos = archive.infolist()
+    if len(infos) > 4 * MAX_FILES:
+        raise _Refused(
+            f"the zip {zip_name} holds {len(infos):,} entries; hand in only your own files"
+        )
+    members: dict[str, _Member] = {}
+    for info in infos:
+        rel = _member_path(info, zip_name)
+        if rel is None:
+            continue
+        if rel in members:
+            raise _Refused(f"the zip {zip_name} contains {rel} twice; re-create it")
+        members[rel] = _Member(rel, info.file_size, _zip_reader(archive, info, zip_name))
+    folders = {str(p) for rel in members for p in PurePosixPath(rel).parents}
+    if clash := sorted(folders & members.keys()):
+        raise _Refused(
+            f"the zip {zip_name} has both a file and a folder named {clash[0]}; re-create it"
+        )
+    return list(members.values())
+
+
+def _member_path(info: zipfile.ZipInfo, zip_name: str) -> str | None:
+    """The safe relative path of a zip member; None for folders and debris."""
+    name = info.filename.replace("\\", "/")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if name.startswith("/") or _DRIVE.match(name) or ".." in parts:
+        raise _Refused(
+            f"the zip {zip_name} contains an unsafe path {info.filename}; "
+            "zip only your files, with paths inside the zip"
+        )
+    if not parts or name.endswith("/") or any(p in _DEBRIS for p in parts):
+        return None
+    mode = info.external_attr >> 16 if info.create_system == 3 else 0  # 3: made on Unix
+    if stat.S_ISLNK(mode):
+        raise _Refused(
+            f"the zip {zip_name} contains a symbolic link {info.filename}; "
+            "zip the files themselves, not links"
+        )
+    if info.flag_bits & 0x1:
+        raise _Refused(f"the zip {zip_name} is password-protected; re-create it without a password")
+    return "/".join(parts)
+
+
+def _zip_reader(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str
+) -> Callable[[], Iterator[bytes]]:
+    def chunks() -> Iterator[bytes]:
+        try:
+            with archive.open(info) as handle:
+                while chunk := handle.read(_CHUNK):
+                    yield chunk
+        except _ZIP_ERRORS as exc:
+            raise _Refused(_unreadable_zip(zip_name, exc)) from exc
+
+    return chunks
+
+
+def _unreadable_zip(zip_name: str, exc: Exception) -> str:
+    reason = str(exc) or type(exc).__name__
+    return (
+        f"{zip_name} is not a readable zip file ({reason}); "
+        "re-create it with your OS's 'compress' command"
+    )
+
+
+# -- step 2: choose the root --------------------------------------------------------------
+
+
+def _choose_root(members: list[_Member], required: list[str], notes: list[str]) -> str:
+    """The root: "" for the top level, else the one folder that holds every required file."""
+    paths = {m.rel for m in members}
+    if all(name in paths for name in required):
+        return ""
+    folders = {str(p) for rel in paths for p in PurePosixPath(rel).parents} - {"."}
+    holders = [f for f in folders if all(f"{f}/{name}" in paths for name in required)]
+    if len(holders) != 1:
+        return ""
+    root = holders[0]
+    notes.append(f"used the files inside {root}/")
+    outside = sorted(p for p in paths if not p.startswith(f"{root}/"))
+    if outside:
+        notes.append(f"ignored {len(outside)} file(s) outside {root}/: {_listing(outside)}")
+    return root
+
+
+# -- step 3: copy -------------------------------------------------------------------------
+
+
+def _copy_all(members: list[_Member], root: str, dest: Path, shown: str) -> dict[str, bytes]:
+    """Copy the members under ``root`` into ``dest``; the sha256 of each, by path from root."""
+    prefix = f"{root}/" if root else ""
+    budget = MAX_TOTAL_BYTES
+    digests: dict[str, bytes] = {}
+    for member in sorted(members, key=lambda m: m.rel):
+        if member.rel.startswith(prefix):
+            rel = member.rel.removeprefix(prefix)
+            digests[rel], budget = _copy_one(member, dest / rel, budget, shown)
+    return digests
+
+
+def _copy_one(member: _Member, target: Path, budget: int, shown: str) -> tuple[bytes, int]:
+    """Copy one member, counting the bytes actually read; (its sha256, the budget left)."""
+    digest = hashlib.sha256()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("xb") as out:
+            for chunk in member.chunks():
+                budget -= len(chunk)
+                if budget < 0:
+                    raise _Refused(_too_big(shown))
+                digest.update(chunk)
+                out.write(chunk)
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.EILSEQ):
+            raise _Refused(f"{shown} has a file name the disk cannot hold: {member.rel}") from exc
+        raise InstructorError(
+            f"cannot write {target} ({exc.strerror or exc}); check the scratch folder's disk space"
+        ) from exc
+    return digest.digest(), budget
+
+
+# -- step 4: check ------------------------------------------------------------------------
+
+
+def _check(required: list[str], workdir: Path, files: list[str], notes: list[str]) -> str | None:
+    """Why the copied files cannot be imported, or None."""
+    try:
+        _require(required, files)
+        for name in required:
+            _check_source(workdir / name, name, notes)
+    except _Refused as exc:
+        return str(exc)
+    return None
+
+
+def _require(required: list[str], files: list[str]) -> None:
+    absent = [name for name in required if name not in files]
+    if not absent:
+        return
+    verb, what = ("is", "a file") if len(absent) == 1 else ("are", "files")
+    hints = [hint for name in absent if (hint := _near_miss(name, files))]
+    raise _Refused(
+        " ".join(
+            [
+                f"{_join(absent)} {verb} missing; your submission contains: {_listing(files)}.",
+                *hints,
+                f"Hand in {what} named {_join(absent)} at the top level.",
+            ]
+        )
+    )
+
+
+def _near_miss(required: str, files: list[str]) -> str | None:
+    """A hint when ``required`` was handed in under a slightly wrong name or place."""
+    stem = re.escape(required.removesuffix(".py"))
+    copy = re.compile(
+        rf"(?:copy of )?{stem}(?:[ _-]*(?:\(\d+\)|\d+|copy(?: ?\d+)?))?\.py(?:\.txt)?", re.I
+    )
+    for path in sorted(files, key=lambda f: (f.count("/"), f)):
+        name = PurePosixPath(path).name
+        move = "" if "/" not in path else " and move it to the top level"
+        if name == required:
+            return f"Found '{path}': move it to the top level."
+        if copy.fullmatch(name):
+            return f"Found '{path}': rename it to {required}{move}."
+        if name.lower() == required.removesuffix(".py").lower() + ".ipynb":
+            return f"Found '{path}': export it as a Python script named {required}."
+    return None
+
+
+def _check_source(path: Path, name: str, notes: list[str]) -> None:
+    """Refuse a required file that is not UTF-8 Python; normalise its BOM and line endings."""
+    data = path.read_bytes()
+    text = _decode(data, name)
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    if normalised != text or data.startswith(codecs.BOM_UTF8):
+        path.write_bytes(normalised.encode("utf-8"))
+        notes.append(f"{name}: removed the byte-order mark and/or converted line endings to LF")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning is not the grader's business
+            compile(normalised, name, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise _Refused(_syntax_message(name, exc)) from exc
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise _Refused(f"{name} cannot be compiled ({exc}); simplify it") from exc
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _Refused(f"{name} is saved as UTF-16; save it as UTF-8 in your editor")
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise _Refused(
+            f"{name} contains a null byte on line {line}, so it is not a text file; "
+            "save it again as plain UTF-8 text"
+        )
+    try:
+        return data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start : exc.start + 1].hex()
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise _Refused(
+            f"{name} is not UTF-8 text (byte 0x{bad} on line {line}); "
+            "save it with UTF-8 encoding in your editor"
+        ) from exc
+
+
+def _syntax_message(name: str, exc: SyntaxError) -> str:
+    code = (exc.text or "").strip()
+    shown = f" ('{code[:80]}')" if code else ""
+    module = name.removesuffix(".py")
+    return (
+        f"{name} line {exc.lineno}: {exc.msg}{shown}; the file must be valid Python 3 — "
+        f"run `python -c 'import {module}'` to see the error"
+    )
+
+
+# -- hashing and wording ------------------------------------------------------------------
+
+
+def _combine(digests: dict[str, bytes], extra_hash: str) -> str:
+    outer = hashlib.sha256(_HASH_TAG)
+    for rel in sorted(digests):
+        outer.update(rel.encode("utf-8", "surrogateescape") + b"\0" + digests[rel])
+    outer.update(b"extra\0" + extra_hash.encode("utf-8"))
+    return outer.hexdigest()
+
+
+def _raw_hash(submission: Submission, extra_hash: str) -> str:
+    """The hash of a submission that could not be copied: its raw bytes, as far as readable."""
+    path = submission.path
+    if submission.kind != "directory":
+        return _combine({path.name: _digest(path)}, extra_hash)
+    digests: dict[str, bytes] = {}
+    for here, _, names in os.walk(path):
+        for name in names:
+            file = Path(here, name)
+            if file.is_file() and not file.is_symlink():
+                digests[file.relative_to(path).as_posix()] = _digest(file)
+    return _combine(digests, extra_hash)
+
+
+def _digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    if not path.is_file():  # a FIFO would block forever
+        return digest.digest()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        digest.update(f"unreadable: {exc.strerror}".encode())
+    return digest.digest()
+
+
+def _size(n: int) -> str:
+    return f"{n // 2**20} MB" if n >= 2**20 else f"{n // 2**10} KB"
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _listing(files: list[str], most: int = 10) -> str:
+    if not files:
+        return "nothing"
+    more = f" and {len(files) - most} more" if len(files) > most else ""
+    return ", ".join(files[:most]) + more
