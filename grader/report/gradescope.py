@@ -88,11 +88,13 @@ def write_gradescope(result: SubmissionResult, student_dir: Path) -> None:
 
 
 def _summary(result: SubmissionResult) -> str:
+    """The submission-wide text: total, why it could not be graded, notes, part subtotals."""
     lines = [f"{result.assignment}: {total_line(result)}"]
     if not result.gradable:
         reason = result.not_gradable_reason or "No reason was recorded."
         lines += ["", f"This submission could not be graded: {reason}"]
-    lines += [f"- {note}" for note in result.notes]
+    if result.notes:
+        lines += ["", "Notes:", *(f"- {note}" for note in result.notes)]
     if result.parts:
         lines.append("")
     for part in result.parts:
