@@ -103,7 +103,8 @@ class Encoder:
             return {"$complex": [self.encode(value.real), self.encode(value.imag)]}
         if kind is np.ndarray and value.dtype.str in _NUMERIC_DTYPES:
             arr = np.ascontiguousarray(value)
-            return {"$nd": [arr.dtype.str, list(arr.shape), self._buffer(arr.data.cast("B"))]}
+            data = arr.reshape(-1).view(np.uint8).data if arr.size else b""
+            return {"$nd": [arr.dtype.str, list(arr.shape), self._buffer(data)]}
         if isinstance(value, np.generic) and type(value) is np.dtype(value.dtype).type:
             if value.dtype.str in _NUMERIC_DTYPES:
                 return {"$np": [value.dtype.str, self._buffer(np.asarray(value).tobytes())]}

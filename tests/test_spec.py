@@ -1,0 +1,73 @@
+"""The assignment spec: a bad spec fails fast naming the file, the field and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.errors import SpecError
+from grader.spec import load_spec
+
+GOOD = '''
+id = "toy"
+title = "Toy"
+[submission]
+files = ["nn.py"]
+[[parts]]
+name = "A"
+checks = { test_a = 2, test_b = { points = 3, seconds = 5 } }
+'''
+
+
+def write(tmp_path: Path, text: str, folder: str = "toy") -> Path:
+    path = tmp_path / folder / "assignment.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_good_spec_loads_with_defaults(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, GOOD))
+    assert spec.max_points == 5
+    assert spec.seconds_for("test_a") == spec.limits.check_seconds
+    assert spec.seconds_for("test_b") == 5
+    assert spec.submission.modules == ["nn"]
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (("[submission]", "[submission]\nextra = 1"), "submission.extra: unknown field"),
+        (('files = ["nn.py"]', 'files = ["../nn.py"]'), "plain file name"),
+        (("test_a = 2", "test_a = -1"), "greater than or equal to 0"),
+        (("test_a = 2", "check_a = 2"), "pytest test names"),
+        (('id = "toy"', 'id = "Toy"'), "lower_snake_case"),
+        (('title = "Toy"', ""), "title: required field is missing"),
+        (("[[parts]]", "[limits]\nmemory_mb = 1\n[[parts]]"), "limits.memory_mb"),
+    ],
+)
+def test_bad_specs_name_the_field(tmp_path: Path, change: tuple[str, str], words: str) -> None:
+    """Does each mistake produce a message naming the file and the field?"""
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert str(path) in str(info.value) and words in str(info.value)
+
+
+def test_check_listed_twice_is_refused(tmp_path: Path) -> None:
+    text = GOOD + '[[parts]]\nname = "B"\nchecks = { test_a = 1 }\n'
+    with pytest.raises(SpecError, match="both part 'A' and part 'B'"):
+        load_spec(write(tmp_path, text))
+
+
+def test_toml_syntax_error_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="not valid TOML"):
+        load_spec(write(tmp_path, "id = "))
+    with pytest.raises(SpecError, match="no such file"):
+        load_spec(tmp_path / "nope" / "assignment.toml")
+
+
+def test_id_must_match_folder(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="folder is 'other'"):
+        load_spec(write(tmp_path, GOOD, folder="other"))
