@@ -1,0 +1,116 @@
+"""Hidden checks: numerical_gradient, the central-difference gradient checker.
+
+The losses are instructor code defined inside the worker with ``submission.define``; their
+gradients are known in closed form here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import expect
+
+# L = 1/2 sum(A * Wq^2) + 1/3 sum(c * bq^3): dL/dWq = A * Wq, dL/dbq = c * bq^2.
+POLYNOMIAL = """
+import numpy as np
+
+def make_loss(A, c):
+    def loss(params):
+        return float(0.5 * np.sum(A * params["Wq"] ** 2) + np.sum(c * params["bq"] ** 3) / 3.0)
+    return loss
+"""
+
+# L = sum(G * sigmoid(X @ Ws + bs)): one sigmoid layer under an upstream gradient G.
+SIGMOID_LAYER = """
+import numpy as np
+
+def make_loss(X, G):
+    def loss(params):
+        return float(np.sum(G / (1.0 + np.exp(-(X @ params["Ws"] + params["bs"])))))
+    return loss
+"""
+
+
+def _gradients(result: object, keys: list[str]) -> dict:
+    expect.that(isinstance(result, dict), "numerical_gradient must return a dict of arrays")
+    for key in keys:
+        expect.that(
+            key in result,
+            f"numerical_gradient must return the gradient of params[{key!r}] under the same "
+            f"key {key!r}",
+        )
+    return result
+
+
+def _polynomial(submission, rng) -> tuple[dict, object, dict]:
+    """Params (with entries that must be left alone), the remote loss, its exact gradient."""
+    A, c = rng.uniform(0.5, 2.0, size=(4, 3)), rng.uniform(0.5, 2.0, size=3)
+    W, b = rng.normal(size=(4, 3)), rng.normal(size=3)
+    params = {"Wq": W, "bq": b, "grad_Wq": np.zeros((4, 3)), "m_Wq": np.ones((4, 3))}
+    loss = submission.define(POLYNOMIAL, "make_loss")(A, c)
+    return params, loss, {"Wq": A * W, "bq": c * b**2}
+
+
+def test_numerical_gradient_matches_analytic(submission, rng) -> None:
+    """numerical_gradient must match the exact gradient of a polynomial loss (rel. error < 1e-6)."""
+    params, loss, exact = _polynomial(submission, rng)
+    grads = _gradients(submission.nn.numerical_gradient(loss, params), list(exact))
+    for key, want in exact.items():
+        expect.rel_error_below(grads[key], want, 1e-6, what=f"the numerical gradient of {key}")
+
+
+def test_numerical_gradient_keys(submission, rng) -> None:
+    """numerical_gradient must return exactly one entry per W/b array, under the same key."""
+    params, loss, exact = _polynomial(submission, rng)
+    grads = _gradients(submission.nn.numerical_gradient(loss, params), list(exact))
+    extra = sorted(set(grads) - set(exact))
+    expect.that(
+        not extra,
+        f"numerical_gradient returned entries for {extra}; only keys starting with 'W' or "
+        "'b' are parameters",
+    )
+    for key in exact:
+        expect.shape(grads[key], params[key].shape, what=f"the numerical gradient of {key}")
+
+
+def test_numerical_gradient_restores_params(submission, rng) -> None:
+    """numerical_gradient must leave every parameter as it found it."""
+    before, loss, _ = _polynomial(submission, rng)
+    params = submission.put(before)
+    submission.nn.numerical_gradient(loss, params)
+    after = params.fetch()
+    for key in ("Wq", "bq"):
+        expect.that(key in after, f"numerical_gradient removed params[{key!r}]")
+        expect.close(
+            after[key],
+            before[key],
+            rtol=1e-12,
+            atol=1e-15,
+            what=f"params[{key!r}] after numerical_gradient",
+        )
+
+
+def test_numerical_gradient_catches_planted_bug(submission, rng) -> None:
+    """numerical_gradient must confirm a correct sigmoid-layer gradient and expose a buggy one."""
+    X, G = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    W, b = rng.normal(size=(4, 3)), rng.normal(size=3)
+    pre = X @ W + b
+    post = 1.0 / (1.0 + np.exp(-pre))
+    delta_right = G * post * (1 - post)
+    delta_buggy = G * pre * (1 - pre)  # the classic bug: the derivative of the pre-activation
+    loss = submission.define(SIGMOID_LAYER, "make_loss")(X, G)
+    grads = _gradients(submission.nn.numerical_gradient(loss, {"Ws": W, "bs": b}), ["Ws", "bs"])
+    expect.rel_error_below(
+        grads["Ws"],
+        X.T @ delta_right,
+        1e-6,
+        what="the numerical gradient of a sigmoid layer's weights",
+    )
+    got = np.asarray(grads["Ws"], dtype=np.float64)
+    buggy = X.T @ delta_buggy
+    gap = np.linalg.norm(got - buggy) / max(np.linalg.norm(got) + np.linalg.norm(buggy), 1e-300)
+    expect.that(
+        gap > 1e-3,
+        f"numerical_gradient came within {gap:.1e} of a wrong analytic gradient; a gradient "
+        "checker must tell it apart (relative error above 1e-3)",
+    )
