@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -127,8 +126,8 @@ def main() -> None:
     try:
         app()
     except InstructorError as exc:
-        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        print(f"error: {exc}", file=sys.stderr)  # unwrapped: paths in it must stay whole
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        console.print("interrupted; results written so far are kept, and a re-run skips them")
+        print("interrupted; results written so far are kept, and a re-run skips them", file=sys.stderr)
         sys.exit(130)

@@ -1,0 +1,64 @@
+"""validate proves the checks can pass and fail; release keeps the template in step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.course import load_assignment
+from grader.errors import MaterialError
+from grader.mutants import load_mutants
+from grader.release import release, stale_files
+from grader.validate import validate
+from tests.toycourse import make_course
+
+
+def test_toy_course_validates(tmp_path: Path) -> None:
+    """Reference 100%, template 0%, and the mutant fails its target."""
+    course = make_course(tmp_path)
+    report = validate(course, "toy", jobs=2, seed=5)
+    rows = {r.name: r for r in report.rows}
+    assert report.ok, [r.problem for r in report.rows]
+    assert rows["reference"].score == 6 and rows["template"].score == 0
+    assert rows["norm_wrong_axis"].score == 3
+
+
+def test_a_mutant_its_checks_miss_fails_validation(tmp_path: Path) -> None:
+    """Does validate fail when a mutant's target check does not catch it?"""
+    course = make_course(tmp_path)
+    mutants = course / "assignments/toy/mutants/mutants.toml"
+    mutants.write_text(mutants.read_text().replace('targets = ["test_norm_rows"]', 'targets = ["test_scale_public"]'))
+    report = validate(course, "toy", jobs=1, seed=5)
+    row = next(r for r in report.rows if r.name == "norm_wrong_axis")
+    assert not report.ok and not row.ok and "test_scale_public" in row.problem
+
+
+def test_mutant_whose_old_text_is_gone_fails_fast(tmp_path: Path) -> None:
+    course = make_course(tmp_path)
+    mutants = course / "assignments/toy/mutants/mutants.toml"
+    mutants.write_text(mutants.read_text().replace("(x * x).sum(axis=1)", "x.sum(axis=7)", 1))
+    with pytest.raises(MaterialError, match="occurs 0 times"):
+        load_mutants(load_assignment(course, "toy"))
+
+
+def test_release_writes_template_and_detects_drift(tmp_path: Path) -> None:
+    course = make_course(tmp_path)
+    assignment = load_assignment(course, "toy")
+    assert stale_files(assignment) == ["ops.py"]
+    release(assignment)
+    assert stale_files(assignment) == []
+    text = (course / "student_template/toy/ops.py").read_text()
+    assert "NotImplementedError" in text and "k * x" not in text
+    (course / "reference/toy/ops.py").write_text((course / "reference/toy/ops.py").read_text() + "\n# changed\n")
+    assert stale_files(assignment) == ["ops.py"]
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("assignment_id", sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml")))
+def test_checked_in_templates_are_current(assignment_id: str) -> None:
+    """Is every checked-in student template exactly what `grader release` generates?"""
+    stale = stale_files(load_assignment(REPO, assignment_id))
+    assert stale == [], f"run `grader release --assignment {assignment_id}`; stale: {stale}"

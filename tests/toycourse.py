@@ -1,0 +1,105 @@
+"""A tiny course written to disk for pipeline tests: one assignment, two checks files, mutants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SPEC = '''
+id = "toy"
+title = "Toy assignment"
+
+[submission]
+files = ["ops.py"]
+
+[limits]
+check_seconds = 3
+submission_seconds = 60
+memory_mb = 1024
+import_seconds = 5
+
+[[parts]]
+name = "Scaling"
+checks = { test_scale_public = 1, test_scale_matches_reference = 2 }
+
+[[parts]]
+name = "Norms"
+checks = { test_norm_rows = { points = 3, seconds = 2 } }
+'''
+
+REFERENCE = '''import numpy as np
+
+
+def scale(x, k):
+    """Multiply x by k. x: (N,) -> (N,)."""
+    # BEGIN SOLUTION
+    return k * x
+    # END SOLUTION
+
+
+def norm_rows(x):
+    """Row-wise L2 norm. x: (N, D) -> (N,)."""
+    # BEGIN SOLUTION
+    return np.sqrt((x * x).sum(axis=1))
+    # END SOLUTION
+'''
+
+PUBLIC = '''from grader.checks import expect
+
+
+def test_scale_public(submission, reference, rng):
+    """scale(x, k) must multiply every entry by k."""
+    x = rng.standard_normal(4)
+    expect.close(submission.ops.scale(x, 3.0), reference.ops.scale(x, 3.0), what="scale(x, 3)")
+'''
+
+HIDDEN = '''from grader.checks import expect
+
+
+def test_scale_matches_reference(submission, reference, rng):
+    """scale(x, k) must match the reference on random inputs."""
+    x = rng.standard_normal(50)
+    k = float(rng.uniform(-2, 2))
+    expect.close(submission.ops.scale(x, k), reference.ops.scale(x, k), what="scale(x, k)")
+
+
+def test_norm_rows(submission, reference, rng):
+    """norm_rows(x) must return one L2 norm per row."""
+    x = rng.standard_normal((6, 5))
+    expect.close(submission.ops.norm_rows(x), reference.ops.norm_rows(x), what="norm_rows(x)")
+'''
+
+MUTANTS = """
+[[mutant]]
+name = "norm_wrong_axis"
+file = "ops.py"
+description = "norm over columns instead of rows"
+targets = ["test_norm_rows"]
+[[mutant.replace]]
+old = "(x * x).sum(axis=1)"
+new = "(x * x).sum(axis=0)"
+"""
+
+
+def make_course(root: Path) -> Path:
+    """Write the toy course under ``root`` and return it."""
+    files = {
+        "assignments/toy/assignment.toml": SPEC,
+        "assignments/toy/checks/public/test_public.py": PUBLIC,
+        "assignments/toy/checks/hidden/test_hidden.py": HIDDEN,
+        "assignments/toy/mutants/mutants.toml": MUTANTS,
+        "reference/toy/ops.py": REFERENCE,
+    }
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def solution(replace: dict[str, str] | None = None) -> str:
+    """The reference without markers, with each ``old -> new`` text replacement applied."""
+    text = "\n".join(line for line in REFERENCE.splitlines() if "SOLUTION" not in line) + "\n"
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
