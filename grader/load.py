@@ -48,19 +48,29 @@ from grader.errors import InstructorError
 from grader.models import LoadedSubmission, Submission
 from grader.spec import AssignmentSpec
 
-__all__ = ["MAX_FILES", "MAX_TOTAL_BYTES", "load"]
+__all__ = ["MAX_FILES", "MAX_SOURCE_BYTES", "MAX_TOTAL_BYTES", "load"]
 
 MAX_FILES = 2_000
 """The most files one submission may hold."""
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
 """The most bytes one submission may unpack to."""
+MAX_SOURCE_BYTES = 10 * 1024 * 1024
+"""The largest required ``.py`` file that is parsed."""
 
 _CHUNK = 1 << 20
 _DEBRIS = frozenset(
     {"__MACOSX", ".DS_Store", "__pycache__", ".git", ".ipynb_checkpoints", "Thumbs.db"}
 )
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+    ValueError,  # includes UnicodeDecodeError for a garbled member name
+)
 _HASH_TAG = b"dl-grader/load/v1\0"
 
 
@@ -298,7 +308,7 @@ def _zip_reader(
 
 
 def _unreadable_zip(zip_name: str, exc: Exception) -> str:
-    reason = str(exc) or type(exc).__name__
+    reason = "it ends too early" if isinstance(exc, EOFError) else str(exc) or type(exc).__name__
     return (
         f"{zip_name} is not a readable zip file ({reason}); "
         "re-create it with your OS's 'compress' command"
@@ -412,12 +422,19 @@ def _near_miss(required: str, files: list[str]) -> str | None:
 
 def _check_source(path: Path, name: str, notes: list[str]) -> None:
     """Refuse a required file that is not UTF-8 Python; normalise its BOM and line endings."""
+    if path.stat().st_size > MAX_SOURCE_BYTES:
+        raise _Refused(
+            f"{name} is larger than {_size(MAX_SOURCE_BYTES)}, too large for a source file; "
+            "keep data and weights out of your code"
+        )
     data = path.read_bytes()
     text = _decode(data, name)
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
-    if normalised != text or data.startswith(codecs.BOM_UTF8):
+    changes = ["removed the UTF-8 byte-order mark"] if data.startswith(codecs.BOM_UTF8) else []
+    changes += ["converted the line endings to LF"] if normalised != text else []
+    if changes:
         path.write_bytes(normalised.encode("utf-8"))
-        notes.append(f"{name}: removed the byte-order mark and/or converted line endings to LF")
+        notes.append(f"{name}: {' and '.join(changes)}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning is not the grader's business

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import stat
 import struct
 import zipfile
@@ -90,10 +91,10 @@ def test_good_folder_is_copied_exactly(tmp_path: Path) -> None:
 
 
 def test_good_zip_is_unpacked_without_debris(tmp_path: Path) -> None:
-    """Is a good zip unpacked, leaving out __MACOSX and .DS_Store?"""
+    """Is a good zip unpacked with tidy paths, leaving out __MACOSX and .DS_Store?"""
     sub = _zip(
         tmp_path,
-        {"nn.py": GOOD, "__MACOSX/._nn.py": b"\0\5", ".DS_Store": b"\0", "data/w.txt": b"1"},
+        {"./nn.py": GOOD, "__MACOSX/._nn.py": b"\0\5", ".DS_Store": b"\0", "data//w.txt": b"1"},
     )
 
     loaded = _load(sub, tmp_path)
@@ -146,7 +147,9 @@ def test_bom_and_crlf_are_accepted_and_normalised(tmp_path: Path) -> None:
     assert loaded.gradable, loaded.not_gradable
     assert loaded.workdir is not None
     assert (loaded.workdir / "nn.py").read_bytes() == GOOD
-    assert any(note.startswith("nn.py:") for note in loaded.notes)
+    assert loaded.notes == [
+        "nn.py: removed the UTF-8 byte-order mark and converted the line endings to LF"
+    ]
 
 
 def test_scratch_folder_is_wiped_first(tmp_path: Path) -> None:
@@ -223,6 +226,28 @@ def test_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert "python -c 'import nn'" in reason
 
 
+def test_two_missing_files_are_named_together(tmp_path: Path) -> None:
+    """With two required files absent, are both named, with a hint for each near miss?"""
+    sub = _folder(tmp_path, {"Layers.py": GOOD})
+
+    reason = _refused(_load(sub, tmp_path, _spec("nn.py", "layers.py")))
+
+    assert reason == (
+        "nn.py and layers.py are missing; your submission contains: Layers.py. "
+        "Found 'Layers.py': rename it to layers.py. "
+        "Hand in files named nn.py and layers.py at the top level."
+    )
+
+
+def test_oversized_source_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Is a required .py file over the source cap refused before it is parsed?"""
+    monkeypatch.setattr(load_module, "MAX_SOURCE_BYTES", 2048)
+
+    reason = _refused(_load(_folder(tmp_path, {"nn.py": b"x = 1\n" * 400}), tmp_path))
+
+    assert reason.startswith("nn.py is larger than 2 KB, too large for a source file")
+
+
 def test_syntax_warning_is_not_a_refusal(tmp_path: Path) -> None:
     """Is code that only warns (an invalid escape) still gradable?"""
     loaded = _load(_folder(tmp_path, {"nn.py": b"p = '\\d+'\n"}), tmp_path)
@@ -284,11 +309,16 @@ def test_required_file_as_symlink_is_missing(tmp_path: Path) -> None:
     assert any("symbolic link nn.py" in note for note in loaded.notes)
 
 
+def _must_not_copy(*args: object) -> dict[str, bytes]:
+    raise AssertionError("the declared sizes are over the cap; nothing should be copied")
+
+
 def test_huge_folder_is_refused_without_copying(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Is a folder over the size cap refused, with nothing left in scratch?"""
     monkeypatch.setattr(load_module, "MAX_TOTAL_BYTES", 1_000_000)
+    monkeypatch.setattr(load_module, "_copy_all", _must_not_copy)
     sub = _folder(tmp_path, {"nn.py": GOOD})
     with (sub.path / "weights.bin").open("wb") as handle:
         handle.truncate(2_000_000)  # sparse: costs no disk
@@ -413,6 +443,7 @@ def test_zip_bomb_declared_small_is_refused(tmp_path: Path) -> None:
 def test_zip_just_over_the_cap_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Is a zip that declares one byte more than the cap refused before unpacking?"""
     monkeypatch.setattr(load_module, "MAX_TOTAL_BYTES", 10_000)
+    monkeypatch.setattr(load_module, "_copy_all", _must_not_copy)
     sub = _zip(tmp_path, {"nn.py": GOOD, "w.bin": bytes(10_001 - len(GOOD))})
 
     reason = _refused(_load(sub, tmp_path))
@@ -431,6 +462,29 @@ def test_bytes_are_counted_while_copying(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(load_module._Refused, match="more than"):
         load_module._copy_all([liar], "", tmp_path, "the zip alice.zip")
     assert (tmp_path / "big.bin").stat().st_size <= 1_000
+
+
+def test_garbled_member_name_is_refused(tmp_path: Path) -> None:
+    """Is a member name that claims UTF-8 but is not refused, not raised?"""
+    sub = _zip(tmp_path, {"nn.py": GOOD, "caf\u00e9.py": b""})  # sets the UTF-8 name flag
+    sub.path.write_bytes(sub.path.read_bytes().replace("\u00e9".encode(), b"\x8d\x8d"))
+
+    assert "is not a readable zip file" in _refused(_load(sub, tmp_path))
+
+
+def test_damaged_zips_never_raise(tmp_path: Path) -> None:
+    """Does every randomly damaged zip load to a result, never a traceback?"""
+    sub = _zip(tmp_path, {"hw/nn.py": GOOD * 5, "hw/data.txt": b"1 2 3\n" * 50})
+    pristine = sub.path.read_bytes()
+    rng = random.Random(0)
+    outcomes = set()
+    for _ in range(300):
+        damaged = bytearray(pristine)
+        for _ in range(rng.randint(1, 4)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        sub.path.write_bytes(bytes(damaged))
+        outcomes.add(_load(sub, tmp_path).gradable)
+    assert outcomes == {True, False}
 
 
 def test_password_protected_zip_is_refused(tmp_path: Path) -> None:
