@@ -167,9 +167,7 @@ def _members(sub: Submission, spec: AssignmentSpec, notes: list[str]) -> Iterato
         try:
             members = _folder_members(sub.path, notes)
         except OSError as exc:
-            raise _Refused(
-                f"could not read {exc.filename} ({exc.strerror}); check its permissions"
-            ) from exc
+            raise _Refused(_unreadable(exc)) from exc
         _check_totals(members, _shown(sub), spec)
         yield members
         return
@@ -207,7 +205,7 @@ def _folder_members(top: Path, notes: list[str]) -> list[_Member]:
     members: list[_Member] = []
 
     def refuse(exc: OSError) -> None:
-        raise _Refused(f"could not read {exc.filename} ({exc.strerror}); check its permissions")
+        raise _Refused(_unreadable(exc))
 
     for here, dirs, names in os.walk(top, onerror=refuse):
         base = PurePosixPath(Path(here).relative_to(top).as_posix())
@@ -220,6 +218,11 @@ def _folder_members(top: Path, notes: list[str]) -> list[_Member]:
         if len(members) > MAX_FILES:
             break  # enough to refuse; _check_totals says so
     return members
+
+
+def _unreadable(exc: OSError) -> str:
+    """Names only the file, not where the grader keeps it."""
+    return f"could not read {Path(str(exc.filename)).name} ({exc.strerror}); check its permissions"
 
 
 def _keep(path: Path, rel: str, notes: list[str]) -> bool:
