@@ -143,8 +143,10 @@ class SubmissionSession:
             self.import_failure = ImportFailed(f"{exc} while importing {names}")
             raise self.import_failure from exc
         except SubmissionRaised as exc:
-            self.import_failure = ImportFailed(f"importing {names} failed: {exc}",
-                                               student_traceback=exc.student_traceback)
+            self.import_failure = ImportFailed(
+                f"{exc}; code at the top level of your file runs when it is imported, so it must not need "
+                "files, input or anything else that exists only on your computer",
+                student_traceback=exc.student_traceback)
             raise self.import_failure from exc
         self.roots = {name: handle._root for name, handle in roots.items()}
         self.labels = {v: k for k, v in self.roots.items()}

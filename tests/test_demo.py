@@ -1,0 +1,44 @@
+"""The demo class: generated from the reference and mutants, and graded as the README says."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from examples.build_demo import OUT, build
+from grader.grade import grade
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_checked_in_demo_is_current(tmp_path: Path) -> None:
+    """Is the checked-in demo class exactly what examples/build_demo.py writes?"""
+    build(tmp_path / "class")
+    fresh = sorted(p.relative_to(tmp_path / "class") for p in (tmp_path / "class").rglob("*") if p.is_file())
+    checked_in = sorted(p.relative_to(OUT) for p in OUT.rglob("*") if p.is_file())
+    assert fresh == checked_in, "run `python examples/build_demo.py` and commit the result"
+    changed = [str(p) for p in fresh if not filecmp.cmp(tmp_path / "class" / p, OUT / p, shallow=False)]
+    assert changed == [], f"stale demo files {changed}: run `python examples/build_demo.py`"
+
+
+@pytest.mark.slow
+def test_demo_class_grades_as_intended(tmp_path: Path) -> None:
+    """Does every demo student get the outcome their submission was written to show?"""
+    report = grade(REPO, "nn_numpy", OUT, tmp_path / "out", jobs=2)
+    r = {x.student: x for x in report.results}
+    full = r["ada"].max_score
+    assert r["ada"].score == full and r["ben"].score == full
+    for student, check in [("chloe", "test_softmax_is_stable"), ("dan", "test_get_random_batches_sizes"),
+                           ("finn", "test_momentum_step_updates")]:
+        assert 0 < r[student].score < full
+        assert {c.name: c.status for c in r[student].checks}[check] == "failed", student
+    hugo = {c.name: c for c in r["hugo"].checks}
+    assert hugo["test_relu_deriv_values"].status == "timeout"
+    assert r["hugo"].score == full - hugo["test_relu_deriv_values"].max_points
+    assert all(c.status == "error" and "FileNotFoundError" in c.message for c in r["gia"].checks)
+    assert any("sys.exit" in c.message for c in r["iris"].checks) and r["iris"].score > 0
+    assert r["olga"].score == 0 and r["olga"].gradable
+    for student in ("jack", "kim", "leo", "mia", "noah"):
+        assert not r[student].gradable and r[student].not_gradable_reason, student
