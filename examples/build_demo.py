@@ -45,7 +45,7 @@ def _patched(assignment: Assignment, old: str, new: str) -> str:
 def _relu_deriv_block(text: str) -> str:
     start = text.index("def relu_deriv(")
     end = text.index("\n\n\n", start)
-    return text[start:end + 1]
+    return text[start : end + 1]
 
 
 def _zip(members: dict[str, str | bytes]) -> bytes:
@@ -63,18 +63,29 @@ def demo_class(assignment: Assignment) -> dict[str, str | bytes]:
     mutants = {m.name: mutated_source(assignment, m) for m in load_mutants(assignment)}
     files: dict[str, str | bytes] = {
         "ada/nn.py": ref,  # correct
-        "ben.zip": _zip({"hw5/nn.py": ref, "hw5/notes.txt": "my notes\n"}),  # correct, zipped in a folder
+        "ben.zip": _zip(
+            {"hw5/nn.py": ref, "hw5/notes.txt": "my notes\n"}
+        ),  # correct, zipped in a folder
         "chloe/nn.py": mutants["softmax_without_max"],  # partly wrong
         "dan/nn.py": mutants["batch_size_as_count"],
         "emma/nn.py": mutants["grad_b_first_row"],
         "finn/nn.py": mutants["momentum_sign_flipped"],
-        "gia/nn.py": _patched(assignment, "import numpy as np\n",
-                              'import numpy as np\n\nTRAIN = np.loadtxt("data/train.csv")  # only on my laptop\n'),
+        "gia/nn.py": _patched(
+            assignment,
+            "import numpy as np\n",
+            'import numpy as np\n\nTRAIN = np.loadtxt("data/train.csv")  # only on my laptop\n',
+        ),
         "hugo/nn.py": ref.replace(_relu_deriv_block(ref), HANG),  # one function never returns
-        "iris/nn.py": _patched(assignment, "    return params, history\n",
-                               '    print("training done")\n    exit()\n    return params, history\n'),
-        "jack/nn.py": _patched(assignment, "def sigmoid(x: np.ndarray) -> np.ndarray:",
-                               "def sigmoid(x: np.ndarray) -> np.ndarray"),  # syntax error
+        "iris/nn.py": _patched(
+            assignment,
+            "    return params, history\n",
+            '    print("training done")\n    exit()\n    return params, history\n',
+        ),
+        "jack/nn.py": _patched(
+            assignment,
+            "def sigmoid(x: np.ndarray) -> np.ndarray:",
+            "def sigmoid(x: np.ndarray) -> np.ndarray",
+        ),  # syntax error
         "kim.zip": _zip({}),  # an empty zip
         "leo/nn (1).py": ref,  # the browser renamed the download
         "mia.zip": _zip({"nn.py": ref})[:200],  # a truncated upload
@@ -93,7 +104,9 @@ def build(out: Path = OUT) -> list[Path]:
     for rel, data in demo_class(assignment).items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        write: Callable[[str | bytes], int] = path.write_bytes if isinstance(data, bytes) else path.write_text  # type: ignore[assignment]
+        write: Callable[[str | bytes], int] = (
+            path.write_bytes if isinstance(data, bytes) else path.write_text
+        )  # type: ignore[assignment]
         write(data)
         written.append(path)
     return written

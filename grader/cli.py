@@ -18,16 +18,30 @@ from rich.table import Table
 from grader.errors import InstructorError
 from grader.models import SubmissionResult
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Auto-grading for deep-learning courses.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Auto-grading for deep-learning courses.",
+)
 console = Console(stderr=True)
 out = Console()
 
-AssignmentOpt = Annotated[str, typer.Option("--assignment", "-a", help="Assignment id (a folder under assignments/).")]
-CourseOpt = Annotated[
-    Path | None, typer.Option("--course", help="Course folder with assignments/ and reference/ (default: found from cwd).")
+AssignmentOpt = Annotated[
+    str, typer.Option("--assignment", "-a", help="Assignment id (a folder under assignments/).")
 ]
-JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Submissions graded in parallel.")]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for the checks' random inputs (default: fresh).")]
+CourseOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--course", help="Course folder with assignments/ and reference/ (default: found from cwd)."
+    ),
+]
+JobsOpt = Annotated[
+    int, typer.Option("--jobs", "-j", min=1, help="Submissions graded in parallel.")
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Seed for the checks' random inputs (default: fresh).")
+]
 
 
 def _course(course: Path | None) -> Path:
@@ -38,12 +52,18 @@ def _course(course: Path | None) -> Path:
 
 @app.command("grade")
 def grade_cmd(
-    submissions: Annotated[Path, typer.Argument(help="Folder with one folder or .zip per student.")],
+    submissions: Annotated[
+        Path, typer.Argument(help="Folder with one folder or .zip per student.")
+    ],
     assignment: AssignmentOpt,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where results and feedback go.")] = Path("results"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Where results and feedback go.")
+    ] = Path("results"),
     jobs: JobsOpt = 1,
     seed: SeedOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Re-grade submissions whose results are current.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-grade submissions whose results are current.")
+    ] = False,
     course: CourseOpt = None,
 ) -> None:
     """Grade a class: scores, per-student feedback and a gradebook."""
@@ -53,23 +73,42 @@ def grade_cmd(
     root = _course(course)
     total = len(discover(submissions))
     console.print(f"[yellow]isolation:[/] {ISOLATION}")
-    columns = (TextColumn("[bold]grading[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.description}"))
+    columns = (
+        TextColumn("[bold]grading[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task("", total=total)
 
         def advance(lane: LaneResult) -> None:
             r = lane.result
             note = " (unchanged, skipped)" if lane.skipped else ""
-            progress.update(bar, advance=1, description=f"{r.student}: {r.score:g}/{r.max_score:g}{note}")
+            progress.update(
+                bar, advance=1, description=f"{r.student}: {r.score:g}/{r.max_score:g}{note}"
+            )
 
-        report = grade(root, assignment, submissions, out_dir.resolve(), jobs=jobs, seed=seed, force=force,
-                       on_result=advance)
+        report = grade(
+            root,
+            assignment,
+            submissions,
+            out_dir.resolve(),
+            jobs=jobs,
+            seed=seed,
+            force=force,
+            on_result=advance,
+        )
     _print_class(report.results)
-    out.print(f"seed {report.seed}; {len(report.results)} submissions in {report.duration_s:.1f} s; "
-              f"{len(report.skipped_unchanged)} unchanged and skipped")
-    out.print(f"results: {out_dir}/<student>/{{result.json,results.json,feedback.html,feedback.md}}; "
-              f"gradebook: {out_dir / 'gradebook.csv'}")
+    out.print(
+        f"seed {report.seed}; {len(report.results)} submissions in {report.duration_s:.1f} s; "
+        f"{len(report.skipped_unchanged)} unchanged and skipped"
+    )
+    out.print(
+        f"results: {out_dir}/<student>/{{result.json,results.json,feedback.html,feedback.md}}; "
+        f"gradebook: {out_dir / 'gradebook.csv'}"
+    )
 
 
 def _print_class(results: list[SubmissionResult]) -> None:
@@ -83,7 +122,9 @@ def _print_class(results: list[SubmissionResult]) -> None:
 
 
 @app.command("validate")
-def validate_cmd(assignment: AssignmentOpt, jobs: JobsOpt = 2, seed: SeedOpt = None, course: CourseOpt = None) -> None:
+def validate_cmd(
+    assignment: AssignmentOpt, jobs: JobsOpt = 2, seed: SeedOpt = None, course: CourseOpt = None
+) -> None:
     """Check the checks: reference 100%, template 0%, every mutant caught by its target checks."""
     from grader.validate import validate
 
@@ -92,8 +133,13 @@ def validate_cmd(assignment: AssignmentOpt, jobs: JobsOpt = 2, seed: SeedOpt = N
     for col in ("submission", "score", "expected", "result", "problem"):
         table.add_column(col, overflow="fold")
     for row in report.rows:
-        table.add_row(row.name, f"{row.score:g}/{row.max_score:g}", row.expectation,
-                      "[green]ok[/]" if row.ok else "[red]FAIL[/]", row.problem)
+        table.add_row(
+            row.name,
+            f"{row.score:g}/{row.max_score:g}",
+            row.expectation,
+            "[green]ok[/]" if row.ok else "[red]FAIL[/]",
+            row.problem,
+        )
     out.print(table)
     if not report.ok:
         raise typer.Exit(1)
@@ -102,7 +148,9 @@ def validate_cmd(assignment: AssignmentOpt, jobs: JobsOpt = 2, seed: SeedOpt = N
 @app.command("release")
 def release_cmd(
     assignment: AssignmentOpt,
-    check: Annotated[bool, typer.Option("--check", help="Only report whether the template is stale.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report whether the template is stale.")
+    ] = False,
     course: CourseOpt = None,
 ) -> None:
     """Regenerate student_template/ID/ from reference/ID/, stripping the solutions."""
@@ -113,7 +161,9 @@ def release_cmd(
     if check:
         stale = stale_files(material)
         if stale:
-            out.print(f"stale template files: {', '.join(stale)}; run `grader release --assignment {assignment}`")
+            out.print(
+                f"stale template files: {', '.join(stale)}; run `grader release --assignment {assignment}`"
+            )
             raise typer.Exit(1)
         out.print("template is up to date")
         return
@@ -129,5 +179,7 @@ def main() -> None:
         print(f"error: {exc}", file=sys.stderr)  # unwrapped: paths in it must stay whole
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        print("interrupted; results written so far are kept, and a re-run skips them", file=sys.stderr)
+        print(
+            "interrupted; results written so far are kept, and a re-run skips them", file=sys.stderr
+        )
         sys.exit(130)

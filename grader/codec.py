@@ -48,13 +48,35 @@ MAX_NODES = 2_000_000
 _NUMERIC_DTYPES = frozenset(
     np.dtype(t).str
     for t in (
-        "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-        "float16", "float32", "float64", "complex64", "complex128",
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
     )
 )
 _TORCH_DTYPES = (
-    "bool", "uint8", "int8", "int16", "int32", "int64",
-    "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
+    "bool",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
 )
 
 
@@ -96,7 +118,11 @@ class Encoder:
         if kind is tuple:
             return {"$tuple": [self.encode(v, depth + 1) for v in value]}
         if kind is dict:
-            return {"$dict": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+            return {
+                "$dict": [
+                    [self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()
+                ]
+            }
         if kind is bytes:
             return {"$bytes": self._buffer(value)}
         if kind is complex:
@@ -219,7 +245,9 @@ class Decoder:
         dims = _shape(shape)
         buf = self._buf(index)
         if buf.nbytes != math.prod(dims) * dt.itemsize:
-            raise CodecError(f"array of shape {tuple(dims)} and dtype {dt} does not match its {buf.nbytes} bytes")
+            raise CodecError(
+                f"array of shape {tuple(dims)} and dtype {dt} does not match its {buf.nbytes} bytes"
+            )
         return np.frombuffer(buf, dtype=dt).reshape(dims).copy()
 
     def _scalar(self, body: Any, depth: int) -> np.generic:
@@ -275,7 +303,11 @@ def _numeric_dtype(name: Any) -> np.dtype[Any]:
 
 
 def _shape(shape: Any) -> list[int]:
-    if type(shape) is not list or len(shape) > 32 or any(type(d) is not int or d < 0 for d in shape):
+    if (
+        type(shape) is not list
+        or len(shape) > 32
+        or any(type(d) is not int or d < 0 for d in shape)
+    ):
         raise CodecError(f"malformed shape {shape!r}")
     return shape
 

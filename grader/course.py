@@ -50,14 +50,22 @@ class Assignment(BaseModel):
         return self.dir / "checks" / visibility
 
     def check_files(self) -> list[Path]:
-        return [p for v in ("public", "hidden") for p in sorted(self.checks_dir(v).glob("test_*.py"))]
+        return [
+            p for v in ("public", "hidden") for p in sorted(self.checks_dir(v).glob("test_*.py"))
+        ]
 
     def material_hash(self) -> str:
         """Hash of everything that decides a grade besides the submission itself."""
         digest = hashlib.sha256(f"grader {grader.__version__}\n".encode())
-        files = [self.dir / "assignment.toml", *self.check_files(), *sorted(self.reference_dir.rglob("*.py"))]
+        files = [
+            self.dir / "assignment.toml",
+            *self.check_files(),
+            *sorted(self.reference_dir.rglob("*.py")),
+        ]
         for path in files:
-            digest.update(str(path.relative_to(self.course)).encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(
+                str(path.relative_to(self.course)).encode() + b"\0" + path.read_bytes() + b"\0"
+            )
         return digest.hexdigest()
 
 
@@ -77,7 +85,11 @@ def find_course(start: Path | None = None) -> Path:
 
 def available(course: Path) -> list[str]:
     root = course / "assignments"
-    return sorted(p.name for p in root.iterdir() if (p / "assignment.toml").is_file()) if root.is_dir() else []
+    return (
+        sorted(p.name for p in root.iterdir() if (p / "assignment.toml").is_file())
+        if root.is_dir()
+        else []
+    )
 
 
 def load_assignment(course: Path, assignment_id: str) -> Assignment:
@@ -118,7 +130,9 @@ def _collect_checks(checks_root: Path) -> dict[str, Visibility]:
                     )
                 found[name], where[name] = visibility, path
     if not found:
-        raise MaterialError(f"{checks_root}: no checks found; put test_*.py files in public/ and hidden/")
+        raise MaterialError(
+            f"{checks_root}: no checks found; put test_*.py files in public/ and hidden/"
+        )
     return found
 
 
@@ -126,8 +140,12 @@ def _test_names(path: Path) -> list[str]:
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError as exc:
-        raise MaterialError(f"{path}:{exc.lineno}: the check file is not valid Python ({exc.msg})") from exc
-    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+        raise MaterialError(
+            f"{path}:{exc.lineno}: the check file is not valid Python ({exc.msg})"
+        ) from exc
+    return [
+        n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")
+    ]
 
 
 def _match_spec(spec: AssignmentSpec, checks: dict[str, Visibility], spec_path: Path) -> None:

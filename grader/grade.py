@@ -27,7 +27,7 @@ from grader import atomic
 from grader.course import Assignment, load_assignment
 from grader.discover import discover
 from grader.load import load
-from grader.models import GradeReport, LoadedSubmission, Submission, SubmissionResult
+from grader.models import CheckOutcome, GradeReport, LoadedSubmission, Submission, SubmissionResult
 from grader.report import write_feedback, write_gradebook, write_gradescope
 from grader.run import run_checks
 from grader.score import score
@@ -79,29 +79,52 @@ def grade_one(task: GradeTask) -> LaneResult:
     """Load, check, score and write one submission. Student faults end up in the result."""
     started = time.monotonic()
     assignment = _assignment(task.course, task.assignment)
-    loaded = load(task.submission, assignment.spec, task.scratch_root, extra_hash=assignment.material_hash())
+    loaded = load(
+        task.submission, assignment.spec, task.scratch_root, extra_hash=assignment.material_hash()
+    )
     if not task.force:
         before = previous_result(task.out_dir, loaded.student)
         if before is not None and before.content_hash == loaded.content_hash:
             _cleanup(loaded)
             return LaneResult(result=before, skipped=True)
-    result = check_and_score(assignment, loaded, seed=task.seed, threads=task.threads, started=started)
+    result = check_and_score(
+        assignment, loaded, seed=task.seed, threads=task.threads, started=started
+    )
     write_result(result, task.out_dir)
     _cleanup(loaded)
     return LaneResult(result=result)
 
 
-def check_and_score(assignment: Assignment, loaded: LoadedSubmission, *, seed: int, threads: int = 1,
-                    started: float | None = None) -> SubmissionResult:
+def check_and_score(
+    assignment: Assignment,
+    loaded: LoadedSubmission,
+    *,
+    seed: int,
+    threads: int = 1,
+    started: float | None = None,
+) -> SubmissionResult:
     """Run the checks on a loaded submission (if gradable) and score them."""
     started = time.monotonic() if started is None else started
-    outcomes, stdout_tail = [], ""
+    outcomes: list[CheckOutcome] = []
+    stdout_tail = ""
     if loaded.gradable:
-        output = loaded.workdir.parent / f"{loaded.student}.stdout" if loaded.workdir else Path(os.devnull)
+        output = (
+            loaded.workdir.parent / f"{loaded.student}.stdout"
+            if loaded.workdir
+            else Path(os.devnull)
+        )
         outcomes, _ = run_checks(assignment, loaded, seed=seed, output_path=output, threads=threads)
         stdout_tail = _tail(output)
-    return score(assignment, loaded, outcomes, seed=seed, duration_s=time.monotonic() - started,
-                 stdout_tail=stdout_tail, isolation=ISOLATION, grader_version=grader.__version__)
+    return score(
+        assignment,
+        loaded,
+        outcomes,
+        seed=seed,
+        duration_s=time.monotonic() - started,
+        stdout_tail=stdout_tail,
+        isolation=ISOLATION,
+        grader_version=grader.__version__,
+    )
 
 
 def write_result(result: SubmissionResult, out_dir: Path) -> None:
@@ -126,9 +149,17 @@ def _cleanup(loaded: LoadedSubmission) -> None:
         shutil.rmtree(loaded.workdir, ignore_errors=True)
 
 
-def grade(course: Path, assignment_id: str, submissions_dir: Path, out_dir: Path, *, jobs: int = 1,
-          seed: int | None = None, force: bool = False,
-          on_result: Callable[[LaneResult], None] | None = None) -> GradeReport:
+def grade(
+    course: Path,
+    assignment_id: str,
+    submissions_dir: Path,
+    out_dir: Path,
+    *,
+    jobs: int = 1,
+    seed: int | None = None,
+    force: bool = False,
+    on_result: Callable[[LaneResult], None] | None = None,
+) -> GradeReport:
     """Grade every submission in ``submissions_dir``; results land in ``out_dir`` as they finish."""
     started = time.monotonic()
     load_assignment(course, assignment_id)  # fail fast on bad material, before any lane starts
@@ -137,32 +168,55 @@ def grade(course: Path, assignment_id: str, submissions_dir: Path, out_dir: Path
     threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))
     out_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
-    tasks = [GradeTask(course=course, assignment=assignment_id, submission=s, out_dir=out_dir,
-                       scratch_root=scratch, seed=seed, force=force, threads=threads) for s in submissions]
+    tasks = [
+        GradeTask(
+            course=course,
+            assignment=assignment_id,
+            submission=s,
+            out_dir=out_dir,
+            scratch_root=scratch,
+            seed=seed,
+            force=force,
+            threads=threads,
+        )
+        for s in submissions
+    ]
     done: dict[str, LaneResult] = {}
     try:
         _run_pool(tasks, jobs, done, on_result)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        finished = [done[t.submission.student].result for t in tasks if t.submission.student in done]
+        finished = [
+            done[t.submission.student].result for t in tasks if t.submission.student in done
+        ]
         write_gradebook(finished, out_dir / "gradebook.csv")
     return GradeReport(
-        assignment=assignment_id, out_dir=out_dir, seed=seed,
+        assignment=assignment_id,
+        out_dir=out_dir,
+        seed=seed,
         results=[done[t.submission.student].result for t in tasks],
         skipped_unchanged=sorted(s for s, r in done.items() if r.skipped),
         duration_s=round(time.monotonic() - started, 3),
     )
 
 
-def _run_pool(tasks: list[GradeTask], jobs: int, done: dict[str, LaneResult],
-              on_result: Callable[[LaneResult], None] | None) -> None:
+def _run_pool(
+    tasks: list[GradeTask],
+    jobs: int,
+    done: dict[str, LaneResult],
+    on_result: Callable[[LaneResult], None] | None,
+) -> None:
     """Run tasks in lanes; a lane that dies costs only its submission, after one retry."""
     pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
     while pending:
         broken: list[GradeTask] = []
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context) as pool:
-            futures: dict[Future[LaneResult], GradeTask] = {pool.submit(grade_one, t): t for t in pending}
+        with ProcessPoolExecutor(
+            max_workers=max(1, min(jobs, len(pending))), mp_context=context
+        ) as pool:
+            futures: dict[Future[LaneResult], GradeTask] = {
+                pool.submit(grade_one, t): t for t in pending
+            }
             for future in as_completed(futures):
                 task = futures[future]
                 try:
@@ -188,7 +242,17 @@ def _run_pool(tasks: list[GradeTask], jobs: int, done: dict[str, LaneResult],
 
 def _lane_died(task: GradeTask) -> SubmissionResult:
     assignment = _assignment(task.course, task.assignment)
-    loaded = LoadedSubmission(student=task.submission.student, source=task.submission.path,
-                              not_gradable="the grader's own process crashed twice while grading this "
-                              "submission; ask your instructor to look at it")
-    return score(assignment, loaded, [], seed=task.seed, isolation=ISOLATION, grader_version=grader.__version__)
+    loaded = LoadedSubmission(
+        student=task.submission.student,
+        source=task.submission.path,
+        not_gradable="the grader's own process crashed twice while grading this "
+        "submission; ask your instructor to look at it",
+    )
+    return score(
+        assignment,
+        loaded,
+        [],
+        seed=task.seed,
+        isolation=ISOLATION,
+        grader_version=grader.__version__,
+    )

@@ -38,11 +38,15 @@ def _regions(text: str, filename: str) -> list[tuple[int, int, str]]:
             open_at = (number, m["indent"])
         elif END.match(line):
             if open_at is None:
-                raise MaterialError(f"{filename}:{number + 1}: END SOLUTION with no BEGIN SOLUTION above it")
+                raise MaterialError(
+                    f"{filename}:{number + 1}: END SOLUTION with no BEGIN SOLUTION above it"
+                )
             regions.append((open_at[0], number, open_at[1]))
             open_at = None
     if open_at is not None:
-        raise MaterialError(f"{filename}:{open_at[0] + 1}: BEGIN SOLUTION is never closed; add # END SOLUTION")
+        raise MaterialError(
+            f"{filename}:{open_at[0] + 1}: BEGIN SOLUTION is never closed; add # END SOLUTION"
+        )
     return regions
 
 
@@ -56,7 +60,11 @@ def _enclosing_def(lines: list[str], begin: int) -> str:
 def solution_text(text: str, filename: str = "<reference>") -> str:
     """The reference with marker lines removed: what mutants patch and the reference grades."""
     _regions(text, filename)
-    kept = [line for line in text.splitlines(keepends=True) if not (BEGIN.match(line) or END.match(line))]
+    kept = [
+        line
+        for line in text.splitlines(keepends=True)
+        if not (BEGIN.match(line) or END.match(line))
+    ]
     return "".join(kept)
 
 

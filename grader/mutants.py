@@ -61,11 +61,15 @@ def load_mutants(assignment: Assignment) -> list[Mutant]:
     except tomllib.TOMLDecodeError as exc:
         raise MaterialError(f"{path}: not valid TOML ({exc})") from exc
     except ValidationError as exc:
-        raise MaterialError(describe_validation_error(path, exc).replace("assignment spec", "mutants file")) from exc
+        raise MaterialError(
+            describe_validation_error(path, exc).replace("assignment spec", "mutants file")
+        ) from exc
     names: set[str] = set()
     for mutant in parsed.mutant:
         if mutant.name in names:
-            raise MaterialError(f"{path}: two mutants are named {mutant.name}; names must be unique")
+            raise MaterialError(
+                f"{path}: two mutants are named {mutant.name}; names must be unique"
+            )
         names.add(mutant.name)
         _check_targets(path, mutant, assignment)
         mutated_source(assignment, mutant)  # every 'old' must apply
@@ -74,10 +78,14 @@ def load_mutants(assignment: Assignment) -> list[Mutant]:
 
 def _check_targets(path: Path, mutant: Mutant, assignment: Assignment) -> None:
     if mutant.file not in assignment.spec.submission.files:
-        raise MaterialError(f"{path}: mutant {mutant.name} patches {mutant.file}, which is not a submitted file")
+        raise MaterialError(
+            f"{path}: mutant {mutant.name} patches {mutant.file}, which is not a submitted file"
+        )
     unknown = [t for t in mutant.targets if t not in assignment.checks]
     if unknown:
-        raise MaterialError(f"{path}: mutant {mutant.name} targets unknown checks: {', '.join(unknown)}")
+        raise MaterialError(
+            f"{path}: mutant {mutant.name} targets unknown checks: {', '.join(unknown)}"
+        )
 
 
 def reference_solution(assignment: Assignment, file: str) -> str:
@@ -104,5 +112,9 @@ def write_mutant(assignment: Assignment, mutant: Mutant, dest: Path) -> None:
     """Write a complete submission for ``mutant`` into ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     for file in assignment.spec.submission.files:
-        text = mutated_source(assignment, mutant) if file == mutant.file else reference_solution(assignment, file)
+        text = (
+            mutated_source(assignment, mutant)
+            if file == mutant.file
+            else reference_solution(assignment, file)
+        )
         (dest / file).write_text(text, encoding="utf-8")

@@ -14,7 +14,6 @@ from grader.errors import MaterialError
 from grader.markers import has_markers, template_text
 
 
-
 def template_files(assignment: Assignment) -> dict[str, str]:
     """Relative path -> text of every file the template should contain."""
     out: dict[str, str] = {}

@@ -41,7 +41,9 @@ class Remote:
     _root: int
     _path: tuple[str, ...]
 
-    def __init__(self, session: SubmissionSession, generation: int, root: int, path: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, session: SubmissionSession, generation: int, root: int, path: tuple[str, ...] = ()
+    ) -> None:
         object.__setattr__(self, "_session", session)
         object.__setattr__(self, "_generation", generation)
         object.__setattr__(self, "_root", root)
@@ -57,19 +59,27 @@ class Remote:
         return Remote(self._session, self._generation, self._root, (*self._path, name))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._session.request({"op": "setattr", "target": self, "name": name, "value": value},
-                              f"setting {self._label}.{name}")
+        self._session.request(
+            {"op": "setattr", "target": self, "name": name, "value": value},
+            f"setting {self._label}.{name}",
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.request({"op": "call", "target": self, "args": list(args), "kwargs": kwargs},
-                                     f"{self._label}(...)")
+        return self._session.request(
+            {"op": "call", "target": self, "args": list(args), "kwargs": kwargs},
+            f"{self._label}(...)",
+        )
 
     def __getitem__(self, key: Any) -> Any:
-        return self._session.request({"op": "getitem", "target": self, "key": key}, f"{self._label}[{key!r}]")
+        return self._session.request(
+            {"op": "getitem", "target": self, "key": key}, f"{self._label}[{key!r}]"
+        )
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._session.request({"op": "setitem", "target": self, "key": key, "value": value},
-                              f"setting {self._label}[{key!r}]")
+        self._session.request(
+            {"op": "setitem", "target": self, "key": key, "value": value},
+            f"setting {self._label}[{key!r}]",
+        )
 
     def fetch(self) -> Any:
         """The object's value, by value where the codec allows (handles inside otherwise)."""
@@ -79,14 +89,22 @@ class Remote:
         return f"<Remote {self._label}>"
 
     def __bool__(self) -> bool:
-        raise TypeError(f"{self._label} is an object in the student's process; call .fetch() to read it")
+        raise TypeError(
+            f"{self._label} is an object in the student's process; call .fetch() to read it"
+        )
 
 
 class SubmissionSession:
     """The grader's side of one submission: a (replaceable) worker plus its deadlines."""
 
-    def __init__(self, config: WorkerConfig, modules: list[str], *, import_seconds: float,
-                 submission_seconds: float) -> None:
+    def __init__(
+        self,
+        config: WorkerConfig,
+        modules: list[str],
+        *,
+        import_seconds: float,
+        submission_seconds: float,
+    ) -> None:
         self.config = config
         self.modules = modules
         self.import_seconds = import_seconds
@@ -115,9 +133,13 @@ class SubmissionSession:
     def _worker(self) -> WorkerClient:
         if self.import_failure is not None:
             failure = self.import_failure
-            raise ImportFailed(str(failure), student_traceback=getattr(failure, "student_traceback", ""))
+            raise ImportFailed(
+                str(failure), student_traceback=getattr(failure, "student_traceback", "")
+            )
         if time.monotonic() >= self.submission_deadline:
-            raise WorkerTimeout(f"not run: the whole submission ran past its time limit of {self.submission_seconds:g} s")
+            raise WorkerTimeout(
+                f"not run: the whole submission ran past its time limit of {self.submission_seconds:g} s"
+            )
         if self.client is not None and self.client.alive:
             return self.client
         self._start()
@@ -133,11 +155,14 @@ class SubmissionSession:
         deadline = min(time.monotonic() + self.import_seconds, self.submission_deadline)
         names = ", ".join(f"{m}.py" for m in self.modules)
         try:
-            roots = self._send({"op": "import", "modules": self.modules}, deadline, f"importing {names}")
+            roots = self._send(
+                {"op": "import", "modules": self.modules}, deadline, f"importing {names}"
+            )
         except WorkerTimeout as exc:
             self.import_failure = ImportFailed(
                 f"importing {names} took more than {self.import_seconds:g} s; move slow work (training, "
-                "loops, downloads) under `if __name__ == \"__main__\":`")
+                'loops, downloads) under `if __name__ == "__main__":`'
+            )
             raise self.import_failure from exc
         except WorkerDied as exc:
             self.import_failure = ImportFailed(f"{exc} while importing {names}")
@@ -146,7 +171,8 @@ class SubmissionSession:
             self.import_failure = ImportFailed(
                 f"{exc}; code at the top level of your file runs when it is imported, so it must not need "
                 "files, input or anything else that exists only on your computer",
-                student_traceback=exc.student_traceback)
+                student_traceback=exc.student_traceback,
+            )
             raise self.import_failure from exc
         self.roots = {name: handle._root for name, handle in roots.items()}
         self.labels = {v: k for k, v in self.roots.items()}
@@ -162,7 +188,9 @@ class SubmissionSession:
     def module(self, name: str) -> Remote:
         """The remote module ``name`` (one of the submission's modules)."""
         if name not in self.modules:
-            raise MaterialError(f"checks asked for module {name!r}; the spec's submission files give {self.modules}")
+            raise MaterialError(
+                f"checks asked for module {name!r}; the spec's submission files give {self.modules}"
+            )
         self._worker()
         return Remote(self, self.generation, self.roots[name])
 
@@ -189,18 +217,23 @@ class SubmissionSession:
 
     def _timeout_words(self, what: str) -> str:
         if time.monotonic() >= self.submission_deadline:
-            return (f"{what} was stopped: the whole submission ran past its time limit of "
-                    f"{self.submission_seconds:g} s")
+            return (
+                f"{what} was stopped: the whole submission ran past its time limit of "
+                f"{self.submission_seconds:g} s"
+            )
         return f"{what} did not finish within this check's time limit of {self.check_seconds:g} s (an endless loop?)"
 
     def _encode_other(self, value: Any) -> Any:
         if isinstance(value, Remote):
             if value._session is not self or value._generation != self.generation:
-                raise WorkerDied("an object from before your code's process was restarted is no longer available")
+                raise WorkerDied(
+                    "an object from before your code's process was restarted is no longer available"
+                )
             return {"$ref": [value._root, list(value._path)]}
         raise MaterialError(
             f"a check tried to send a {type(value).__name__} to the worker; only arrays, tensors, "
-            "numbers, strings, lists, tuples, dicts and Remote handles can cross")
+            "numbers, strings, lists, tuples, dicts and Remote handles can cross"
+        )
 
     def _decode_handle(self, body: Any) -> Remote:
         if type(body) is not int:
@@ -211,13 +244,17 @@ class SubmissionSession:
 
     def put(self, value: Any) -> Remote:
         """Create ``value`` inside the worker and return a handle to it."""
-        result = self.request({"op": "put", "value": value}, "creating an object in your code's process")
+        result = self.request(
+            {"op": "put", "value": value}, "creating an object in your code's process"
+        )
         assert isinstance(result, Remote)
         return result
 
     def define(self, source: str, name: str) -> Remote:
         """Run a few lines of instructor helper code in the worker; return a handle to ``name``."""
-        result = self.request({"op": "define", "source": source, "name": name}, f"defining helper {name}")
+        result = self.request(
+            {"op": "define", "source": source, "name": name}, f"defining helper {name}"
+        )
         assert isinstance(result, Remote)
         return result
 
@@ -236,7 +273,9 @@ def _fault_from_error(error: Any, what: str, client: WorkerClient) -> Submission
         return SubmissionRaised(f"{what} {message}", exc_type="SystemExit", student_traceback=tb)
     if kind == "codec":
         return BadReply(f"{what}: {message}")
-    return SubmissionRaised(f"{what} raised {exc_type}: {message}", exc_type=exc_type, student_traceback=tb)
+    return SubmissionRaised(
+        f"{what} raised {exc_type}: {message}", exc_type=exc_type, student_traceback=tb
+    )
 
 
 class SubmissionHandle:

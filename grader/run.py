@@ -44,52 +44,81 @@ def import_reference(assignment: Assignment) -> SimpleNamespace:
             spec.loader.exec_module(module)
         except Exception as exc:
             del sys.modules[private]
-            raise MaterialError(f"{path}: the reference fails to import ({type(exc).__name__}: {exc})") from exc
+            raise MaterialError(
+                f"{path}: the reference fails to import ({type(exc).__name__}: {exc})"
+            ) from exc
         modules[name] = module
     return SimpleNamespace(**modules)
 
 
 def pytest_args(assignment: Assignment) -> list[str]:
     """Command line for one in-process pytest run over the assignment's checks."""
-    folders = [str(assignment.checks_dir(v)) for v in ("public", "hidden") if assignment.checks_dir(v).is_dir()]
+    folders = [
+        str(assignment.checks_dir(v))
+        for v in ("public", "hidden")
+        if assignment.checks_dir(v).is_dir()
+    ]
     return [
         *folders,
-        "--rootdir", str(assignment.dir / "checks"),
-        "-c", os.devnull,
+        "--rootdir",
+        str(assignment.dir / "checks"),
+        "-c",
+        os.devnull,
         "--import-mode=importlib",
         "--assert=plain",
-        "-p", "no:cacheprovider",
-        "-p", "no:stepwise",
-        "-q", "--no-header", "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:stepwise",
+        "-q",
+        "--no-header",
+        "--tb=no",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
     ]
 
 
-def run_checks(assignment: Assignment, loaded: LoadedSubmission, *, seed: int, output_path: Path,
-               threads: int = 1) -> tuple[list[CheckOutcome], int]:
+def run_checks(
+    assignment: Assignment,
+    loaded: LoadedSubmission,
+    *,
+    seed: int,
+    output_path: Path,
+    threads: int = 1,
+) -> tuple[list[CheckOutcome], int]:
     """Run every check; return the outcomes (spec order) and how many workers were started."""
     assert loaded.workdir is not None, "run_checks needs a gradable submission"
     limits = assignment.spec.limits
-    config = WorkerConfig(workdir=loaded.workdir, memory_mb=limits.memory_mb, output_path=output_path,
-                          threads=threads)
-    session = SubmissionSession(config, assignment.spec.submission.modules,
-                                import_seconds=limits.import_seconds,
-                                submission_seconds=limits.submission_seconds)
+    config = WorkerConfig(
+        workdir=loaded.workdir, memory_mb=limits.memory_mb, output_path=output_path, threads=threads
+    )
+    session = SubmissionSession(
+        config,
+        assignment.spec.submission.modules,
+        import_seconds=limits.import_seconds,
+        submission_seconds=limits.submission_seconds,
+    )
     plugin = GraderPlugin(assignment, session, import_reference(assignment), seed)
     try:
         with _quiet(), _no_plugin_autoload():
             pytest.main(pytest_args(assignment), plugins=[plugin])
     finally:
         session.close()
-    return [_outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()], \
-        session.workers_started
+    return [
+        _outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()
+    ], session.workers_started
 
 
 def _outcome_or_not_run(assignment: Assignment, plugin: GraderPlugin, name: str) -> CheckOutcome:
     found = plugin.outcomes.get(name)
     if found is not None:
         return found
-    return CheckOutcome(name=name, visibility=assignment.checks[name], status="not_run",
-                        message="this check did not run; the grader stopped before reaching it")
+    return CheckOutcome(
+        name=name,
+        visibility=assignment.checks[name],
+        status="not_run",
+        message="this check did not run; the grader stopped before reaching it",
+    )
 
 
 @contextlib.contextmanager

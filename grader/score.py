@@ -6,9 +6,17 @@ from grader.course import Assignment
 from grader.models import CheckOutcome, CheckResult, LoadedSubmission, PartResult, SubmissionResult
 
 
-def score(assignment: Assignment, loaded: LoadedSubmission, outcomes: list[CheckOutcome], *, seed: int,
-          duration_s: float = 0.0, stdout_tail: str = "", isolation: str = "",
-          grader_version: str = "") -> SubmissionResult:
+def score(
+    assignment: Assignment,
+    loaded: LoadedSubmission,
+    outcomes: list[CheckOutcome],
+    *,
+    seed: int,
+    duration_s: float = 0.0,
+    stdout_tail: str = "",
+    isolation: str = "",
+    grader_version: str = "",
+) -> SubmissionResult:
     """A passed check earns its points from the spec; anything else earns none."""
     spec = assignment.spec
     by_name = {o.name: o for o in outcomes}
@@ -20,18 +28,33 @@ def score(assignment: Assignment, loaded: LoadedSubmission, outcomes: list[Check
             outcome = by_name.get(name) or _not_run(assignment, name, loaded)
             points = cfg.points if outcome.status == "passed" else 0.0
             earned += points
-            checks.append(CheckResult(part=part.name, points=points, max_points=cfg.points,
-                                      **outcome.model_dump()))
+            checks.append(
+                CheckResult(
+                    part=part.name, points=points, max_points=cfg.points, **outcome.model_dump()
+                )
+            )
         parts.append(PartResult(name=part.name, points=earned, max_points=part.max_points))
     return SubmissionResult(
-        student=loaded.student, assignment=assignment.id, score=sum(p.points for p in parts),
-        max_score=spec.max_points, gradable=loaded.gradable, not_gradable_reason=loaded.not_gradable,
-        notes=loaded.notes, parts=parts, checks=checks, seed=seed, content_hash=loaded.content_hash,
-        duration_s=round(duration_s, 3), stdout_tail=stdout_tail, isolation=isolation,
+        student=loaded.student,
+        assignment=assignment.id,
+        score=sum(p.points for p in parts),
+        max_score=spec.max_points,
+        gradable=loaded.gradable,
+        not_gradable_reason=loaded.not_gradable,
+        notes=loaded.notes,
+        parts=parts,
+        checks=checks,
+        seed=seed,
+        content_hash=loaded.content_hash,
+        duration_s=round(duration_s, 3),
+        stdout_tail=stdout_tail,
+        isolation=isolation,
         grader_version=grader_version,
     )
 
 
 def _not_run(assignment: Assignment, name: str, loaded: LoadedSubmission) -> CheckOutcome:
     message = "" if loaded.not_gradable else "this check did not run"  # the page says why once
-    return CheckOutcome(name=name, visibility=assignment.checks[name], status="not_run", message=message)
+    return CheckOutcome(
+        name=name, visibility=assignment.checks[name], status="not_run", message=message
+    )

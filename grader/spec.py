@@ -105,7 +105,9 @@ class PartConfig(_Strict):
     @classmethod
     def _points_shorthand(cls, checks: object) -> object:
         if isinstance(checks, dict):
-            return {k: {"points": v} if isinstance(v, int | float) else v for k, v in checks.items()}
+            return {
+                k: {"points": v} if isinstance(v, int | float) else v for k, v in checks.items()
+            }
         return checks
 
     @field_validator("checks")
@@ -113,7 +115,9 @@ class PartConfig(_Strict):
     def _check_names(cls, checks: dict[str, CheckConfig]) -> dict[str, CheckConfig]:
         for name in checks:
             if not _CHECK.match(name):
-                raise ValueError(f"check names are pytest test names like test_softmax_rows, given: {name!r}")
+                raise ValueError(
+                    f"check names are pytest test names like test_softmax_rows, given: {name!r}"
+                )
         return checks
 
     @property
@@ -190,7 +194,9 @@ def load_spec(path: Path) -> AssignmentSpec:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise SpecError(f"{path}: no such file; every assignment folder needs an assignment.toml") from exc
+        raise SpecError(
+            f"{path}: no such file; every assignment folder needs an assignment.toml"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from exc
     try:

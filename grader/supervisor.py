@@ -51,8 +51,12 @@ def worker_env(config: WorkerConfig) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in keep}
     threads = str(config.threads)
     env.update(
-        OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads,
-        NUMEXPR_NUM_THREADS=threads, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
+        OMP_NUM_THREADS=threads,
+        OPENBLAS_NUM_THREADS=threads,
+        MKL_NUM_THREADS=threads,
+        NUMEXPR_NUM_THREADS=threads,
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONUNBUFFERED="1",
         PYTHONHASHSEED="0",
     )
     env.update(config.env_extra)
@@ -72,14 +76,28 @@ class WorkerClient:
         parent, child = socket.socketpair()
         self._output: BinaryIO = open(config.output_path, "ab")  # noqa: SIM115 - closed in kill()
         cmd = [
-            config.python, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+            config.python,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); "
             "from grader.worker.__main__ import main; sys.argv = sys.argv[1:]; main()",
-            _grader_root(), "--fd", str(child.fileno()), "--workdir", str(config.workdir),
-            "--memory-mb", str(config.memory_mb),
+            _grader_root(),
+            "--fd",
+            str(child.fileno()),
+            "--workdir",
+            str(config.workdir),
+            "--memory-mb",
+            str(config.memory_mb),
         ]
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            cmd, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=self._output,
-            stderr=subprocess.STDOUT, cwd=config.workdir, env=worker_env(config), start_new_session=True,
+            cmd,
+            pass_fds=[child.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
+            cwd=config.workdir,
+            env=worker_env(config),
+            start_new_session=True,
         )
         child.close()
         self.sock = parent
@@ -89,8 +107,14 @@ class WorkerClient:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def request(self, msg: dict[str, Any], deadline: float, on_other: Callable[[Any], Any],
-                on_handle: Callable[[Any], Any], what: str) -> Any:
+    def request(
+        self,
+        msg: dict[str, Any],
+        deadline: float,
+        on_other: Callable[[Any], Any],
+        on_handle: Callable[[Any], Any],
+        what: str,
+    ) -> Any:
         """Send ``msg`` and wait for the reply until ``deadline`` (monotonic seconds)."""
         try:
             parts = encode_message(msg, on_other)
@@ -103,7 +127,9 @@ class WorkerClient:
             return decode_payload(payload, on_handle)
         except CodecError as exc:
             self.kill()
-            raise BadReply(f"{what}: your code sent back something the grader cannot read ({exc})") from exc
+            raise BadReply(
+                f"{what}: your code sent back something the grader cannot read ({exc})"
+            ) from exc
 
     def _wait(self, deadline: float, what: str, for_write: bool = False) -> None:
         remaining = deadline - time.monotonic()
@@ -111,7 +137,11 @@ class WorkerClient:
             self.kill()
             raise WorkerTimeout(what)
         socks: list[socket.socket] = [self.sock]
-        ready = select.select([], socks, [], remaining) if for_write else select.select(socks, [], [], remaining)
+        ready = (
+            select.select([], socks, [], remaining)
+            if for_write
+            else select.select(socks, [], [], remaining)
+        )
         if not any(ready):
             self.kill()
             raise WorkerTimeout(what)
@@ -148,8 +178,10 @@ class WorkerClient:
         if code < 0:
             sig = signal.Signals(-code)
             return _SIGNAL_WORDS.get(sig, f"was killed by signal {sig.name}")
-        return (f"exited with code {code} in the middle of a call (os._exit() or a crash in a C "
-                "extension ends the whole process; a graded function must return)")
+        return (
+            f"exited with code {code} in the middle of a call (os._exit() or a crash in a C "
+            "extension ends the whole process; a graded function must return)"
+        )
 
     def kill(self) -> None:
         """Kill the worker and everything it started; safe to call twice."""

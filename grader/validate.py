@@ -60,7 +60,9 @@ def _write_template(assignment: Assignment, dest: Path) -> None:
         (dest / rel).write_text(text, encoding="utf-8")
 
 
-def validate(course: Path, assignment_id: str, *, jobs: int = 1, seed: int | None = None) -> ValidationReport:
+def validate(
+    course: Path, assignment_id: str, *, jobs: int = 1, seed: int | None = None
+) -> ValidationReport:
     assignment = load_assignment(course, assignment_id)
     mutants = load_mutants(assignment)
     work = Path(tempfile.mkdtemp(prefix="grader-validate-"))
@@ -85,24 +87,45 @@ def _failing(result: SubmissionResult) -> list[str]:
 
 def _reference_row(result: SubmissionResult) -> ValidationRow:
     failing = _failing(result)
-    problem = "" if not failing else "fails: " + "; ".join(
-        f"{c.name}: {c.message}" for c in result.checks if c.status != "passed")
-    return ValidationRow(name="reference", kind="reference", score=result.score, max_score=result.max_score,
-                         expectation="100%", ok=not failing and result.gradable, problem=problem)
+    problem = (
+        ""
+        if not failing
+        else "fails: "
+        + "; ".join(f"{c.name}: {c.message}" for c in result.checks if c.status != "passed")
+    )
+    return ValidationRow(
+        name="reference",
+        kind="reference",
+        score=result.score,
+        max_score=result.max_score,
+        expectation="100%",
+        ok=not failing and result.gradable,
+        problem=problem,
+    )
 
 
 def _template_row(result: SubmissionResult) -> ValidationRow:
     passing = [c.name for c in result.checks if c.status == "passed"]
-    return ValidationRow(name="template", kind="template", score=result.score, max_score=result.max_score,
-                         expectation="0%", ok=not passing and result.gradable,
-                         problem="passes: " + ", ".join(passing) if passing else "")
+    return ValidationRow(
+        name="template",
+        kind="template",
+        score=result.score,
+        max_score=result.max_score,
+        expectation="0%",
+        ok=not passing and result.gradable,
+        problem="passes: " + ", ".join(passing) if passing else "",
+    )
 
 
 def _mutant_row(mutant: Mutant, result: SubmissionResult) -> ValidationRow:
     failing = set(_failing(result))
     missed = [t for t in mutant.targets if t not in failing]
     return ValidationRow(
-        name=mutant.name, kind="mutant", score=result.score, max_score=result.max_score,
-        expectation="fails " + ", ".join(mutant.targets), ok=not missed and result.gradable,
+        name=mutant.name,
+        kind="mutant",
+        score=result.score,
+        max_score=result.max_score,
+        expectation="fails " + ", ".join(mutant.targets),
+        ok=not missed and result.gradable,
         problem="still passes: " + ", ".join(missed) if missed else "",
     )

@@ -11,8 +11,14 @@ from tests.toycourse import make_course
 
 def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     code = "from grader.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_unknown_assignment_lists_the_known_ones(tmp_path: Path) -> None:
@@ -43,7 +49,9 @@ def test_grade_prints_the_class_and_writes_results(tmp_path: Path) -> None:
     make_course(tmp_path)
     (tmp_path / "subs" / "amy").mkdir(parents=True)
     (tmp_path / "subs" / "amy" / "ops.py").write_text("def scale(x, k):\n    return k * x\n")
-    proc = grader("grade", "subs", "--assignment", "toy", "--out", "res", "--seed", "3", cwd=tmp_path)
+    proc = grader(
+        "grade", "subs", "--assignment", "toy", "--out", "res", "--seed", "3", cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert "amy" in proc.stdout and "seed 3" in proc.stdout
     assert (tmp_path / "res" / "amy" / "feedback.html").is_file()

@@ -27,8 +27,22 @@ def frame(header: dict[str, Any], *buffers: bytes) -> bytearray:
 
 @pytest.mark.parametrize(
     "value",
-    [None, True, 0, -7, 2**80, 1.5, "héllo", b"\x00\xff", [1, [2, 3]], (1, (2.0, "x")), {"a": 1, 2: (3,)},
-     complex(1, -2), float("inf"), float("-inf")],
+    [
+        None,
+        True,
+        0,
+        -7,
+        2**80,
+        1.5,
+        "héllo",
+        b"\x00\xff",
+        [1, [2, 3]],
+        (1, (2.0, "x")),
+        {"a": 1, 2: (3,)},
+        complex(1, -2),
+        float("inf"),
+        float("-inf"),
+    ],
 )
 def test_plain_values_roundtrip(value: Any) -> None:
     """Do plain Python values come back equal and of the same type?"""
@@ -40,7 +54,9 @@ def test_nan_roundtrips() -> None:
     assert np.isnan(roundtrip(float("nan")))
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "int8", "uint8", "bool", "complex128"])
+@pytest.mark.parametrize(
+    "dtype", ["float64", "float32", "float16", "int64", "int8", "uint8", "bool", "complex128"]
+)
 def test_arrays_roundtrip_with_dtype_and_shape(dtype: str) -> None:
     """Does an array keep its dtype, shape and values, and come back writable?"""
     arr = (np.arange(24).reshape(2, 3, 4) % 5).astype(dtype)
@@ -90,7 +106,11 @@ def test_tensors_roundtrip() -> None:
 @pytest.mark.parametrize(
     "header, buffers, match",
     [
-        ({"msg": {"$nd": ["|O", [1], 0]}, "buffers": [8]}, [b"\0" * 8], "not a plain numeric dtype"),
+        (
+            {"msg": {"$nd": ["|O", [1], 0]}, "buffers": [8]},
+            [b"\0" * 8],
+            "not a plain numeric dtype",
+        ),
         ({"msg": {"$nd": ["<f8", [3], 0]}, "buffers": [8]}, [b"\0" * 8], "does not match"),
         ({"msg": {"$pickle": "x"}, "buffers": []}, [], "unknown tag"),
         ({"msg": {"$nd": ["<f8", [1], 5]}, "buffers": [8]}, [b"\0" * 8], "out of range"),
@@ -100,7 +120,9 @@ def test_tensors_roundtrip() -> None:
         ({"msg": {"$nd": ["<f8", [-1], 0]}, "buffers": [8]}, [b"\0" * 8], "malformed shape"),
     ],
 )
-def test_decoder_refuses_malformed_frames(header: dict[str, Any], buffers: list[bytes], match: str) -> None:
+def test_decoder_refuses_malformed_frames(
+    header: dict[str, Any], buffers: list[bytes], match: str
+) -> None:
     """Does the decoder refuse, with a reason, everything that is not a well-formed allowed value?"""
     with pytest.raises(CodecError, match=match):
         decode_payload(frame(header, *buffers), lambda body: body)

@@ -16,10 +16,14 @@ REPO = Path(__file__).resolve().parent.parent
 def test_checked_in_demo_is_current(tmp_path: Path) -> None:
     """Is the checked-in demo class exactly what examples/build_demo.py writes?"""
     build(tmp_path / "class")
-    fresh = sorted(p.relative_to(tmp_path / "class") for p in (tmp_path / "class").rglob("*") if p.is_file())
+    fresh = sorted(
+        p.relative_to(tmp_path / "class") for p in (tmp_path / "class").rglob("*") if p.is_file()
+    )
     checked_in = sorted(p.relative_to(OUT) for p in OUT.rglob("*") if p.is_file())
     assert fresh == checked_in, "run `python examples/build_demo.py` and commit the result"
-    changed = [str(p) for p in fresh if not filecmp.cmp(tmp_path / "class" / p, OUT / p, shallow=False)]
+    changed = [
+        str(p) for p in fresh if not filecmp.cmp(tmp_path / "class" / p, OUT / p, shallow=False)
+    ]
     assert changed == [], f"stale demo files {changed}: run `python examples/build_demo.py`"
 
 
@@ -30,8 +34,11 @@ def test_demo_class_grades_as_intended(tmp_path: Path) -> None:
     r = {x.student: x for x in report.results}
     full = r["ada"].max_score
     assert r["ada"].score == full and r["ben"].score == full
-    for student, check in [("chloe", "test_softmax_is_stable"), ("dan", "test_get_random_batches_sizes"),
-                           ("finn", "test_momentum_step_updates")]:
+    for student, check in [
+        ("chloe", "test_softmax_is_stable"),
+        ("dan", "test_get_random_batches_sizes"),
+        ("finn", "test_momentum_step_updates"),
+    ]:
         assert 0 < r[student].score < full
         assert {c.name: c.status for c in r[student].checks}[check] == "failed", student
     hugo = {c.name: c for c in r["hugo"].checks}

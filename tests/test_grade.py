@@ -22,8 +22,14 @@ def write_class(root: Path) -> Path:
     students = {
         "alice": solution(),
         "bob": solution({"(x * x).sum(axis=1)": "(x * x).sum(axis=0)"}),
-        "dave": solution({'def scale(x, k):\n    """Multiply x by k. x: (N,) -> (N,)."""\n    return k * x\n': SPIN}),
-        "erin": solution({"return np.sqrt((x * x).sum(axis=1))": "import ctypes; ctypes.string_at(0)"}),
+        "dave": solution(
+            {
+                'def scale(x, k):\n    """Multiply x by k. x: (N,) -> (N,)."""\n    return k * x\n': SPIN
+            }
+        ),
+        "erin": solution(
+            {"return np.sqrt((x * x).sum(axis=1))": "import ctypes; ctypes.string_at(0)"}
+        ),
         "frank": "import numpy as np\nraise RuntimeError('cannot find data.csv')\n",
         "hank": "def scale(x, k)\n    return x\n",
     }
@@ -59,20 +65,37 @@ def test_every_student_gets_the_right_score(graded: tuple[Path, Path, Path, Grad
     """Are points earned exactly for the checks each submission passes?"""
     results = by_student(graded[3])
     scores = {name: r.score for name, r in results.items()}
-    assert scores == {"alice": 6, "bob": 3, "carol": 6, "dave": 3, "erin": 3, "frank": 0, "gina": 0,
-                      "hank": 0, "ivy": 0}
+    assert scores == {
+        "alice": 6,
+        "bob": 3,
+        "carol": 6,
+        "dave": 3,
+        "erin": 3,
+        "frank": 0,
+        "gina": 0,
+        "hank": 0,
+        "ivy": 0,
+    }
     assert all(r.max_score == 6 for r in results.values())
 
 
-def test_faults_cost_only_the_checks_they_broke(graded: tuple[Path, Path, Path, GradeReport]) -> None:
+def test_faults_cost_only_the_checks_they_broke(
+    graded: tuple[Path, Path, Path, GradeReport],
+) -> None:
     """Does each kind of fault show as its own status with a plain reason?"""
     r = by_student(graded[3])
     assert statuses(r["bob"])["test_norm_rows"] == "failed"
     assert "norm_rows(x)" in next(c.message for c in r["bob"].checks if c.name == "test_norm_rows")
-    assert statuses(r["dave"]) == {"test_scale_public": "timeout", "test_scale_matches_reference": "timeout",
-                                   "test_norm_rows": "passed"}
+    assert statuses(r["dave"]) == {
+        "test_scale_public": "timeout",
+        "test_scale_matches_reference": "timeout",
+        "test_norm_rows": "passed",
+    }
     erin = {c.name: c for c in r["erin"].checks}
-    assert erin["test_norm_rows"].status == "crashed" and "segmentation fault" in erin["test_norm_rows"].message
+    assert (
+        erin["test_norm_rows"].status == "crashed"
+        and "segmentation fault" in erin["test_norm_rows"].message
+    )
     assert statuses(r["erin"])["test_scale_public"] == "passed"
     frank = r["frank"].checks[0]
     assert frank.status == "error" and "cannot find data.csv" in frank.message
@@ -109,7 +132,9 @@ def test_descriptions_reach_the_student(graded: tuple[Path, Path, Path, GradeRep
     assert norm.description in (graded[2] / "bob" / "feedback.md").read_text()
 
 
-def test_rerun_skips_unchanged_and_regrades_changed(graded: tuple[Path, Path, Path, GradeReport]) -> None:
+def test_rerun_skips_unchanged_and_regrades_changed(
+    graded: tuple[Path, Path, Path, GradeReport],
+) -> None:
     """Does a re-run skip what is unchanged, regrade what changed, and regrade all with force?"""
     course, subs, out, _ = graded
     (subs / "bob" / "ops.py").write_text(solution())

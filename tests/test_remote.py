@@ -12,7 +12,7 @@ from grader.errors import ImportFailed, SubmissionRaised, WorkerDied, WorkerTime
 from grader.remote import Remote, SubmissionHandle, SubmissionSession
 from grader.supervisor import WorkerConfig
 
-STUDENT = '''
+STUDENT = """
 import os, sys
 import numpy as np
 
@@ -57,7 +57,7 @@ def apply(f, x):
 
 def double(x):
     return 2 * x
-'''
+"""
 
 
 def session_for(tmp_path: Path, source: str = STUDENT, **limits: float) -> SubmissionSession:
@@ -65,8 +65,12 @@ def session_for(tmp_path: Path, source: str = STUDENT, **limits: float) -> Submi
     work.mkdir(exist_ok=True)
     (work / "nn.py").write_text(source)
     config = WorkerConfig(workdir=work, memory_mb=1024, output_path=tmp_path / "out.txt")
-    return SubmissionSession(config, ["nn"], import_seconds=limits.get("import_seconds", 10),
-                             submission_seconds=limits.get("submission_seconds", 60))
+    return SubmissionSession(
+        config,
+        ["nn"],
+        import_seconds=limits.get("import_seconds", 10),
+        submission_seconds=limits.get("submission_seconds", 60),
+    )
 
 
 @pytest.fixture
@@ -138,7 +142,9 @@ def test_sys_exit_is_reported_and_worker_survives(session: SubmissionSession) ->
     assert session.workers_started == 1
 
 
-@pytest.mark.parametrize("fn, words", [("vanish", "exited with code 3"), ("segfault", "segmentation fault")])
+@pytest.mark.parametrize(
+    "fn, words", [("vanish", "exited with code 3"), ("segfault", "segmentation fault")]
+)
 def test_worker_death_is_named(session: SubmissionSession, fn: str, words: str) -> None:
     """Is a dead worker described in plain words, and replaced for the next call?"""
     with pytest.raises(WorkerDied, match=words):
@@ -156,7 +162,9 @@ def test_import_failure_is_remembered(tmp_path: Path) -> None:
     s = session_for(tmp_path, "x = 1\nraise RuntimeError('no data file')\n")
     try:
         for _ in range(2):
-            with pytest.raises(ImportFailed, match="importing nn.py raised RuntimeError: no data file") as info:
+            with pytest.raises(
+                ImportFailed, match="importing nn.py raised RuntimeError: no data file"
+            ) as info:
                 SubmissionHandle(s).nn.add(1, 2)
         assert "line 2" in info.value.student_traceback
         assert s.workers_started == 1

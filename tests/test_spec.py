@@ -9,7 +9,7 @@ import pytest
 from grader.errors import SpecError
 from grader.spec import load_spec
 
-GOOD = '''
+GOOD = """
 id = "toy"
 title = "Toy"
 [submission]
@@ -17,7 +17,7 @@ files = ["nn.py"]
 [[parts]]
 name = "A"
 checks = { test_a = 2, test_b = { points = 3, seconds = 5 } }
-'''
+"""
 
 
 def write(tmp_path: Path, text: str, folder: str = "toy") -> Path:

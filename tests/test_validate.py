@@ -28,7 +28,11 @@ def test_a_mutant_its_checks_miss_fails_validation(tmp_path: Path) -> None:
     """Does validate fail when a mutant's target check does not catch it?"""
     course = make_course(tmp_path)
     mutants = course / "assignments/toy/mutants/mutants.toml"
-    mutants.write_text(mutants.read_text().replace('targets = ["test_norm_rows"]', 'targets = ["test_scale_public"]'))
+    mutants.write_text(
+        mutants.read_text().replace(
+            'targets = ["test_norm_rows"]', 'targets = ["test_scale_public"]'
+        )
+    )
     report = validate(course, "toy", jobs=1, seed=5)
     row = next(r for r in report.rows if r.name == "norm_wrong_axis")
     assert not report.ok and not row.ok and "test_scale_public" in row.problem
@@ -50,14 +54,18 @@ def test_release_writes_template_and_detects_drift(tmp_path: Path) -> None:
     assert stale_files(assignment) == []
     text = (course / "student_template/toy/ops.py").read_text()
     assert "NotImplementedError" in text and "k * x" not in text
-    (course / "reference/toy/ops.py").write_text((course / "reference/toy/ops.py").read_text() + "\n# changed\n")
+    (course / "reference/toy/ops.py").write_text(
+        (course / "reference/toy/ops.py").read_text() + "\n# changed\n"
+    )
     assert stale_files(assignment) == ["ops.py"]
 
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("assignment_id", sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml")))
+@pytest.mark.parametrize(
+    "assignment_id", sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml"))
+)
 def test_checked_in_templates_are_current(assignment_id: str) -> None:
     """Is every checked-in student template exactly what `grader release` generates?"""
     stale = stale_files(load_assignment(REPO, assignment_id))

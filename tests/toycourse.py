@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SPEC = '''
+SPEC = """
 id = "toy"
 title = "Toy assignment"
 
@@ -24,7 +24,7 @@ checks = { test_scale_public = 1, test_scale_matches_reference = 2 }
 [[parts]]
 name = "Norms"
 checks = { test_norm_rows = { points = 3, seconds = 2 } }
-'''
+"""
 
 REFERENCE = '''import numpy as np
 

@@ -40,8 +40,13 @@ def check_rng(seed: int, check: str) -> np.random.Generator:
 class GraderPlugin:
     """Registered with ``pytest.main(plugins=[...])`` for one submission."""
 
-    def __init__(self, assignment: Assignment, session: SubmissionSession, reference: SimpleNamespace,
-                 seed: int) -> None:
+    def __init__(
+        self,
+        assignment: Assignment,
+        session: SubmissionSession,
+        reference: SimpleNamespace,
+        seed: int,
+    ) -> None:
         self.assignment = assignment
         self.session = session
         self.reference_ns = reference
@@ -74,7 +79,9 @@ class GraderPlugin:
     # -- collection and timing ---------------------------------------------------------
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         keep = [i for i in items if getattr(i, "originalname", i.name) in self.assignment.checks]
         dropped = [i for i in items if i not in keep]
         if dropped:
@@ -92,7 +99,9 @@ class GraderPlugin:
             self.session.end_check()
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[None]:
         yield
         if call.when == "call" or call.excinfo is not None:
             self._record(item, call)
@@ -106,9 +115,14 @@ class GraderPlugin:
         if call.when == "teardown" and status == "passed":
             return
         self.outcomes[name] = CheckOutcome(
-            name=name, visibility=self.assignment.checks[name], status=status, message=message,
+            name=name,
+            visibility=self.assignment.checks[name],
+            status=status,
+            message=message,
             description=describe(getattr(item, "function", None)),
-            details=details, student_traceback=tb, duration_s=round(time.monotonic() - self._started[name], 4),
+            details=details,
+            student_traceback=tb,
+            duration_s=round(time.monotonic() - self._started[name], 4),
         )
 
 
@@ -136,4 +150,9 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Statu
         return "failed", str(exc) or "the result is not what this check expects", "", ""
     if isinstance(exc, BadReply | SubmissionFault):
         return "error", str(exc), "", ""
-    return "failed", f"the check could not use what your code returned ({type(exc).__name__}: {exc})", "", ""
+    return (
+        "failed",
+        f"the check could not use what your code returned ({type(exc).__name__}: {exc})",
+        "",
+        "",
+    )

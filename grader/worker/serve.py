@@ -87,7 +87,9 @@ class Server:
                 reply = _error("exit", "SystemExit", _exit_message(exc), self.student_tb(exc))
             except MemoryError as exc:
                 reply = _error(
-                    "memory", "MemoryError", f"ran out of memory (the limit is {self.memory_mb} MB)",
+                    "memory",
+                    "MemoryError",
+                    f"ran out of memory (the limit is {self.memory_mb} MB)",
                     self.student_tb(exc),
                 )
             except BaseException as exc:  # noqa: BLE001 - every student exception becomes a reply
@@ -98,7 +100,9 @@ class Server:
         try:
             parts = encode_message(reply, self.park)
         except (CodecError, RecursionError, MemoryError) as exc:
-            parts = encode_message(_error("codec", "CodecError", f"the result could not be sent: {exc}", ""), self.park)
+            parts = encode_message(
+                _error("codec", "CodecError", f"the result could not be sent: {exc}", ""), self.park
+            )
         send_frame(self.sock, parts)
 
     def dispatch(self, req: dict[str, Any]) -> Any:
@@ -135,7 +139,9 @@ class Server:
 
     def student_tb(self, exc: BaseException) -> str:
         """The traceback, trimmed to frames in the student's own files."""
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if _inside(f.filename, self.workdir)]
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if _inside(f.filename, self.workdir)
+        ]
         lines = traceback.format_list(frames) if frames else []
         lines += traceback.format_exception_only(type(exc), exc)
         text = "".join(lines).replace(self.workdir + os.sep, "")
@@ -162,7 +168,10 @@ def _exit_message(exc: SystemExit) -> str:
 
 
 def _error(kind: str, exc_type: str, message: str, tb: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"kind": kind, "type": exc_type, "message": message, "traceback": tb}}
+    return {
+        "ok": False,
+        "error": {"kind": kind, "type": exc_type, "message": message, "traceback": tb},
+    }
 
 
 def run(fd: int, workdir: str, memory_mb: int) -> None:

@@ -334,8 +334,9 @@ def train_mlp(
     Returns:
         (params, history): params holds Wlayer1 (D, H), blayer1 (H,), Woutput (H, C),
         boutput (C,); history maps "train_loss", "train_acc", "valid_loss", "valid_acc"
-        to one float per epoch. Losses are summed over the split; train figures are
-        summed (loss) or averaged (accuracy) over the epoch's batches.
+        to one float per epoch. train_loss is summed over the epoch's batches and
+        train_acc is the fraction classified right along the way; the valid figures are
+        measured on the whole validation split after the epoch.
     """
     # BEGIN SOLUTION
     rng = np.random.default_rng(seed)
