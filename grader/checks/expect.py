@@ -122,12 +122,14 @@ def close(
     if np.allclose(got_arr, want_arr, rtol=rtol, atol=atol):
         return
     abs_err, rel_err = _max_errors(got_arr, want_arr)
-    outside = np.abs(got_arr - want_arr) > atol + rtol * np.abs(want_arr)
-    raise CheckFailed(
+    message = (
         f"{what} is off: max abs error {abs_err:.1e}, max rel error {rel_err:.1e} "
-        f"(allowed: rtol {rtol:g}, atol {atol:g}); {int(np.count_nonzero(outside))} of "
-        f"{got_arr.size} entries are outside the tolerance"
+        f"(allowed: rtol {rtol:g}, atol {atol:g})"
     )
+    if got_arr.size > 1:
+        outside = np.abs(got_arr - want_arr) > atol + rtol * np.abs(want_arr)
+        message += f"; {int(np.count_nonzero(outside))} of {got_arr.size} entries are outside the tolerance"
+    raise CheckFailed(message)
 
 
 def rel_error_below(got: Any, want: Any, tol: float, what: str = "the result") -> None:

@@ -51,8 +51,7 @@ def _weights(params: dict, hidden: int | None = None) -> dict[str, np.ndarray]:
 
 
 def test_train_mlp_test_accuracy(submission, reference, seed) -> None:
-    """train_mlp with its default settings must classify at least 75% of held-out digits
-    correctly, within 120 seconds."""
+    """train_mlp's defaults must reach 75% accuracy on held-out test digits within 120 seconds."""
     weights = _weights(_train(submission, seed=seed)[0])
     test = load_digits(32)
     hidden = reference.nn.forward(test.test_x, weights, "layer1", reference.nn.sigmoid)
@@ -66,8 +65,7 @@ def test_train_mlp_test_accuracy(submission, reference, seed) -> None:
 
 
 def test_train_mlp_loss_falls(submission, seed) -> None:
-    """train_mlp must record one value per epoch for each history entry, and the training
-    loss must fall from the first epoch to the last."""
+    """train_mlp's history must hold one value per epoch, and the training loss must fall."""
     epochs = 5
     history = _train(submission, epochs=epochs, seed=seed)[1]
     for key in HISTORY:
@@ -84,6 +82,5 @@ def test_train_mlp_loss_falls(submission, seed) -> None:
 
 
 def test_train_mlp_hidden_size(submission, seed) -> None:
-    """train_mlp must build layer1 with hidden_size units and an output layer with one unit
-    per class."""
+    """train_mlp must give layer1 hidden_size units and the output layer one unit per class."""
     _weights(_train(submission, hidden_size=16, epochs=1, seed=seed)[0], 16)

@@ -11,8 +11,7 @@ from grader.checks import expect
 
 
 def test_initialize_weights_small_layer(submission) -> None:
-    """initialize_weights(10, 6, params, 'a') must store W (10, 6) within the Xavier bound and
-    zero biases b (6,)."""
+    """initialize_weights must store W (in, out) within the Xavier bound and zero biases b."""
     params = submission.put({})
     submission.nn.initialize_weights(10, 6, params, "a")
     stored = params.fetch()
@@ -63,8 +62,7 @@ def test_compute_loss_and_acc_small_batch(submission, reference, rng) -> None:
 
 
 def test_backwards_matches_reference_small(submission, reference, rng) -> None:
-    """After forward, backwards(delta, params, 'a') must store grad_Wa and grad_ba and return
-    grad_X."""
+    """backwards must store grad_W and grad_b and return grad_X for the layer forward cached."""
     X, delta = rng.normal(size=(3, 4)), rng.normal(size=(3, 2))
     layer = {"Wa": rng.normal(size=(4, 2)), "ba": rng.normal(size=2)}
     params = submission.put(layer)

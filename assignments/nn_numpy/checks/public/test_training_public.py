@@ -17,8 +17,7 @@ def loss(params):
 
 
 def test_get_random_batches_cover_all(submission, rng) -> None:
-    """get_random_batches(x, y, 5) on 20 examples must return 4 batches of 5 that together hold
-    every example once."""
+    """get_random_batches must cut 20 examples into 4 batches of 5, each example in one batch."""
     x = rng.normal(size=(20, 3))
     x[:, 0] = np.arange(20)
     batches = submission.nn.get_random_batches(x, np.eye(20), 5)
@@ -33,8 +32,7 @@ def test_get_random_batches_cover_all(submission, rng) -> None:
 
 
 def test_numerical_gradient_small_quadratic(submission, rng) -> None:
-    """numerical_gradient must return {'Wa': ..., 'ba': ...} matching the gradient of a
-    quadratic loss."""
+    """numerical_gradient must return {'Wa': ..., 'ba': ...} matching a quadratic's gradient."""
     W, b = rng.normal(size=(2, 2)), rng.normal(size=2)
     loss = submission.define(QUADRATIC, "loss")
     grads = submission.nn.numerical_gradient(loss, {"Wa": W, "ba": b})
@@ -63,8 +61,7 @@ def test_sgd_step_single_step(submission, reference, rng) -> None:
 
 
 def test_train_mlp_valid_accuracy(submission, reference, seed) -> None:
-    """train_mlp with its default settings must classify at least 75% of the validation digits
-    correctly, within 120 seconds."""
+    """train_mlp's defaults must reach 75% accuracy on the validation digits within 120 seconds."""
     data = load_digits(32)
     result = submission.nn.train_mlp(
         data.train_x, data.train_y, data.valid_x, data.valid_y, seed=seed
