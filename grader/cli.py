@@ -27,6 +27,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
+INTERRUPTED = "interrupted; results written so far are kept, and a re-run skips them"
 AssignmentOpt = Annotated[
     str, typer.Option("--assignment", "-a", help="Assignment id (a folder under assignments/).")
 ]
@@ -90,16 +91,20 @@ def grade_cmd(
                 bar, advance=1, description=f"{r.student}: {r.score:g}/{r.max_score:g}{note}"
             )
 
-        report = grade(
-            root,
-            assignment,
-            submissions,
-            out_dir.resolve(),
-            jobs=jobs,
-            seed=seed,
-            force=force,
-            on_result=advance,
-        )
+        try:
+            report = grade(
+                root,
+                assignment,
+                submissions,
+                out_dir.resolve(),
+                jobs=jobs,
+                seed=seed,
+                force=force,
+                on_result=advance,
+            )
+        except KeyboardInterrupt:
+            print(INTERRUPTED, file=sys.stderr)
+            raise typer.Exit(130) from None
     _print_class(report.results)
     out.print(
         f"seed {report.seed}; {len(report.results)} submissions in {report.duration_s:.1f} s; "
@@ -178,8 +183,3 @@ def main() -> None:
     except InstructorError as exc:
         print(f"error: {exc}", file=sys.stderr)  # unwrapped: paths in it must stay whole
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print(
-            "interrupted; results written so far are kept, and a re-run skips them", file=sys.stderr
-        )
-        sys.exit(130)

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from grader.course import Assignment, load_assignment
 from grader.discover import discover
 from grader.load import load
 from grader.models import CheckOutcome, GradeReport, LoadedSubmission, Submission, SubmissionResult
+from grader.procutil import lane_initializer
 from grader.report import write_feedback, write_gradebook, write_gradescope
 from grader.run import run_checks
 from grader.score import score
@@ -209,35 +210,51 @@ def _run_pool(
     """Run tasks in lanes; a lane that dies costs only its submission, after one retry."""
     pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
     while pending:
-        broken: list[GradeTask] = []
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=max(1, min(jobs, len(pending))), mp_context=context
-        ) as pool:
-            futures: dict[Future[LaneResult], GradeTask] = {
-                pool.submit(grade_one, t): t for t in pending
-            }
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    lane = future.result()
-                except BrokenProcessPool:
-                    broken.append(task)
-                    continue
-                done[task.submission.student] = lane
-                if on_result is not None:
-                    on_result(lane)
+        broken = _one_pool(pending, jobs, done, on_result)
         pending = []
         for task in broken:
             tries[task.submission.student] += 1
             if tries[task.submission.student] < 2:
                 pending.append(task)
-            else:
-                lane = LaneResult(result=_lane_died(task))
-                write_result(lane.result, task.out_dir)
-                done[task.submission.student] = lane
-                if on_result is not None:
-                    on_result(lane)
+                continue
+            lane = LaneResult(result=_lane_died(task))
+            write_result(lane.result, task.out_dir)
+            done[task.submission.student] = lane
+            if on_result is not None:
+                on_result(lane)
+
+
+def _one_pool(
+    tasks: list[GradeTask],
+    jobs: int,
+    done: dict[str, LaneResult],
+    on_result: Callable[[LaneResult], None] | None,
+) -> list[GradeTask]:
+    """One pool over ``tasks``; returns the tasks whose lane died. On Ctrl-C the lanes are
+    killed at once: submissions in flight get no result, so a re-run grades them."""
+    context = multiprocessing.get_context("spawn")
+    workers = max(1, min(jobs, len(tasks)))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=lane_initializer)
+    broken: list[GradeTask] = []
+    try:
+        futures = {pool.submit(grade_one, t): t for t in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                lane = future.result()
+            except BrokenProcessPool:
+                broken.append(task)
+                continue
+            done[task.submission.student] = lane
+            if on_result is not None:
+                on_result(lane)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            child.kill()
+        raise
+    pool.shutdown()
+    return broken
 
 
 def _lane_died(task: GradeTask) -> SubmissionResult:

@@ -23,7 +23,7 @@ from grader.course import Assignment
 from grader.errors import MaterialError
 from grader.models import CheckOutcome, LoadedSubmission
 from grader.remote import SubmissionSession
-from grader.supervisor import WorkerConfig
+from grader.supervisor import WorkerConfig, prepare_runtime
 
 
 def import_reference(assignment: Assignment) -> SimpleNamespace:
@@ -90,7 +90,11 @@ def run_checks(
     assert loaded.workdir is not None, "run_checks needs a gradable submission"
     limits = assignment.spec.limits
     config = WorkerConfig(
-        workdir=loaded.workdir, memory_mb=limits.memory_mb, output_path=output_path, threads=threads
+        workdir=loaded.workdir,
+        memory_mb=limits.memory_mb,
+        output_path=output_path,
+        runtime_dir=prepare_runtime(loaded.workdir.parent / ".grader-runtime"),
+        threads=threads,
     )
     session = SubmissionSession(
         config,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +41,7 @@ class WorkerConfig:
     workdir: Path
     memory_mb: int
     output_path: Path
+    runtime_dir: Path
     threads: int = 1
     python: str = sys.executable
     env_extra: dict[str, str] = field(default_factory=dict)
@@ -63,9 +65,30 @@ def worker_env(config: WorkerConfig) -> dict[str, str]:
     return env
 
 
-def _grader_root() -> str:
-    """The folder that holds the ``grader`` package, so the worker can import it."""
-    return str(Path(__file__).resolve().parent.parent)
+WORKER_MODULES = (
+    "__init__.py",
+    "codec.py",
+    "procutil.py",
+    "worker/__init__.py",
+    "worker/__main__.py",
+    "worker/serve.py",
+)
+
+
+def prepare_runtime(folder: Path) -> Path:
+    """Copy the few grader modules a worker runs into ``folder`` and return it.
+
+    The worker's ``sys.path`` gets this folder instead of the grader's own location, which in
+    a course checkout is also the folder holding ``reference/`` and ``assignments/``: so the
+    reference and the checks cannot simply be imported from the worker.
+    """
+    source = Path(__file__).resolve().parent
+    for rel in WORKER_MODULES:
+        dest = folder / "grader" / rel
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / rel, dest)
+    return folder
 
 
 class WorkerClient:
@@ -81,7 +104,7 @@ class WorkerClient:
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]); "
             "from grader.worker.__main__ import main; sys.argv = sys.argv[1:]; main()",
-            _grader_root(),
+            str(config.runtime_dir),
             "--fd",
             str(child.fileno()),
             "--workdir",

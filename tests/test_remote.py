@@ -10,7 +10,7 @@ import pytest
 
 from grader.errors import ImportFailed, SubmissionRaised, WorkerDied, WorkerTimeout
 from grader.remote import Remote, SubmissionHandle, SubmissionSession
-from grader.supervisor import WorkerConfig
+from grader.supervisor import WorkerConfig, prepare_runtime
 
 STUDENT = """
 import os, sys
@@ -64,7 +64,12 @@ def session_for(tmp_path: Path, source: str = STUDENT, **limits: float) -> Submi
     work = tmp_path / "sub"
     work.mkdir(exist_ok=True)
     (work / "nn.py").write_text(source)
-    config = WorkerConfig(workdir=work, memory_mb=1024, output_path=tmp_path / "out.txt")
+    config = WorkerConfig(
+        workdir=work,
+        memory_mb=1024,
+        output_path=tmp_path / "out.txt",
+        runtime_dir=prepare_runtime(tmp_path / "runtime"),
+    )
     return SubmissionSession(
         config,
         ["nn"],
@@ -201,5 +206,25 @@ def test_submission_budget_stops_later_checks(tmp_path: Path) -> None:
         with pytest.raises(WorkerTimeout, match="not run"):
             SubmissionHandle(s).nn.add(1, 2)
         assert time.monotonic() - started < 0.5
+    finally:
+        s.close()
+
+
+def test_worker_cannot_import_the_reference_or_the_checks(tmp_path: Path) -> None:
+    """Is the course folder (reference/, assignments/) off the worker's import path?"""
+    probe = (
+        "import importlib.util, sys\n"
+        "def probe():\n"
+        "    return [n for n in ['reference', 'assignments', 'tests'] if importlib.util.find_spec(n)]\n"
+        "def path():\n"
+        "    return list(sys.path)\n"
+    )
+    s = session_for(tmp_path, probe)
+    try:
+        s.begin_check(10)
+        nn = SubmissionHandle(s).nn
+        repo = str(Path(__file__).resolve().parent.parent)
+        assert repo not in nn.path()
+        assert nn.probe() == []
     finally:
         s.close()

@@ -24,6 +24,9 @@ def main() -> None:
     args = parser.parse_args()
     _limit(resource.RLIMIT_AS, args.memory_mb * 1024 * 1024)
     _limit(resource.RLIMIT_CORE, 0)
+    from grader.procutil import die_with_parent
+
+    die_with_parent()  # a grader that dies takes its workers with it
 
     from grader.worker.serve import run
 
