@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 import grader
 from grader import atomic
 from grader.course import Assignment, load_assignment
+from grader.datasets import require
 from grader.discover import discover
 from grader.load import load
 from grader.models import CheckOutcome, GradeReport, LoadedSubmission, Submission, SubmissionResult
@@ -48,6 +49,7 @@ class GradeTask(BaseModel):
     out_dir: Path
     scratch_root: Path
     seed: int
+    seed_given: bool = False
     force: bool = False
     threads: int = 1
 
@@ -85,7 +87,8 @@ def grade_one(task: GradeTask) -> LaneResult:
     )
     if not task.force:
         before = previous_result(task.out_dir, loaded.student)
-        if before is not None and before.content_hash == loaded.content_hash:
+        same_seed = before is not None and (not task.seed_given or before.seed == task.seed)
+        if before is not None and same_seed and before.content_hash == loaded.content_hash:
             _cleanup(loaded)
             return LaneResult(result=before, skipped=True)
     result = check_and_score(
@@ -163,8 +166,10 @@ def grade(
 ) -> GradeReport:
     """Grade every submission in ``submissions_dir``; results land in ``out_dir`` as they finish."""
     started = time.monotonic()
-    load_assignment(course, assignment_id)  # fail fast on bad material, before any lane starts
+    material = load_assignment(course, assignment_id)  # fail fast, before any lane starts
+    require(material.spec.data.needs)
     submissions = discover(submissions_dir)
+    seed_given = seed is not None
     seed = secrets.randbits(31) if seed is None else seed
     threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -177,6 +182,7 @@ def grade(
             out_dir=out_dir,
             scratch_root=scratch,
             seed=seed,
+            seed_given=seed_given,
             force=force,
             threads=threads,
         )

@@ -28,8 +28,19 @@ def template_files(assignment: Assignment) -> dict[str, str]:
     return out
 
 
+def _extra_files(assignment: Assignment, wanted: dict[str, str]) -> list[str]:
+    """Python files in the template that the reference no longer produces."""
+    folder = assignment.template_dir
+    found = (
+        (p.relative_to(folder).as_posix() for p in folder.rglob("*.py")) if folder.is_dir() else ()
+    )
+    return sorted(rel for rel in found if rel not in wanted)
+
+
 def release(assignment: Assignment) -> list[Path]:
-    """Write the template; return the files written."""
+    """Write the template (removing files the reference no longer has); return the files written."""
+    for rel in _extra_files(assignment, template_files(assignment)):
+        (assignment.template_dir / rel).unlink()
     written = []
     for rel, text in template_files(assignment).items():
         dest = assignment.template_dir / rel
@@ -39,9 +50,10 @@ def release(assignment: Assignment) -> list[Path]:
 
 
 def stale_files(assignment: Assignment) -> list[str]:
-    """Template files that are missing or differ from what release would write."""
-    stale = []
-    for rel, text in template_files(assignment).items():
+    """Template files that are missing, differ from what release would write, or are extra."""
+    wanted = template_files(assignment)
+    stale = _extra_files(assignment, wanted)
+    for rel, text in wanted.items():
         dest = assignment.template_dir / rel
         if not dest.is_file() or dest.read_text(encoding="utf-8") != text:
             stale.append(rel)

@@ -108,6 +108,8 @@ def run_checks(
             pytest.main(pytest_args(assignment), plugins=[plugin])
     finally:
         session.close()
+    if plugin.instructor_errors:  # the checks are broken, not the submission: stop the run
+        raise MaterialError("\n".join(plugin.instructor_errors))
     return [
         _outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()
     ], session.workers_started

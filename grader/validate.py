@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from grader.course import Assignment, load_assignment
+from grader.errors import MaterialError
 from grader.grade import grade
 from grader.markers import solution_text
 from grader.models import SubmissionResult
@@ -65,6 +66,11 @@ def validate(
 ) -> ValidationReport:
     assignment = load_assignment(course, assignment_id)
     mutants = load_mutants(assignment)
+    if not mutants:
+        raise MaterialError(
+            f"{assignment.mutants_file}: no mutants; every assignment ships known-wrong versions of the "
+            "reference that its checks must catch (see docs/authoring.md)"
+        )
     work = Path(tempfile.mkdtemp(prefix="grader-validate-"))
     try:
         subs = work / "submissions"
@@ -81,51 +87,51 @@ def validate(
     return ValidationReport(assignment=assignment_id, seed=report.seed, rows=rows)
 
 
+def _not_gradable(result: SubmissionResult) -> str:
+    return f"not gradable: {result.not_gradable_reason}" if not result.gradable else ""
+
+
 def _failing(result: SubmissionResult) -> list[str]:
     return [c.name for c in result.checks if c.status != "passed"]
 
 
-def _reference_row(result: SubmissionResult) -> ValidationRow:
-    failing = _failing(result)
-    problem = (
-        ""
-        if not failing
-        else "fails: "
-        + "; ".join(f"{c.name}: {c.message}" for c in result.checks if c.status != "passed")
-    )
+def _row(
+    name: str, kind: Kind, result: SubmissionResult, expectation: str, problem: str
+) -> ValidationRow:
+    problem = _not_gradable(result) or problem
     return ValidationRow(
-        name="reference",
-        kind="reference",
+        name=name,
+        kind=kind,
         score=result.score,
         max_score=result.max_score,
-        expectation="100%",
-        ok=not failing and result.gradable,
+        expectation=expectation,
+        ok=not problem,
         problem=problem,
+    )
+
+
+def _reference_row(result: SubmissionResult) -> ValidationRow:
+    failing = [f"{c.name}: {c.message}" for c in result.checks if c.status != "passed"]
+    return _row(
+        "reference", "reference", result, "100%", "fails: " + "; ".join(failing) if failing else ""
     )
 
 
 def _template_row(result: SubmissionResult) -> ValidationRow:
     passing = [c.name for c in result.checks if c.status == "passed"]
-    return ValidationRow(
-        name="template",
-        kind="template",
-        score=result.score,
-        max_score=result.max_score,
-        expectation="0%",
-        ok=not passing and result.gradable,
-        problem="passes: " + ", ".join(passing) if passing else "",
+    return _row(
+        "template", "template", result, "0%", "passes: " + ", ".join(passing) if passing else ""
     )
 
 
 def _mutant_row(mutant: Mutant, result: SubmissionResult) -> ValidationRow:
     failing = set(_failing(result))
     missed = [t for t in mutant.targets if t not in failing]
-    return ValidationRow(
-        name=mutant.name,
-        kind="mutant",
-        score=result.score,
-        max_score=result.max_score,
-        expectation="fails " + ", ".join(mutant.targets),
-        ok=not missed and result.gradable,
-        problem="still passes: " + ", ".join(missed) if missed else "",
+    expectation = "fails " + ", ".join(mutant.targets)
+    return _row(
+        mutant.name,
+        "mutant",
+        result,
+        expectation,
+        "still passes: " + ", ".join(missed) if missed else "",
     )

@@ -138,9 +138,20 @@ def test_rerun_skips_unchanged_and_regrades_changed(
     """Does a re-run skip what is unchanged, regrade what changed, and regrade all with force?"""
     course, subs, out, _ = graded
     (subs / "bob" / "ops.py").write_text(solution())
-    again = grade(course, "toy", subs, out, jobs=2, seed=99)
+    again = grade(course, "toy", subs, out, jobs=2)
     assert set(again.skipped_unchanged) == {r.student for r in again.results} - {"bob"}
-    assert by_student(again)["bob"].score == 6 and by_student(again)["bob"].seed == 99
+    assert by_student(again)["bob"].score == 6 and by_student(again)["bob"].seed == again.seed
     assert by_student(again)["alice"].seed == 1234  # kept from the first run
     forced = grade(course, "toy", subs, out, jobs=2, seed=7, force=True)
     assert forced.skipped_unchanged == []
+
+
+def test_explicit_seed_regrades(graded: tuple[Path, Path, Path, GradeReport]) -> None:
+    """Does asking for a specific seed regrade results made with another one?"""
+    course, subs, out, _ = graded
+    report = grade(course, "toy", subs, out, jobs=2, seed=4242)
+    assert report.skipped_unchanged == []
+    assert all(r.seed == 4242 for r in report.results)
+    assert len(grade(course, "toy", subs, out, jobs=2, seed=4242).skipped_unchanged) == len(
+        report.results
+    )

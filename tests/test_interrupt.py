@@ -36,8 +36,20 @@ def test_ctrl_c_keeps_finished_results_and_resumes(tmp_path: Path) -> None:
     for name in students:
         (tmp_path / "subs" / name).mkdir(parents=True)
         (tmp_path / "subs" / name / "ops.py").write_text(SLOW)
-    cmd = [sys.executable, "-c", "from grader.cli import main; main()", "grade", "subs", "-a", "toy", "-o", "out"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = [
+        sys.executable,
+        "-c",
+        "from grader.cli import main; main()",
+        "grade",
+        "subs",
+        "-a",
+        "toy",
+        "-o",
+        "out",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     while not list((tmp_path / "out").glob("*/result.json")) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -50,7 +62,9 @@ def test_ctrl_c_keeps_finished_results_and_resumes(tmp_path: Path) -> None:
     time.sleep(0.5)
     assert _processes_mentioning(tag) == [], "a lane or worker outlived the interrupted grader"
 
-    again = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    again = subprocess.run(
+        cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+    )
     assert again.returncode == 0, again.stderr
     assert f"{len(finished)} unchanged and skipped" in again.stdout
     assert {p.parent.name for p in (tmp_path / "out").glob("*/result.json")} == set(students)

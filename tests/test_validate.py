@@ -70,3 +70,37 @@ def test_checked_in_templates_are_current(assignment_id: str) -> None:
     """Is every checked-in student template exactly what `grader release` generates?"""
     stale = stale_files(load_assignment(REPO, assignment_id))
     assert stale == [], f"run `grader release --assignment {assignment_id}`; stale: {stale}"
+
+
+def test_release_removes_files_the_reference_dropped(tmp_path: Path) -> None:
+    course = make_course(tmp_path)
+    assignment = load_assignment(course, "toy")
+    release(assignment)
+    (course / "student_template/toy/old_helper.py").write_text("x = 1\n")
+    assert stale_files(assignment) == ["old_helper.py"]
+    release(assignment)
+    assert (
+        stale_files(assignment) == []
+        and not (course / "student_template/toy/old_helper.py").exists()
+    )
+
+
+def test_broken_check_file_stops_the_run(tmp_path: Path) -> None:
+    """Is a check that cannot even be collected the instructor's error, not a student's zero?"""
+    from grader.grade import grade
+
+    course = make_course(tmp_path)
+    hidden = course / "assignments/toy/checks/hidden/test_hidden.py"
+    hidden.write_text("import no_such_module\n" + hidden.read_text())
+    (tmp_path / "subs" / "amy").mkdir(parents=True)
+    (tmp_path / "subs" / "amy" / "ops.py").write_text("def scale(x, k):\n    return k * x\n")
+    with pytest.raises(MaterialError, match="cannot be collected"):
+        grade(course, "toy", tmp_path / "subs", tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out" / "amy" / "result.json").exists()
+
+
+def test_validate_needs_mutants(tmp_path: Path) -> None:
+    course = make_course(tmp_path)
+    (course / "assignments/toy/mutants/mutants.toml").unlink()
+    with pytest.raises(MaterialError, match="no mutants"):
+        validate(course, "toy", jobs=1, seed=1)

@@ -22,6 +22,7 @@ from grader.course import Assignment
 from grader.errors import (
     BadReply,
     ImportFailed,
+    InstructorError,
     SubmissionFault,
     SubmissionRaised,
     WorkerDied,
@@ -52,6 +53,7 @@ class GraderPlugin:
         self.reference_ns = reference
         self.run_seed = seed
         self.outcomes: dict[str, CheckOutcome] = {}
+        self.instructor_errors: list[str] = []
         self._started: dict[str, float] = {}
 
     # -- fixtures --------------------------------------------------------------------
@@ -106,7 +108,15 @@ class GraderPlugin:
         if call.when == "call" or call.excinfo is not None:
             self._record(item, call)
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.instructor_errors.append(
+                f"{report.nodeid}: the check file cannot be collected:\n{report.longreprtext}"
+            )
+
     def _record(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+        if call.excinfo is not None and isinstance(call.excinfo.value, InstructorError):
+            self.instructor_errors.append(f"{item.nodeid}: {call.excinfo.value}")
         name = getattr(item, "originalname", item.name)
         previous = self.outcomes.get(name)
         if previous is not None and previous.status != "passed":
