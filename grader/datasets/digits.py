@@ -70,7 +70,8 @@ def resize_bilinear(images: np.ndarray, size: int) -> np.ndarray:
     """Resample square images (N, S, S) to (N, size, size), separably along rows and columns."""
     resample = bilinear_matrix(images.shape[1], size)  # (size, S)
     # (size, S) @ (N, S, S) @ (S, size) -> (N, size, size)
-    return np.einsum("is,nst,jt->nij", resample, images, resample)
+    resized: np.ndarray = np.einsum("is,nst,jt->nij", resample, images, resample)
+    return resized
 
 
 def _stratified_split(labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
