@@ -255,9 +255,9 @@ def _one_pool(
             if on_result is not None:
                 on_result(lane)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for child in multiprocessing.active_children():
+        for child in multiprocessing.active_children():  # lanes first, so none finishes late
             child.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
     return broken
