@@ -111,14 +111,13 @@ def check_and_score(
     started = time.monotonic() if started is None else started
     outcomes: list[CheckOutcome] = []
     stdout_tail = ""
-    if loaded.gradable:
-        output = (
-            loaded.workdir.parent / f"{loaded.student}.stdout"
-            if loaded.workdir
-            else Path(os.devnull)
-        )
-        outcomes, _ = run_checks(assignment, loaded, seed=seed, output_path=output, threads=threads)
-        stdout_tail = _tail(output)
+    if loaded.workdir is not None and loaded.gradable:
+        output = loaded.workdir.parent / f"{loaded.student}.stdout"
+        run = run_checks(assignment, loaded, seed=seed, output_path=output, threads=threads)
+        outcomes, stdout_tail = run.outcomes, _tail(output)
+        if run.import_error:  # said once at the top, not only under every check
+            note = f"No check could run because your code failed to import: {run.import_error}"
+            loaded = loaded.model_copy(update={"notes": [*loaded.notes, note]})
     return score(
         assignment,
         loaded,

@@ -169,8 +169,8 @@ class SubmissionSession:
             raise self.import_failure from exc
         except SubmissionRaised as exc:
             self.import_failure = ImportFailed(
-                f"{exc}; code at the top level of your file runs when it is imported, so it must not need "
-                "files, input or anything else that exists only on your computer",
+                f"{str(exc).rstrip('.')}. Code at the top level of your file runs when it is imported, "
+                "so it must not need files, input or anything else that exists only on your computer",
                 student_traceback=exc.student_traceback,
             )
             raise self.import_failure from exc

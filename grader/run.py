@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
+from pydantic import BaseModel, ConfigDict
 
 from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
@@ -24,6 +25,16 @@ from grader.errors import MaterialError
 from grader.models import CheckOutcome, LoadedSubmission
 from grader.remote import SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
+
+
+class RunOutcome(BaseModel):
+    """What running the checks on one submission produced."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcomes: list[CheckOutcome]
+    workers_started: int
+    import_error: str | None = None
 
 
 def import_reference(assignment: Assignment) -> SimpleNamespace:
@@ -85,8 +96,8 @@ def run_checks(
     seed: int,
     output_path: Path,
     threads: int = 1,
-) -> tuple[list[CheckOutcome], int]:
-    """Run every check; return the outcomes (spec order) and how many workers were started."""
+) -> RunOutcome:
+    """Run every check; return the outcomes (in spec order) and what went wrong at import."""
     assert loaded.workdir is not None, "run_checks needs a gradable submission"
     limits = assignment.spec.limits
     config = WorkerConfig(
@@ -110,9 +121,14 @@ def run_checks(
         session.close()
     if plugin.instructor_errors:  # the checks are broken, not the submission: stop the run
         raise MaterialError("\n".join(plugin.instructor_errors))
-    return [
-        _outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()
-    ], session.workers_started
+    failure = session.import_failure
+    return RunOutcome(
+        outcomes=[
+            _outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()
+        ],
+        workers_started=session.workers_started,
+        import_error=str(failure) if failure is not None else None,
+    )
 
 
 def _outcome_or_not_run(assignment: Assignment, plugin: GraderPlugin, name: str) -> CheckOutcome:

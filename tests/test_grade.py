@@ -100,6 +100,7 @@ def test_faults_cost_only_the_checks_they_broke(
     frank = r["frank"].checks[0]
     assert frank.status == "error" and "cannot find data.csv" in frank.message
     assert "line 2" in frank.student_traceback
+    assert any("failed to import" in note for note in r["frank"].notes)
 
 
 def test_not_gradable_submissions_say_why(graded: tuple[Path, Path, Path, GradeReport]) -> None:

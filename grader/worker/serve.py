@@ -149,6 +149,8 @@ class Server:
 
 
 def _inside(filename: str, folder: str) -> bool:
+    if not os.path.isabs(filename):  # "<frozen importlib._bootstrap>", "<string>", ...
+        return False
     try:
         return os.path.realpath(filename).startswith(folder + os.sep)
     except (OSError, ValueError):
