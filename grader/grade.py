@@ -52,6 +52,7 @@ class GradeTask(BaseModel):
     seed_given: bool = False
     force: bool = False
     threads: int = 1
+    sandbox: bool = True
 
 
 class LaneResult(BaseModel):
@@ -161,6 +162,7 @@ def grade(
     jobs: int = 1,
     seed: int | None = None,
     force: bool = False,
+    sandbox: bool = True,
     on_result: Callable[[LaneResult], None] | None = None,
 ) -> GradeReport:
     """Grade every submission in ``submissions_dir``; results land in ``out_dir`` as they finish."""
@@ -184,6 +186,7 @@ def grade(
             seed_given=seed_given,
             force=force,
             threads=threads,
+            sandbox=sandbox,
         )
         for s in submissions
     ]

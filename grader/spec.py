@@ -68,12 +68,22 @@ class SubmissionConfig(_Strict):
 
 
 class LimitsConfig(_Strict):
-    """Per-check and per-submission limits, enforced by the worker's supervisor."""
+    """Per-check and per-submission limits, enforced on the worker."""
 
     check_seconds: float = Field(default=20.0, gt=0, le=3600)
     submission_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)
     memory_mb: int = Field(default=2048, ge=128, le=1024 * 1024)
     import_seconds: float = Field(default=20.0, gt=0, le=600)
+    processes: int = Field(default=32, ge=1, le=4096)
+    open_files: int = Field(default=256, ge=32, le=65536)
+    file_size_mb: int = Field(default=256, ge=1, le=1024 * 1024)
+    disk_mb: int = Field(default=512, ge=16, le=1024 * 1024)
+
+
+class WorkerSettings(_Strict):
+    """What the warm parent imports once, so each forked worker starts with it loaded."""
+
+    preload: list[str] = Field(default_factory=lambda: ["numpy", "torch", "torchvision"])
 
 
 class DeviceConfig(_Strict):
@@ -133,6 +143,7 @@ class AssignmentSpec(_Strict):
     submission: SubmissionConfig
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     device: DeviceConfig = Field(default_factory=DeviceConfig)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
     data: DataConfig = Field(default_factory=DataConfig)
     parts: list[PartConfig] = Field(min_length=1)
 

@@ -17,6 +17,9 @@ submission_seconds = 60
 memory_mb = 1024
 import_seconds = 5
 
+[worker]
+preload = ["numpy"]
+
 [[parts]]
 name = "Scaling"
 checks = { test_scale_public = 1, test_scale_matches_reference = 2 }
