@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from grader.course import Assignment
 from grader.errors import InstructorError
 from grader.models import SubmissionResult
 
@@ -65,15 +66,20 @@ def grade_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Re-grade submissions whose results are current.")
     ] = False,
+    sandbox: Annotated[
+        bool,
+        typer.Option("--sandbox/--no-sandbox", help="Confine each submission (off only to debug)."),
+    ] = True,
     course: CourseOpt = None,
 ) -> None:
     """Grade a class: scores, per-student feedback and a gradebook."""
+    from grader.course import load_assignment
     from grader.discover import discover
-    from grader.grade import ISOLATION, LaneResult, grade
+    from grader.grade import LaneResult, grade
 
     root = _course(course)
     total = len(discover(submissions))
-    console.print(f"[yellow]isolation:[/] {ISOLATION}")
+    _announce_isolation(load_assignment(root, assignment), sandbox)
     columns = (
         TextColumn("[bold]grading[/]"),
         BarColumn(),
@@ -100,6 +106,7 @@ def grade_cmd(
                 jobs=jobs,
                 seed=seed,
                 force=force,
+                sandbox=sandbox,
                 on_result=advance,
             )
         except KeyboardInterrupt:
@@ -114,6 +121,18 @@ def grade_cmd(
         f"results: {out_dir}/<student>/{{result.json,results.json,feedback.html,feedback.md}}; "
         f"gradebook: {out_dir / 'gradebook.csv'}"
     )
+
+
+def _announce_isolation(material: Assignment, sandbox: bool) -> None:
+    """Say up front, loudly where it is weaker than the strongest, how submissions are confined."""
+    from grader.run import probe_isolation
+
+    applied = probe_isolation(material, sandbox=sandbox)
+    weak = not sandbox or any("WEAKER" in m or "NO SANDBOX" in m for m in applied)
+    style = "bold red" if weak else "green"
+    console.print(f"[{style}]sandbox{' (WEAKER THAN FULL ISOLATION)' if weak else ''}:[/]")
+    for line in applied:
+        console.print(f"  - {line}", markup=False, highlight=False)
 
 
 def _print_class(results: list[SubmissionResult]) -> None:

@@ -34,7 +34,6 @@ from grader.report import write_feedback, write_gradebook, write_gradescope
 from grader.run import run_checks
 from grader.score import score
 
-ISOLATION = "separate process with a memory limit; no filesystem or network sandbox"
 _STDOUT_TAIL = 4000
 
 
@@ -93,7 +92,12 @@ def grade_one(task: GradeTask) -> LaneResult:
             _cleanup(loaded)
             return LaneResult(result=before, skipped=True)
     result = check_and_score(
-        assignment, loaded, seed=task.seed, threads=task.threads, started=started
+        assignment,
+        loaded,
+        seed=task.seed,
+        threads=task.threads,
+        sandbox=task.sandbox,
+        started=started,
     )
     write_result(result, task.out_dir)
     _cleanup(loaded)
@@ -106,15 +110,20 @@ def check_and_score(
     *,
     seed: int,
     threads: int = 1,
+    sandbox: bool = True,
     started: float | None = None,
 ) -> SubmissionResult:
     """Run the checks on a loaded submission (if gradable) and score them."""
     started = time.monotonic() if started is None else started
     outcomes: list[CheckOutcome] = []
     stdout_tail = ""
+    isolation = "not started"
     if loaded.workdir is not None and loaded.gradable:
         output = loaded.workdir.parent / f"{loaded.student}.stdout"
-        run = run_checks(assignment, loaded, seed=seed, output_path=output, threads=threads)
+        run = run_checks(
+            assignment, loaded, seed=seed, output_path=output, threads=threads, sandbox=sandbox
+        )
+        isolation = "; ".join(run.isolation) or isolation
         outcomes, stdout_tail = run.outcomes, _tail(output)
         if run.import_error:  # said once at the top, not only under every check
             note = f"No check could run because your code failed to import: {run.import_error}"
@@ -126,7 +135,7 @@ def check_and_score(
         seed=seed,
         duration_s=time.monotonic() - started,
         stdout_tail=stdout_tail,
-        isolation=ISOLATION,
+        isolation=isolation,
         grader_version=grader.__version__,
     )
 
@@ -278,6 +287,6 @@ def _lane_died(task: GradeTask) -> SubmissionResult:
         loaded,
         [],
         seed=task.seed,
-        isolation=ISOLATION,
+        isolation="not started",
         grader_version=grader.__version__,
     )

@@ -118,6 +118,7 @@ class SubmissionSession:
         self.labels: dict[int, str] = {}
         self.import_failure: SubmissionFault | None = None
         self.workers_started = 0
+        self.isolation: list[str] = []
 
     # -- deadlines, set by the pytest plugin around each check -------------------------
 
@@ -155,6 +156,10 @@ class SubmissionSession:
         deadline = min(time.monotonic() + self.import_seconds, self.submission_deadline)
         names = ", ".join(f"{m}.py" for m in self.modules)
         try:
+            hello = self._send({"op": "hello"}, deadline, "starting your code's process")
+            self.isolation = (
+                [str(x) for x in hello.get("isolation", [])] if type(hello) is dict else []
+            )
             roots = self._send(
                 {"op": "import", "modules": self.modules}, deadline, f"importing {names}"
             )
@@ -176,6 +181,10 @@ class SubmissionSession:
             raise self.import_failure from exc
         self.roots = {name: handle._root for name, handle in roots.items()}
         self.labels = {v: k for k, v in self.roots.items()}
+
+    def module_free_start(self) -> None:
+        """Start the worker without importing anything (to read its sandbox report)."""
+        self._worker()
 
     def close(self) -> None:
         if self.client is not None:

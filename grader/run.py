@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import math
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -35,6 +37,7 @@ class RunOutcome(BaseModel):
     outcomes: list[CheckOutcome]
     workers_started: int
     import_error: str | None = None
+    isolation: list[str] = []
 
 
 def import_reference(assignment: Assignment) -> SimpleNamespace:
@@ -60,6 +63,46 @@ def import_reference(assignment: Assignment) -> SimpleNamespace:
             ) from exc
         modules[name] = module
     return SimpleNamespace(**modules)
+
+
+def worker_config(
+    assignment: Assignment,
+    workdir: Path,
+    output_path: Path,
+    *,
+    threads: int = 1,
+    sandbox: bool = True,
+) -> WorkerConfig:
+    """The worker settings of an assignment: its limits, its preload list, the sandbox switch."""
+    limits = assignment.spec.limits
+    return WorkerConfig(
+        workdir=workdir,
+        memory_mb=limits.memory_mb,
+        output_path=output_path,
+        runtime_dir=prepare_runtime(workdir.parent / ".grader-runtime"),
+        threads=threads,
+        sandbox=sandbox,
+        preload=tuple(assignment.spec.worker.preload),
+        cpu_seconds=math.ceil(limits.submission_seconds) + 5,
+        processes=limits.processes,
+        open_files=limits.open_files,
+        file_size_mb=limits.file_size_mb,
+        disk_mb=limits.disk_mb,
+    )
+
+
+def probe_isolation(assignment: Assignment, *, sandbox: bool = True) -> list[str]:
+    """Start one worker on an empty folder and return the sandbox it reports."""
+    with tempfile.TemporaryDirectory(prefix="grader-probe-") as scratch:
+        workdir = Path(scratch) / "probe"
+        workdir.mkdir()
+        config = worker_config(assignment, workdir, Path(scratch) / "out.txt", sandbox=sandbox)
+        session = SubmissionSession(config, [], import_seconds=120, submission_seconds=120)
+        try:
+            session.module_free_start()
+            return session.isolation
+        finally:
+            session.close()
 
 
 def pytest_args(assignment: Assignment) -> list[str]:
@@ -96,16 +139,13 @@ def run_checks(
     seed: int,
     output_path: Path,
     threads: int = 1,
+    sandbox: bool = True,
 ) -> RunOutcome:
     """Run every check; return the outcomes (in spec order) and what went wrong at import."""
     assert loaded.workdir is not None, "run_checks needs a gradable submission"
     limits = assignment.spec.limits
-    config = WorkerConfig(
-        workdir=loaded.workdir,
-        memory_mb=limits.memory_mb,
-        output_path=output_path,
-        runtime_dir=prepare_runtime(loaded.workdir.parent / ".grader-runtime"),
-        threads=threads,
+    config = worker_config(
+        assignment, loaded.workdir, output_path, threads=threads, sandbox=sandbox
     )
     session = SubmissionSession(
         config,
@@ -128,6 +168,7 @@ def run_checks(
         ],
         workers_started=session.workers_started,
         import_error=str(failure) if failure is not None else None,
+        isolation=session.isolation,
     )
 
 

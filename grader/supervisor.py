@@ -1,27 +1,29 @@
-"""The trusted side of one worker process: start it, talk to it under a deadline, kill it.
+"""The trusted side of one worker process: have it forked, talk to it under a deadline, kill it.
 
 Nothing the worker sends is unpickled: replies go through :func:`grader.codec.decode_payload`.
-A worker that runs past its deadline is killed with its whole process group; a worker
-that dies is described in plain words (signal, exit code, memory limit).
+A worker that runs past its deadline is killed with its whole process group; a worker that
+dies is described in plain words (signal, exit code, CPU limit).
 """
 
 from __future__ import annotations
 
 import os
 import select
-import shutil
 import signal
 import socket
-import subprocess
+import struct
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from grader.codec import MAX_FRAME_BYTES, CodecError, decode_payload, encode_message, recv_frame
 from grader.errors import BadReply, WorkerDied, WorkerTimeout
+from grader.warm import prepare_runtime, warm_parents
+
+__all__ = ["WorkerClient", "WorkerConfig", "prepare_runtime"]
 
 _SIGNAL_WORDS = {
     signal.SIGSEGV: "crashed with a segmentation fault (SIGSEGV)",
@@ -43,92 +45,61 @@ class WorkerConfig:
     output_path: Path
     runtime_dir: Path
     threads: int = 1
+    sandbox: bool = True
+    preload: tuple[str, ...] = ("numpy",)
+    cpu_seconds: int = 3600
+    processes: int = 32
+    open_files: int = 256
+    file_size_mb: int = 256
+    disk_mb: int = 512
     python: str = sys.executable
-    env_extra: dict[str, str] = field(default_factory=dict)
 
-
-def worker_env(config: WorkerConfig) -> dict[str, str]:
-    """A small, explicit environment: no secrets of the grader's, fixed thread counts."""
-    keep = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
-    env = {k: v for k, v in os.environ.items() if k in keep}
-    threads = str(config.threads)
-    env.update(
-        OMP_NUM_THREADS=threads,
-        OPENBLAS_NUM_THREADS=threads,
-        MKL_NUM_THREADS=threads,
-        NUMEXPR_NUM_THREADS=threads,
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONUNBUFFERED="1",
-        PYTHONHASHSEED="0",
-    )
-    env.update(config.env_extra)
-    return env
-
-
-WORKER_MODULES = (
-    "__init__.py",
-    "codec.py",
-    "procutil.py",
-    "worker/__init__.py",
-    "worker/__main__.py",
-    "worker/serve.py",
-)
-
-
-def prepare_runtime(folder: Path) -> Path:
-    """Copy the few grader modules a worker runs into ``folder`` and return it.
-
-    The worker's ``sys.path`` gets this folder instead of the grader's own location, which in
-    a course checkout is also the folder holding ``reference/`` and ``assignments/``: so the
-    reference and the checks cannot simply be imported from the worker.
-    """
-    source = Path(__file__).resolve().parent
-    for rel in WORKER_MODULES:
-        dest = folder / "grader" / rel
-        if not dest.is_file():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / rel, dest)
-    return folder
+    def request(self) -> dict[str, Any]:
+        policy = {
+            "workdir": str(self.workdir),
+            "memory_mb": self.memory_mb,
+            "cpu_seconds": self.cpu_seconds,
+            "processes": self.processes,
+            "open_files": self.open_files,
+            "file_size_mb": self.file_size_mb,
+            "disk_mb": self.disk_mb,
+        }
+        return {"sandbox": self.sandbox, "policy": policy}
 
 
 class WorkerClient:
-    """One live worker process and the socket to it."""
+    """One live worker process (forked by the warm parent) and the socket to it."""
 
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
+        warm = warm_parents().get(config.runtime_dir, config.preload, config.threads, config.python)
         parent, child = socket.socketpair()
-        self._output: BinaryIO = open(config.output_path, "ab")  # noqa: SIM115 - closed in kill()
-        cmd = [
-            config.python,
-            "-I",
-            "-c",
-            "import sys; sys.path.insert(0, sys.argv[1]); "
-            "from grader.worker.__main__ import main; sys.argv = sys.argv[1:]; main()",
-            str(config.runtime_dir),
-            "--fd",
-            str(child.fileno()),
-            "--workdir",
-            str(config.workdir),
-            "--memory-mb",
-            str(config.memory_mb),
-        ]
-        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            cmd,
-            pass_fds=[child.fileno()],
-            stdin=subprocess.DEVNULL,
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-            cwd=config.workdir,
-            env=worker_env(config),
-            start_new_session=True,
-        )
-        child.close()
+        output = os.open(config.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        status_read, status_write = os.pipe()
+        try:
+            self.pid = warm.fork(config.request(), [child.fileno(), output, status_write])
+        finally:
+            child.close()
+            os.close(output)
+            os.close(status_write)
         self.sock = parent
-        self.started = time.monotonic()
+        self._status_fd = status_read
+        self._status: int | None = None
 
     @property
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return self._wait_status(0) is None
+
+    def _wait_status(self, timeout: float) -> int | None:
+        """The worker's wait status once the warm parent has reaped it, else None."""
+        if self._status is None and self._status_fd >= 0:
+            ready, _, _ = select.select([self._status_fd], [], [], timeout)
+            if ready:
+                data = os.read(self._status_fd, 4)
+                os.close(self._status_fd)
+                self._status_fd = -1
+                self._status = struct.unpack(">i", data)[0] if len(data) == 4 else 0
+        return self._status
 
     def request(
         self,
@@ -140,8 +111,7 @@ class WorkerClient:
     ) -> Any:
         """Send ``msg`` and wait for the reply until ``deadline`` (monotonic seconds)."""
         try:
-            parts = encode_message(msg, on_other)
-            for part in parts:
+            for part in encode_message(msg, on_other):
                 self._send(part, deadline, what)
             payload = self._receive(deadline, what)
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
@@ -156,25 +126,23 @@ class WorkerClient:
 
     def _wait(self, deadline: float, what: str, for_write: bool = False) -> None:
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            self.kill()
-            raise WorkerTimeout(what)
         socks: list[socket.socket] = [self.sock]
-        ready = (
-            select.select([], socks, [], remaining)
-            if for_write
-            else select.select(socks, [], [], remaining)
-        )
-        if not any(ready):
-            self.kill()
-            raise WorkerTimeout(what)
+        if remaining > 0:
+            ready = (
+                select.select([], socks, [], remaining)
+                if for_write
+                else select.select(socks, [], [], remaining)
+            )
+            if any(ready):
+                return
+        self.kill()
+        raise WorkerTimeout(what)
 
     def _send(self, data: bytes | memoryview, deadline: float, what: str) -> None:
         view = memoryview(data).cast("B")
         while view.nbytes:
             self._wait(deadline, what, for_write=True)
-            sent = self.sock.send(view)
-            view = view[sent:]
+            view = view[self.sock.send(view) :]
 
     def _receive(self, deadline: float, what: str) -> bytearray:
         self._wait(deadline, what)
@@ -191,16 +159,19 @@ class WorkerClient:
             self.sock.settimeout(None)
 
     def describe_death(self) -> str:
-        """Plain words for how the worker ended; waits briefly for its exit status."""
-        try:
-            code = self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return "stopped answering"
+        """Plain words for how the worker ended."""
+        status = self._wait_status(3)
         self.kill()
-        if code < 0:
-            sig = signal.Signals(-code)
+        if status is None:
+            return "stopped answering"
+        if os.WIFSIGNALED(status):
+            sig = signal.Signals(os.WTERMSIG(status))
+            if sig == signal.SIGXCPU:
+                return f"used more than its {self.config.cpu_seconds} s of CPU time and was stopped"
             return _SIGNAL_WORDS.get(sig, f"was killed by signal {sig.name}")
+        code = os.waitstatus_to_exitcode(status)
+        if code == 70:
+            return "could not be started by the grader (see the output below)"
         return (
             f"exited with code {code} in the middle of a call (os._exit() or a crash in a C "
             "extension ends the whole process; a graded function must return)"
@@ -208,18 +179,10 @@ class WorkerClient:
 
     def kill(self) -> None:
         """Kill the worker and everything it started; safe to call twice."""
-        if self.proc.poll() is None:
+        if self._wait_status(0) is None:
             try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
-                self.proc.kill()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # stragglers that outlived the leader
-        except (ProcessLookupError, PermissionError):
-            pass
+                pass
+            self._wait_status(5)
         self.sock.close()
-        self._output.close()

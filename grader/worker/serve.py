@@ -14,6 +14,7 @@ setitem    ``target[key] = value``
 put        park a plain value in the worker (e.g. a ``params`` dict the student mutates)
 define     run a few lines of instructor helper code and return a handle to ``name``
 release    forget handles
+hello      the worker's pid and the sandbox it runs in
 =========  ===========================================================================
 
 Every reply is ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``.
@@ -46,8 +47,11 @@ class _Keep:
 class Server:
     """Holds the worker's objects and answers requests until the channel closes."""
 
-    def __init__(self, sock: socket.socket, workdir: str, memory_mb: int) -> None:
+    def __init__(
+        self, sock: socket.socket, workdir: str, memory_mb: int, isolation: list[str]
+    ) -> None:
         self.sock = sock
+        self.isolation = isolation
         self.workdir = os.path.realpath(workdir)
         self.memory_mb = memory_mb
         self.objects: dict[int, Any] = {}
@@ -133,8 +137,8 @@ class Server:
             for handle in req["handles"]:
                 self.objects.pop(handle, None)
             return None
-        if op == "ping":
-            return os.getpid()
+        if op == "hello":
+            return {"pid": os.getpid(), "isolation": self.isolation}
         raise ValueError(f"unknown op {op!r}")
 
     def student_tb(self, exc: BaseException) -> str:
@@ -176,9 +180,9 @@ def _error(kind: str, exc_type: str, message: str, tb: str) -> dict[str, Any]:
     }
 
 
-def run(fd: int, workdir: str, memory_mb: int) -> None:
+def run(fd: int, workdir: str, memory_mb: int, isolation: list[str]) -> None:
     """Entry point once the process is set up: serve on the inherited socket ``fd``."""
     sock = socket.socket(fileno=fd)
     sys.path.insert(0, workdir)
     os.chdir(workdir)
-    Server(sock, workdir, memory_mb).serve()
+    Server(sock, workdir, memory_mb, isolation).serve()
