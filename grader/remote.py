@@ -276,8 +276,8 @@ def _fault_from_error(error: Any, what: str, client: WorkerClient) -> Submission
     message = str(error.get("message", ""))[:2000]
     exc_type = str(error.get("type", "Exception"))[:200]
     tb = str(error.get("traceback", ""))
-    if kind == "memory":
-        return SubmissionRaised(f"{what} {message}", exc_type="MemoryError", student_traceback=tb)
+    if kind == "limit":
+        return SubmissionRaised(f"{what} {message}", exc_type=exc_type, student_traceback=tb)
     if kind == "exit":
         return SubmissionRaised(f"{what} {message}", exc_type="SystemExit", student_traceback=tb)
     if kind == "codec":

@@ -22,6 +22,7 @@ from typing import Any
 from grader.codec import MAX_FRAME_BYTES, CodecError, decode_payload, encode_message, recv_frame
 from grader.errors import BadReply, WorkerDied, WorkerTimeout
 from grader.warm import prepare_runtime, warm_parents
+from grader.worker.sandbox import CPU_LIMIT_EXIT
 
 __all__ = ["WorkerClient", "WorkerConfig", "prepare_runtime"]
 
@@ -172,6 +173,8 @@ class WorkerClient:
         code = os.waitstatus_to_exitcode(status)
         if code == 70:
             return "could not be started by the grader (see the output below)"
+        if code == CPU_LIMIT_EXIT:
+            return f"used more than its {self.config.cpu_seconds} s of CPU time and was stopped"
         return (
             f"exited with code {code} in the middle of a call (os._exit() or a crash in a C "
             "extension ends the whole process; a graded function must return)"

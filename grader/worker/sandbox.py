@@ -33,6 +33,7 @@ CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWIPC = 0x40000000, 0x08000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 SANDBOX_WORKDIR = "/tmp/work"
+CPU_LIMIT_EXIT = 71  # the exit code of a worker that used up its CPU seconds
 SYSTEM_READ_ONLY = (
     "/usr",
     "/lib",
@@ -161,7 +162,8 @@ def _mirror_exit(pid: int) -> None:
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(sig, signal.SIG_DFL)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         os.kill(os.getpid(), sig)
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
@@ -224,6 +226,8 @@ def _set_limits(policy: Policy) -> str:
         resource.setrlimit(which, (capped, capped))
     resource.setrlimit(resource.RLIMIT_CPU, (policy.cpu_seconds, policy.cpu_seconds + 5))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises EFBIG instead
+    # PID 1 of a namespace ignores SIGXCPU's default action, so end with a code of our own.
+    signal.signal(signal.SIGXCPU, lambda *_: os._exit(CPU_LIMIT_EXIT))
     return (
         f"limits: memory +{policy.memory_mb} MB, CPU {policy.cpu_seconds} s, {policy.processes} "
         f"processes, {policy.open_files} open files, files up to {policy.file_size_mb} MB"

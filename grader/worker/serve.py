@@ -23,6 +23,7 @@ Objects the codec cannot send by value stay here in ``self.objects`` and go out 
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import socket
@@ -48,12 +49,12 @@ class Server:
     """Holds the worker's objects and answers requests until the channel closes."""
 
     def __init__(
-        self, sock: socket.socket, workdir: str, memory_mb: int, isolation: list[str]
+        self, sock: socket.socket, workdir: str, limits: dict[str, Any], isolation: list[str]
     ) -> None:
         self.sock = sock
         self.isolation = isolation
         self.workdir = os.path.realpath(workdir)
-        self.memory_mb = memory_mb
+        self.limits = limits
         self.objects: dict[int, Any] = {}
         self.next_id = 1
 
@@ -87,18 +88,19 @@ class Server:
             try:
                 request = decode_payload(payload, self.resolve)
                 reply = {"ok": True, "value": self.dispatch(request)}
-            except SystemExit as exc:
-                reply = _error("exit", "SystemExit", _exit_message(exc), self.student_tb(exc))
-            except MemoryError as exc:
-                reply = _error(
-                    "memory",
-                    "MemoryError",
-                    f"ran out of memory (the limit is {self.memory_mb} MB)",
-                    self.student_tb(exc),
-                )
             except BaseException as exc:  # noqa: BLE001 - every student exception becomes a reply
-                reply = _error("raised", type(exc).__name__, _safe_str(exc), self.student_tb(exc))
+                reply = self.describe(exc)
             self.reply(reply)
+
+    def describe(self, exc: BaseException) -> dict[str, Any]:
+        """The reply for an exception: a limit the code ran into is named in plain words."""
+        tb = self.student_tb(exc)
+        if isinstance(exc, SystemExit):
+            return _error("exit", "SystemExit", _exit_message(exc), tb)
+        limit = _named_limit(exc, self.limits)
+        if limit is not None:
+            return _error("limit", type(exc).__name__, limit, tb)
+        return _error("raised", type(exc).__name__, _safe_str(exc), tb)
 
     def reply(self, reply: dict[str, Any]) -> None:
         try:
@@ -161,6 +163,25 @@ def _inside(filename: str, folder: str) -> bool:
         return False
 
 
+def _named_limit(exc: BaseException, limits: dict[str, Any]) -> str | None:
+    """Plain words for an exception that is really a sandbox limit, else None."""
+    memory = (
+        f"used more than {limits.get('memory_mb')} MB of memory (the limit for this assignment)"
+    )
+    if isinstance(exc, MemoryError) or "can't allocate memory" in _safe_str(exc):
+        return memory
+    if not isinstance(exc, OSError):
+        return None
+    words = {
+        errno.EAGAIN: f"tried to run more than {limits.get('processes')} processes at once (the limit)",
+        errno.EMFILE: f"opened more than {limits.get('open_files')} files at once (the limit)",
+        errno.EFBIG: f"wrote a file larger than {limits.get('file_size_mb')} MB (the limit)",
+        errno.ENOSPC: f"filled its {limits.get('disk_mb')} MB of disk space (the limit)",
+        errno.ENOMEM: memory,
+    }
+    return words.get(exc.errno or 0)
+
+
 def _safe_str(exc: BaseException) -> str:
     try:
         text = str(exc)
@@ -180,9 +201,9 @@ def _error(kind: str, exc_type: str, message: str, tb: str) -> dict[str, Any]:
     }
 
 
-def run(fd: int, workdir: str, memory_mb: int, isolation: list[str]) -> None:
+def run(fd: int, workdir: str, limits: dict[str, Any], isolation: list[str]) -> None:
     """Entry point once the process is set up: serve on the inherited socket ``fd``."""
     sock = socket.socket(fileno=fd)
     sys.path.insert(0, workdir)
     os.chdir(workdir)
-    Server(sock, workdir, memory_mb, isolation).serve()
+    Server(sock, workdir, limits, isolation).serve()

@@ -88,7 +88,7 @@ class Zygote:
             workdir, applied = policy.workdir, ["NO SANDBOX: turned off by the instructor"]
             if request["sandbox"]:
                 workdir, applied = sandbox.enter(policy)
-            serve.run(channel, workdir, policy.memory_mb, isolation=applied)
+            serve.run(channel, workdir, request["policy"], isolation=applied)
         except BaseException as exc:  # noqa: BLE001 - a child must never return into the zygote loop
             os.write(2, f"worker start-up failed: {type(exc).__name__}: {exc}\n".encode())
             code = 70
@@ -131,6 +131,9 @@ def _remove_cgroup(pid: int) -> None:
 def main() -> None:
     """``-c`` entry point: ``zygote.py FD PRELOAD`` (PRELOAD is comma-separated)."""
     fd, modules = int(sys.argv[1]), [m for m in sys.argv[2].split(",") if m]
+    sys.dont_write_bytecode = (
+        True  # -I ignores PYTHONDONTWRITEBYTECODE; no __pycache__ in the work folder
+    )
     die_with_parent()
     loaded = preload(modules)
     control = socket.socket(fileno=fd)
