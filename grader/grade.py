@@ -15,7 +15,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -31,7 +31,7 @@ from grader.load import load
 from grader.models import CheckOutcome, GradeReport, LoadedSubmission, Submission, SubmissionResult
 from grader.procutil import lane_initializer
 from grader.report import write_feedback, write_gradebook, write_gradescope
-from grader.run import run_checks
+from grader.run import Job, RunOutcome, run_many
 from grader.score import score
 
 _STDOUT_TAIL = 4000
@@ -80,51 +80,70 @@ def previous_result(out_dir: Path, student: str) -> SubmissionResult | None:
 
 def grade_one(task: GradeTask) -> LaneResult:
     """Load, check, score and write one submission. Student faults end up in the result."""
-    started = time.monotonic()
-    assignment = _assignment(task.course, task.assignment)
-    loaded = load(
-        task.submission, assignment.spec, task.scratch_root, extra_hash=assignment.material_hash()
-    )
-    if not task.force:
-        before = previous_result(task.out_dir, loaded.student)
-        same_seed = before is not None and (not task.seed_given or before.seed == task.seed)
-        if before is not None and same_seed and before.content_hash == loaded.content_hash:
+    return grade_batch([task])[0]
+
+
+def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
+    """Grade several submissions of one assignment in one pytest session, writing each
+    result as soon as it is known. Returns them in the order they finished."""
+    first = tasks[0]
+    assignment = _assignment(first.course, first.assignment)
+    material = assignment.material_hash()
+    finished: list[LaneResult] = []
+
+    def jobs() -> Iterator[Job]:
+        for task in tasks:
+            started = time.monotonic()
+            loaded = load(task.submission, assignment.spec, task.scratch_root, extra_hash=material)
+            before = None if task.force else _unchanged(task, loaded)
+            if before is not None:
+                finished.append(LaneResult(result=before, skipped=True))
+            elif loaded.workdir is None or not loaded.gradable:
+                finish(task, loaded, None, started)
+            else:
+                output = loaded.workdir.parent / f"{loaded.student}.stdout"
+                yield Job(loaded, output, task.threads, task.sandbox, context=(task, started))
             _cleanup(loaded)
-            return LaneResult(result=before, skipped=True)
-    result = check_and_score(
-        assignment,
-        loaded,
-        seed=task.seed,
-        threads=task.threads,
-        sandbox=task.sandbox,
-        started=started,
-    )
-    write_result(result, task.out_dir)
-    _cleanup(loaded)
-    return LaneResult(result=result)
+
+    def finish(
+        task: GradeTask, loaded: LoadedSubmission, run: RunOutcome | None, started: float
+    ) -> None:
+        result = scored(assignment, loaded, run, seed=task.seed, started=started)
+        write_result(result, task.out_dir)
+        finished.append(LaneResult(result=result))
+
+    def on_run(job: Job, run: RunOutcome) -> None:
+        task, started = job.context
+        finish(task, job.loaded, run, started)
+
+    run_many(assignment, first.seed, jobs(), on_run)
+    return finished
 
 
-def check_and_score(
+def _unchanged(task: GradeTask, loaded: LoadedSubmission) -> SubmissionResult | None:
+    """The previous result, if it was made from the same submission, material and seed."""
+    before = previous_result(task.out_dir, loaded.student)
+    if before is None or before.content_hash != loaded.content_hash:
+        return None
+    return before if not task.seed_given or before.seed == task.seed else None
+
+
+def scored(
     assignment: Assignment,
     loaded: LoadedSubmission,
+    run: RunOutcome | None,
     *,
     seed: int,
-    threads: int = 1,
-    sandbox: bool = True,
-    started: float | None = None,
+    started: float,
 ) -> SubmissionResult:
-    """Run the checks on a loaded submission (if gradable) and score them."""
-    started = time.monotonic() if started is None else started
+    """Score a submission from its run (None for one that could not be graded)."""
     outcomes: list[CheckOutcome] = []
-    stdout_tail = ""
-    isolation = "not started"
-    if loaded.workdir is not None and loaded.gradable:
-        output = loaded.workdir.parent / f"{loaded.student}.stdout"
-        run = run_checks(
-            assignment, loaded, seed=seed, output_path=output, threads=threads, sandbox=sandbox
+    stdout_tail, isolation = "", "not started"
+    if run is not None:
+        outcomes, isolation = run.outcomes, "; ".join(run.isolation) or isolation
+        stdout_tail = (
+            _tail(loaded.workdir.parent / f"{loaded.student}.stdout") if loaded.workdir else ""
         )
-        isolation = "; ".join(run.isolation) or isolation
-        outcomes, stdout_tail = run.outcomes, _tail(output)
         if run.import_error:  # said once at the top, not only under every check
             note = f"No check could run because your code failed to import: {run.import_error}"
             loaded = loaded.model_copy(update={"notes": [*loaded.notes, note]})
@@ -254,17 +273,17 @@ def _one_pool(
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=lane_initializer)
     broken: list[GradeTask] = []
     try:
-        futures = {pool.submit(grade_one, t): t for t in tasks}
+        futures = {pool.submit(grade_batch, batch): batch for batch in batches(tasks, workers)}
         for future in as_completed(futures):
-            task = futures[future]
             try:
-                lane = future.result()
+                lanes = future.result()
             except BrokenProcessPool:
-                broken.append(task)
+                broken += [t for t in futures[future] if t.submission.student not in done]
                 continue
-            done[task.submission.student] = lane
-            if on_result is not None:
-                on_result(lane)
+            for lane in lanes:
+                done[lane.result.student] = lane
+                if on_result is not None:
+                    on_result(lane)
     except BaseException:
         for child in multiprocessing.active_children():  # lanes first, so none finishes late
             child.kill()
@@ -272,6 +291,13 @@ def _one_pool(
         raise
     pool.shutdown()
     return broken
+
+
+def batches(tasks: list[GradeTask], lanes: int, most: int = 8) -> list[list[GradeTask]]:
+    """Split tasks into batches: big enough to share one pytest session, small enough that
+    every lane stays busy and progress is reported often."""
+    size = max(1, min(most, len(tasks) // (lanes * 4) or 1))
+    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
 
 
 def _lane_died(task: GradeTask) -> SubmissionResult:

@@ -149,7 +149,7 @@ class SubmissionSession:
 
     def _start(self) -> None:
         if self.client is not None:
-            self.client.kill()
+            self.client.close()
         self.client = WorkerClient(self.config)
         self.workers_started += 1
         self.generation += 1
@@ -188,7 +188,7 @@ class SubmissionSession:
 
     def close(self) -> None:
         if self.client is not None:
-            self.client.kill()
+            self.client.close()
             self.client = None
 
     def root_label(self, root: int) -> str:

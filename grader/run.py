@@ -14,9 +14,11 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict
@@ -107,25 +109,138 @@ def probe_isolation(assignment: Assignment, *, sandbox: bool = True) -> list[str
 
 # pytest plugins a grading run does not use; each costs time on every submission.
 UNUSED_PLUGINS = (
-    "cacheprovider", "stepwise", "unraisableexception", "threadexception", "faulthandler",
-    "doctest", "junitxml", "pastebin", "legacypath", "logging", "setuponly", "setupplan",
-    "debugging", "unittest", "warnings", "nose",
+    "cacheprovider",
+    "stepwise",
+    "unraisableexception",
+    "threadexception",
+    "faulthandler",
+    "doctest",
+    "junitxml",
+    "pastebin",
+    "legacypath",
+    "logging",
+    "setuponly",
+    "setupplan",
+    "debugging",
+    "unittest",
+    "warnings",
+    "nose",
 )
 
 
 def pytest_args(assignment: Assignment) -> list[str]:
     """Command line for one in-process pytest run over the assignment's checks."""
-    folders = [str(assignment.checks_dir(v)) for v in ("public", "hidden") if assignment.checks_dir(v).is_dir()]
+    folders = [
+        str(assignment.checks_dir(v))
+        for v in ("public", "hidden")
+        if assignment.checks_dir(v).is_dir()
+    ]
     disabled = [arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]
     return [
         *folders,
         *disabled,
-        "--rootdir", str(assignment.dir / "checks"),
-        "-c", os.devnull,
+        "--rootdir",
+        str(assignment.dir / "checks"),
+        "-c",
+        os.devnull,
         "--import-mode=importlib",
         "--assert=plain",
-        "-q", "--no-header", "--tb=no",
+        "-q",
+        "--no-header",
+        "--tb=no",
     ]
+
+
+@dataclass
+class Job:
+    """One gradable submission to run the checks on, with what the lane needs afterwards."""
+
+    loaded: LoadedSubmission
+    output_path: Path
+    threads: int = 1
+    sandbox: bool = True
+    context: Any = None
+
+
+def run_many(
+    assignment: Assignment,
+    seed: int,
+    jobs: Iterable[Job],
+    on_run: Callable[[Job, RunOutcome], None],
+) -> None:
+    """Run the checks on each job in turn, in one pytest session (collection happens once).
+
+    ``jobs`` may be a generator: each job is pulled just before its checks run, so its time
+    limits start then. ``on_run`` receives each job's outcome as soon as it is known.
+    """
+    errors: list[BaseException] = []
+    plugin = GraderPlugin(
+        assignment, import_reference(assignment), seed, _sessions(assignment, jobs, on_run, errors)
+    )
+    with _quiet(), _no_plugin_autoload():
+        pytest.main(pytest_args(assignment), plugins=[plugin])
+    if plugin.instructor_errors:  # the checks are broken, not the submission: stop the run
+        raise MaterialError("\n".join(plugin.instructor_errors))
+    if errors:
+        raise errors[0]
+
+
+def _sessions(
+    assignment: Assignment,
+    jobs: Iterable[Job],
+    on_run: Callable[[Job, RunOutcome], None],
+    errors: list[BaseException],
+) -> Iterator[tuple[SubmissionSession, Callable[[GraderPlugin], None]]]:
+    """(session, done) for each job; an error from the caller's side ends the loop and is kept."""
+    limits = assignment.spec.limits
+    try:
+        for job in jobs:
+            assert job.loaded.workdir is not None, "only gradable submissions are run"
+            config = worker_config(
+                assignment,
+                job.loaded.workdir,
+                job.output_path,
+                threads=job.threads,
+                sandbox=job.sandbox,
+            )
+            session = SubmissionSession(
+                config,
+                assignment.spec.submission.modules,
+                import_seconds=limits.import_seconds,
+                submission_seconds=limits.submission_seconds,
+            )
+
+            def done(
+                plugin: GraderPlugin, job: Job = job, session: SubmissionSession = session
+            ) -> None:
+                session.close()
+                try:
+                    on_run(job, _outcome(assignment, plugin, session))
+                except Exception as exc:  # noqa: BLE001 - re-raised by run_many
+                    errors.append(exc)
+
+            try:
+                yield session, done
+            finally:
+                session.close()
+            if errors:
+                return
+    except Exception as exc:  # noqa: BLE001 - re-raised by run_many once pytest has returned
+        errors.append(exc)
+
+
+def _outcome(
+    assignment: Assignment, plugin: GraderPlugin, session: SubmissionSession
+) -> RunOutcome:
+    failure = session.import_failure
+    return RunOutcome(
+        outcomes=[
+            _outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()
+        ],
+        workers_started=session.workers_started,
+        import_error=str(failure) if failure is not None else None,
+        isolation=session.isolation,
+    )
 
 
 def run_checks(
@@ -137,35 +252,15 @@ def run_checks(
     threads: int = 1,
     sandbox: bool = True,
 ) -> RunOutcome:
-    """Run every check; return the outcomes (in spec order) and what went wrong at import."""
-    assert loaded.workdir is not None, "run_checks needs a gradable submission"
-    limits = assignment.spec.limits
-    config = worker_config(
-        assignment, loaded.workdir, output_path, threads=threads, sandbox=sandbox
+    """Run every check on one submission; the outcomes come in spec order."""
+    runs: list[RunOutcome] = []
+    run_many(
+        assignment,
+        seed,
+        [Job(loaded, output_path, threads, sandbox)],
+        lambda _, run: runs.append(run),
     )
-    session = SubmissionSession(
-        config,
-        assignment.spec.submission.modules,
-        import_seconds=limits.import_seconds,
-        submission_seconds=limits.submission_seconds,
-    )
-    plugin = GraderPlugin(assignment, session, import_reference(assignment), seed)
-    try:
-        with _quiet(), _no_plugin_autoload():
-            pytest.main(pytest_args(assignment), plugins=[plugin])
-    finally:
-        session.close()
-    if plugin.instructor_errors:  # the checks are broken, not the submission: stop the run
-        raise MaterialError("\n".join(plugin.instructor_errors))
-    failure = session.import_failure
-    return RunOutcome(
-        outcomes=[
-            _outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()
-        ],
-        workers_started=session.workers_started,
-        import_error=str(failure) if failure is not None else None,
-        isolation=session.isolation,
-    )
+    return runs[0]
 
 
 def _outcome_or_not_run(assignment: Assignment, plugin: GraderPlugin, name: str) -> CheckOutcome:

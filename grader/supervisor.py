@@ -37,6 +37,9 @@ _SIGNAL_WORDS = {
 }
 
 
+_LOST = -1  # no wait status came: the warm parent itself ended
+
+
 @dataclass
 class WorkerConfig:
     """How to start one worker."""
@@ -86,10 +89,11 @@ class WorkerClient:
         self.sock = parent
         self._status_fd = status_read
         self._status: int | None = None
+        self._killed = False
 
     @property
     def alive(self) -> bool:
-        return self._wait_status(0) is None
+        return not self._killed and self._wait_status(0) is None
 
     def _wait_status(self, timeout: float) -> int | None:
         """The worker's wait status once the warm parent has reaped it, else None."""
@@ -99,7 +103,7 @@ class WorkerClient:
                 data = os.read(self._status_fd, 4)
                 os.close(self._status_fd)
                 self._status_fd = -1
-                self._status = struct.unpack(">i", data)[0] if len(data) == 4 else 0
+                self._status = struct.unpack(">i", data)[0] if len(data) == 4 else _LOST
         return self._status
 
     def request(
@@ -162,9 +166,13 @@ class WorkerClient:
     def describe_death(self) -> str:
         """Plain words for how the worker ended."""
         status = self._wait_status(3)
-        self.kill()
+        if status is None:
+            self.kill()
+            status = self._wait_status(3)
         if status is None:
             return "stopped answering"
+        if status == _LOST:
+            return "ended together with the grader's worker parent (a grader problem, not yours)"
         if os.WIFSIGNALED(status):
             sig = signal.Signals(os.WTERMSIG(status))
             if sig == signal.SIGXCPU:
@@ -181,11 +189,19 @@ class WorkerClient:
         )
 
     def kill(self) -> None:
-        """Kill the worker and everything it started; safe to call twice."""
-        if self._wait_status(0) is None:
+        """Kill the worker and everything it started; safe to call twice. The warm parent
+        reaps it (and empties its cgroup) without making us wait."""
+        if not self._killed and self._wait_status(0) is None:
             try:
                 os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-            self._wait_status(5)
+        self._killed = True
         self.sock.close()
+
+    def close(self) -> None:
+        """Kill the worker and let go of its status pipe."""
+        self.kill()
+        if self._status_fd >= 0:
+            os.close(self._status_fd)
+            self._status_fd = -1

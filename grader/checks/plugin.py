@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -39,28 +39,50 @@ def check_rng(seed: int, check: str) -> np.random.Generator:
 
 
 class GraderPlugin:
-    """Registered with ``pytest.main(plugins=[...])`` for one submission."""
+    """Registered with ``pytest.main(plugins=[...])``; runs the collected checks once for each
+    submission that ``jobs`` yields, all within one pytest session (collection happens once).
+
+    ``jobs`` yields ``(session, done)`` pairs: the submission's worker session, and a callback
+    that receives the plugin once that submission's checks have run.
+    """
 
     def __init__(
         self,
         assignment: Assignment,
-        session: SubmissionSession,
         reference: SimpleNamespace,
         seed: int,
+        jobs: Iterable[tuple[SubmissionSession, Callable[[GraderPlugin], None]]],
     ) -> None:
         self.assignment = assignment
-        self.session = session
         self.reference_ns = reference
         self.run_seed = seed
+        self.jobs = jobs
+        self.session: SubmissionSession | None = None
         self.outcomes: dict[str, CheckOutcome] = {}
         self.instructor_errors: list[str] = []
         self._started: dict[str, float] = {}
+
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        """Every submission in turn: fresh fixtures, fresh outcomes, the same collected checks."""
+        if self.instructor_errors:
+            return True
+        items = session.items
+        for submission, done in self.jobs:
+            self.session, self.outcomes, self._started = submission, {}, {}
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+                if self.instructor_errors:
+                    return True
+            done(self)
+        return True
 
     # -- fixtures --------------------------------------------------------------------
 
     @pytest.fixture
     def submission(self) -> SubmissionHandle:
         """The student's code, in its worker process."""
+        assert self.session is not None
         return SubmissionHandle(self.session)
 
     @pytest.fixture
@@ -101,6 +123,7 @@ class GraderPlugin:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         name = getattr(item, "originalname", item.name)
+        assert self.session is not None
         self.session.begin_check(self.assignment.spec.seconds_for(name))
         self._started.setdefault(name, time.monotonic())
         try:

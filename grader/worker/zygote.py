@@ -106,6 +106,8 @@ class Zygote:
             if fd is not None:
                 try:
                     os.write(fd, struct.pack(">i", status))
+                except OSError:
+                    pass  # the trusted side stopped listening (it killed this worker itself)
                 finally:
                     os.close(fd)
             _remove_cgroup(pid)
