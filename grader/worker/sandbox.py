@@ -130,7 +130,7 @@ def enter(policy: Policy) -> tuple[str, list[str]]:
     A weaker sandbox is named in the returned list with the word WEAKER.
     """
     applied = [m for m in [_join_pids_cgroup(policy.processes)] if m]
-    read_write = [policy.workdir, *DEVICES_READ_WRITE]
+    read_write = [policy.workdir, *DEVICES_READ_WRITE, *gpu_devices()]
     workdir = policy.workdir
     if _try_unshare():
         applied.append("user, network, mount, IPC and PID namespaces (no network)")
@@ -139,7 +139,7 @@ def enter(policy: Policy) -> tuple[str, list[str]]:
             _mirror_exit(pid)
         die_with_parent()
         applied.append(_mount_private_tmp(policy))
-        workdir, read_write = SANDBOX_WORKDIR, list(DEVICES_READ_WRITE)
+        workdir, read_write = SANDBOX_WORKDIR, [*DEVICES_READ_WRITE, *gpu_devices()]
     else:
         applied.append("WEAKER: no user namespaces, so no network or process isolation")
     applied.append(_set_limits(policy))
@@ -232,6 +232,15 @@ def _set_limits(policy: Policy) -> str:
         f"limits: memory +{policy.memory_mb} MB, CPU {policy.cpu_seconds} s, {policy.processes} "
         f"processes, {policy.open_files} open files, files up to {policy.file_size_mb} MB"
     )
+
+
+def gpu_devices() -> list[str]:
+    """NVIDIA device files, which a worker that chooses to use the GPU opens read-write."""
+    try:
+        names = os.listdir("/dev")
+    except OSError:
+        return []
+    return [f"/dev/{n}" for n in sorted(names) if n.startswith("nvidia")]
 
 
 def read_only_paths(sys_path: list[str], extra: list[str]) -> list[str]:
