@@ -11,14 +11,19 @@ For each sandbox setting it grades the class with :func:`grader.grade.grade` and
 submission, the lane time (``SubmissionResult.duration_s``: load, checks, scoring) and the lane
 time minus the time inside the check (``CheckResult.duration_s``). The first result of each
 lane is shown on its own and left out of the statistics: it pays the lane's first-use costs
-(the assignment, the reference and, once there is one, the warm parent). The worker starts
+(the assignment, the reference and the warm parent). The worker starts
 lazily, at the check's first use of ``submission``, so worker start and the import of
 ``ops.py`` count as check time. ``duration_s`` stops before the result files are written, so
 the steady-state time between completions is printed too: it includes writing.
 
-``--profile`` instead runs cProfile over :func:`grader.grade.grade_one` for 20 submissions in
-this process (after one unprofiled warm-up) and prints the top 25 entries by cumulative time,
-then the time per submission of a few named stages (pytest set-up, collection, worker start...).
+A lane grades its submissions in batches that share one pytest session
+(:func:`grader.grade.grade_batch`). The session's start and collection belong to no
+submission's ``duration_s``: only the steady-state time counts them.
+
+``--profile`` instead runs cProfile over :func:`grader.grade.grade_batch` for 20 submissions in
+this process, batched as one lane would batch them (after one unprofiled warm-up), and prints
+the top 25 entries by cumulative time, then the time per submission of a few named stages
+(pytest set-up, collection, worker start...).
 
 Prints figures; asserts nothing (the tests do that).
 """
@@ -37,20 +42,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.discover import discover
-from grader.grade import GradeTask, LaneResult, grade, grade_one
+from grader.grade import GradeTask, LaneResult, batches, grade, grade_batch
 from grader.models import SubmissionResult
 
 ASSIGNMENT = "overhead"
 PROFILE_SUBMISSIONS = 20
 PROFILE_TOP = 25
 STAGES = (  # label, end of the file name, function name; missing ones are left out
-    ("grade_one (all)", "grader/grade.py", "grade_one"),
+    ("grade_batch (all)", "grader/grade.py", "grade_batch"),
     ("load (copy, hash, compile)", "grader/load.py", "load"),
     ("pytest.main (all)", "_pytest/config/__init__.py", "main"),
     ("  parse args, plugins", "_pytest/config/__init__.py", "_prepareconfig"),
     ("  session start (fixtures)", "_pytest/fixtures.py", "pytest_sessionstart"),
     ("  collection", "_pytest/main.py", "perform_collect"),
-    ("  run the check", "_pytest/main.py", "pytest_runtestloop"),
+    ("  run the checks", "_pytest/main.py", "pytest_runtestloop"),
+    ("  run the checks", "grader/checks/plugin.py", "pytest_runtestloop"),
     ("    worker start + import", "grader/remote.py", "_start"),
     ("  unconfigure", "_pytest/config/__init__.py", "_ensure_unconfigure"),
     ("    gc.collect", "~", "<built-in method gc.collect>"),
@@ -213,11 +219,12 @@ def report(run: Run, *, jobs: int, preload: list[str]) -> None:
     print(stats_line("lane time (duration_s)", [lane_ms(r) for r in rest]))
     print(stats_line("check time", [check_ms(r) for r in rest]))
     print(stats_line("lane minus check", [overhead_ms(r) for r in rest]))
-    if len(rest) > 0:
-        span = run.arrived_s[-1] - run.arrived_s[warm - 1]
+    later = [t for t in run.arrived_s if t > run.arrived_s[warm - 1]]  # batches arrive at once
+    if later:
+        span = later[-1] - run.arrived_s[warm - 1]
         print(
-            f"  steady state: {1000 * span * jobs / len(rest):.0f} ms of lane time per submission "
-            f"between completions (includes writing results and the pool's round trip)"
+            f"  steady state: {1000 * span * jobs / len(later):.0f} ms of lane time per submission "
+            f"between completions (includes pytest set-up, writing results, the pool's round trip)"
         )
     if bad:
         print(f"  WARNING: {len(bad)} submission(s) did not score full marks: {why(bad[0])}")
@@ -227,7 +234,7 @@ def report(run: Run, *, jobs: int, preload: list[str]) -> None:
 
 
 def profile(course: Path, subs: Path, out: Path, *, sandbox: bool) -> None:
-    """cProfile ``grade_one`` over the first submissions, in this process, after a warm-up."""
+    """cProfile ``grade_batch`` over the submissions, batched as in one lane, after a warm-up."""
     scratch = out / "scratch"
     scratch.mkdir(parents=True)
     tasks = [
@@ -243,18 +250,19 @@ def profile(course: Path, subs: Path, out: Path, *, sandbox: bool) -> None:
         )
         for s in discover(subs)[: PROFILE_SUBMISSIONS + 1]
     ]
-    grade_one(tasks[0])  # imports, caches and template compilation: not what we look for
+    grade_batch(tasks[:1])  # imports, caches and template compilation: not what we look for
+    work = batches(tasks[1:], 1)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    for task in tasks[1:]:
-        grade_one(task)
+    for batch in work:
+        grade_batch(batch)
     profiler.disable()
     wall = time.perf_counter() - started
     print(
-        f"\nprofile: grade_one over {len(tasks) - 1} submissions in this process "
-        f"(sandbox={'on' if sandbox else 'off'}, after one warm-up): {wall:.2f} s, "
-        f"{1000 * wall / (len(tasks) - 1):.0f} ms each"
+        f"\nprofile: grade_batch over {len(tasks) - 1} submissions in {len(work)} batch(es) of up "
+        f"to {max(len(b) for b in work)}, in this process (sandbox={'on' if sandbox else 'off'}, "
+        f"after one warm-up): {wall:.2f} s, {1000 * wall / (len(tasks) - 1):.0f} ms each"
     )
     stats = pstats.Stats(profiler)
     stats.sort_stats("cumulative").print_stats(PROFILE_TOP)
@@ -302,7 +310,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help=f"profile grade_one over {PROFILE_SUBMISSIONS} submissions in this process instead "
+        help=f"profile grade_batch over {PROFILE_SUBMISSIONS} submissions in this process instead "
         "(with the first --sandbox setting)",
     )
     args = parser.parse_args()
