@@ -136,3 +136,30 @@ def test_without_sandbox_the_worker_says_so(tmp_path: Path) -> None:
         assert s.isolation == ["NO SANDBOX: turned off by the instructor"]
     finally:
         s.close()
+
+
+@pytest.mark.slow
+def test_warm_parent_has_torch_but_no_cuda(tmp_path: Path) -> None:
+    """Is torch already imported when the worker starts, with CUDA left uninitialised?"""
+    work = tmp_path / "student"
+    work.mkdir()
+    (work / "nn.py").write_text(
+        "import sys\n"
+        "WARM = 'torch' in sys.modules and 'torchvision' in sys.modules\n"
+        "def report():\n"
+        "    import torch\n"
+        "    return WARM, torch.cuda.is_initialized()\n"
+    )
+    config = WorkerConfig(
+        workdir=work,
+        memory_mb=1024,
+        output_path=tmp_path / "out.txt",
+        runtime_dir=prepare_runtime(tmp_path / "runtime"),
+        preload=("numpy", "torch", "torchvision"),
+    )
+    s = SubmissionSession(config, ["nn"], import_seconds=60, submission_seconds=120)
+    s.begin_check(60)
+    try:
+        assert SubmissionHandle(s).nn.report() == (True, False)
+    finally:
+        s.close()
