@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
 from pathlib import Path
@@ -135,6 +136,32 @@ class PartConfig(_Strict):
         return sum(c.points for c in self.checks.values())
 
 
+class ForbiddenConfig(_Strict):
+    """APIs a group of checks forbids, enforced at run time inside the worker.
+
+    ``apis`` are dotted names: a function or method (``torch.Tensor.backward``,
+    ``torch.autograd.grad``) or a whole package (``torch.nn``, ``torch.optim``: every module,
+    layer, function and optimizer in it). ``checks`` are check names or shell-style
+    patterns (``test_network_*``). A call made by a listed check that reaches a forbidden
+    API fails that check with "this part must not use <api>", even if the student's code
+    catches the error.
+    """
+
+    apis: list[str] = Field(min_length=1)
+    checks: list[str] = Field(min_length=1)
+    reason: str = ""
+
+    @field_validator("apis")
+    @classmethod
+    def _dotted(cls, apis: list[str]) -> list[str]:
+        for api in apis:
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$", api):
+                raise ValueError(
+                    f"forbidden APIs are dotted names like torch.Tensor.backward, given: {api!r}"
+                )
+        return apis
+
+
 class AssignmentSpec(_Strict):
     """The whole spec of one assignment."""
 
@@ -146,6 +173,7 @@ class AssignmentSpec(_Strict):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     data: DataConfig = Field(default_factory=DataConfig)
     parts: list[PartConfig] = Field(min_length=1)
+    forbidden: list[ForbiddenConfig] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -180,6 +208,17 @@ class AssignmentSpec(_Strict):
 
     def check_names(self) -> list[str]:
         return [name for part in self.parts for name in part.checks]
+
+    def forbidden_for(self, name: str) -> list[str]:
+        """The APIs forbidden while check ``name`` runs."""
+        return sorted(
+            {
+                api
+                for f in self.forbidden
+                if any(fnmatch.fnmatchcase(name, p) for p in f.checks)
+                for api in f.apis
+            }
+        )
 
     def seconds_for(self, name: str) -> float:
         _, cfg = self.check_config(name)
