@@ -64,6 +64,10 @@ class ImportFailed(SubmissionFault):
         self.student_traceback = student_traceback
 
 
+class ForbiddenUse(SubmissionFault):
+    """The student's code used an API this check forbids (``torch.Tensor.backward``, ...)."""
+
+
 class BadReply(SubmissionFault):
     """The worker sent something the codec refuses (too big, malformed, wrong type)."""
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from grader.errors import (
     BadReply,
+    ForbiddenUse,
     ImportFailed,
     MaterialError,
     SubmissionFault,
@@ -104,6 +105,7 @@ class SubmissionSession:
         *,
         import_seconds: float,
         submission_seconds: float,
+        forbidden: list[str] | None = None,
     ) -> None:
         self.config = config
         self.modules = modules
@@ -112,6 +114,8 @@ class SubmissionSession:
         self.submission_seconds = submission_seconds
         self.check_deadline = float("inf")
         self.check_seconds = 0.0
+        self.forbidden = forbidden or []
+        self.check_forbids: list[str] = []
         self.client: WorkerClient | None = None
         self.generation = 0
         self.roots: dict[str, int] = {}
@@ -122,12 +126,14 @@ class SubmissionSession:
 
     # -- deadlines, set by the pytest plugin around each check -------------------------
 
-    def begin_check(self, seconds: float) -> None:
+    def begin_check(self, seconds: float, forbids: list[str] | None = None) -> None:
         self.check_seconds = seconds
         self.check_deadline = time.monotonic() + seconds
+        self.check_forbids = forbids or []
 
     def end_check(self) -> None:
         self.check_deadline = float("inf")
+        self.check_forbids = []
 
     # -- the worker ----------------------------------------------------------------------
 
@@ -161,7 +167,9 @@ class SubmissionSession:
                 [str(x) for x in hello.get("isolation", [])] if type(hello) is dict else []
             )
             roots = self._send(
-                {"op": "import", "modules": self.modules}, deadline, f"importing {names}"
+                {"op": "import", "modules": self.modules, "forbidden": self.forbidden},
+                deadline,
+                f"importing {names}",
             )
         except WorkerTimeout as exc:
             self.import_failure = ImportFailed(
@@ -207,6 +215,8 @@ class SubmissionSession:
 
     def request(self, msg: dict[str, Any], what: str) -> Any:
         self._worker()
+        if self.check_forbids:
+            msg = {**msg, "forbid": self.check_forbids}
         deadline = min(self.check_deadline, self.submission_deadline)
         return self._send(msg, deadline, what)
 
@@ -280,6 +290,8 @@ def _fault_from_error(error: Any, what: str, client: WorkerClient) -> Submission
         return SubmissionRaised(f"{what} {message}", exc_type=exc_type, student_traceback=tb)
     if kind == "exit":
         return SubmissionRaised(f"{what} {message}", exc_type="SystemExit", student_traceback=tb)
+    if kind == "forbidden":
+        return ForbiddenUse(f"{what}: {message}")
     if kind == "codec":
         return BadReply(f"{what}: {message}")
     return SubmissionRaised(

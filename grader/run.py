@@ -208,6 +208,7 @@ def _sessions(
                 assignment.spec.submission.modules,
                 import_seconds=limits.import_seconds,
                 submission_seconds=limits.submission_seconds,
+                forbidden=sorted({api for f in assignment.spec.forbidden for api in f.apis}),
             )
 
             def done(

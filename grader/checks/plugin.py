@@ -21,6 +21,7 @@ import pytest
 from grader.course import Assignment
 from grader.errors import (
     BadReply,
+    ForbiddenUse,
     ImportFailed,
     InstructorError,
     SubmissionFault,
@@ -124,7 +125,8 @@ class GraderPlugin:
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         name = getattr(item, "originalname", item.name)
         assert self.session is not None
-        self.session.begin_check(self.assignment.spec.seconds_for(name))
+        spec = self.assignment.spec
+        self.session.begin_check(spec.seconds_for(name), spec.forbidden_for(name))
         self._started.setdefault(name, time.monotonic())
         try:
             yield
@@ -185,6 +187,8 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Statu
         return "crashed", str(exc), "", ""
     if isinstance(exc, ImportFailed):
         return "error", str(exc), "", exc.student_traceback
+    if isinstance(exc, ForbiddenUse):
+        return "failed", str(exc), "", ""
     if isinstance(exc, SubmissionRaised):
         return "error", str(exc), "", exc.student_traceback
     if isinstance(exc, AssertionError):  # CheckFailed included: a comparison that failed

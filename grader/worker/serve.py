@@ -32,6 +32,7 @@ import traceback
 from typing import Any
 
 from grader.codec import CodecError, decode_payload, encode_message, recv_frame, send_frame
+from grader.worker.forbid import Guard
 
 _MAX_TRACEBACK_CHARS = 8000
 
@@ -55,6 +56,7 @@ class Server:
         self.isolation = isolation
         self.workdir = os.path.realpath(workdir)
         self.limits = limits
+        self.guard = Guard()
         self.objects: dict[int, Any] = {}
         self.next_id = 1
 
@@ -87,9 +89,13 @@ class Server:
                 return
             try:
                 request = decode_payload(payload, self.resolve)
+                self.guard.begin(request.get("forbid", []))
                 reply = {"ok": True, "value": self.dispatch(request)}
             except BaseException as exc:  # noqa: BLE001 - every student exception becomes a reply
                 reply = self.describe(exc)
+            violation = self.guard.end()
+            if violation is not None:  # reported even if the student's code caught the error
+                reply = _error("forbidden", "ForbiddenAPI", violation, "")
             self.reply(reply)
 
     def describe(self, exc: BaseException) -> dict[str, Any]:
@@ -130,6 +136,7 @@ class Server:
         if op == "fetch":
             return req["target"]
         if op == "import":
+            self.guard.install(req.get("forbidden", []))  # before the submission can alias anything
             return {name: _Keep(importlib.import_module(name)) for name in req["modules"]}
         if op == "define":
             namespace: dict[str, Any] = {"np": importlib.import_module("numpy")}
