@@ -22,11 +22,11 @@ def test_signals_reach_no_grader_process(variant: str) -> None:
     exactly ``scale``'s 3 points, the controls 6 each, and nothing is left behind.
 
     Without the sandbox: ``kill_all`` kills the grader (no report), ``stop_all`` freezes it
-    (killed at the timeout), ``interrupt_all`` makes it stop as if Ctrl-C was pressed,
-    ``stop_parent`` freezes the warm parent so the next worker never starts.
-    ``kill_parent`` and the two ``_group`` variants cost only the adversary's own check
-    even then (the warm parent is restarted, the worker leads its own group): they guard
-    against regressions.
+    (killed at the timeout), ``interrupt_all`` stops it as Ctrl-C would, ``stop_parent``
+    freezes the warm parent so that the next worker never starts (the run fails after 30 s),
+    and ``kill_parent`` kills the warm parent (the grader restarts it; the adversary says
+    it got through). The two ``_group`` variants cost only the adversary's own check even
+    then, since the worker leads its own process group: they guard against regressions.
     """
     with graded_class(
         {"a_signaller": SIGNALLER.replace("@VARIANT@", variant)}, CONTROLS, jobs=1, timeout=90

@@ -139,10 +139,13 @@ import torch
 
 
 class LyingTensor(torch.Tensor):
-    """Zeros that compare equal to anything."""
+    """Zeros that compare equal to anything, under == and numpy's functions."""
 
     def __eq__(self, other):
-        return torch.ones(self.shape, dtype=torch.bool)
+        return np.ones(tuple(self.shape), dtype=bool)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return True
 
     def __reduce_ex__(self, protocol):
         return (open, (os.path.join(FENCE, f"unpickled-{TAG}"), "w"))

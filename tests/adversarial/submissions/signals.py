@@ -48,7 +48,7 @@ def attack():
             for pid in sorted(grading_run()):
                 send(pid, sig)
     else:
-        for pid in sorted(grading_run(), reverse=True):
+        for pid in sorted(grading_run()):  # the oldest first: the grader itself
             send(pid, sig)
 
 
