@@ -192,6 +192,8 @@ class Decoder:
         if depth > MAX_DEPTH:
             raise CodecError(f"value nested deeper than {MAX_DEPTH} levels")
         kind = type(tree)
+        if kind is str and not tree.isascii():
+            return tree.encode("utf-8", "replace").decode("utf-8")  # no lone surrogates get through
         if tree is None or kind in (bool, int, float, str):
             return tree
         if kind is list:

@@ -90,6 +90,7 @@ class WorkerClient:
         self._status_fd = status_read
         self._status: int | None = None
         self._killed = False
+        self._seq = 0
 
     @property
     def alive(self) -> bool:
@@ -115,6 +116,8 @@ class WorkerClient:
         what: str,
     ) -> Any:
         """Send ``msg`` and wait for the reply until ``deadline`` (monotonic seconds)."""
+        self._seq += 1
+        msg = {**msg, "seq": self._seq}
         try:
             for part in encode_message(msg, on_other):
                 self._send(part, deadline, what)
@@ -122,12 +125,18 @@ class WorkerClient:
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
             raise WorkerDied(f"{what}: your code's process {self.describe_death()}") from exc
         try:
-            return decode_payload(payload, on_handle)
+            reply = decode_payload(payload, on_handle)
         except CodecError as exc:
             self.kill()
             raise BadReply(
                 f"{what}: your code sent back something the grader cannot read ({exc})"
             ) from exc
+        if type(reply) is not dict or reply.get("seq") != self._seq:
+            self.kill()
+            raise BadReply(
+                f"{what}: your code's process sent a message out of turn (it wrote to the grader's channel)"
+            )
+        return reply
 
     def _wait(self, deadline: float, what: str, for_write: bool = False) -> None:
         remaining = deadline - time.monotonic()
@@ -161,7 +170,8 @@ class WorkerClient:
             self.kill()
             raise BadReply(f"{what}: {exc}") from exc
         finally:
-            self.sock.settimeout(None)
+            if self.sock.fileno() >= 0:  # kill() above may have closed it
+                self.sock.settimeout(None)
 
     def describe_death(self) -> str:
         """Plain words for how the worker ended."""

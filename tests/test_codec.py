@@ -142,3 +142,10 @@ def test_encoder_refuses_deep_nesting() -> None:
         value = [value]
     with pytest.raises(CodecError, match="deeper"):
         encode_message(value, lambda v: v)
+
+
+def test_lone_surrogates_are_replaced() -> None:
+    """Can a string from the worker always be written as UTF-8?"""
+    got = roundtrip("bad \ud800 text")
+    assert got == "bad ? text"
+    got.encode("utf-8")

@@ -87,6 +87,7 @@ class Server:
                 payload = recv_frame(self.sock)
             except (EOFError, OSError):
                 return
+            request: dict[str, Any] = {}
             try:
                 request = decode_payload(payload, self.resolve)
                 self.guard.begin(request.get("forbid", []))
@@ -96,6 +97,7 @@ class Server:
             violation = self.guard.end()
             if violation is not None:  # reported even if the student's code caught the error
                 reply = _error("forbidden", "ForbiddenAPI", violation, "")
+            reply["seq"] = request.get("seq")  # the trusted side matches replies to requests
             self.reply(reply)
 
     def describe(self, exc: BaseException) -> dict[str, Any]:
