@@ -58,7 +58,7 @@ import json, os, sys
 sys.path[0] = sys.argv[1]
 from pathlib import Path
 from grader.grade import grade
-_, course, subs, out, seed, jobs, sandbox, marker = sys.argv[1:9]
+_, course, subs, out, seed, jobs, sandbox, marker = sys.argv[1:9]  # marker: found in /proc
 before = (os.getcwd(), dict(os.environ))
 report = grade(Path(course), "toy", Path(subs), Path(out), jobs=int(jobs), seed=int(seed),
                sandbox=sandbox == "1")
@@ -253,7 +253,6 @@ class Arena:
         for kind, rel in SECRET_FILES.items():
             path = self.course / rel
             path.write_text(f"# {self.secrets[kind]}\n" + path.read_text())
-        self.students: list[str] = []
         self.controls: list[str] = []
         self.listener: Listener | None = None
 
@@ -272,7 +271,6 @@ class Arena:
         folder = self.subs / name
         folder.mkdir()
         (folder / "ops.py").write_text(self.fill(source, name, **values))
-        self.students.append(name)
 
     def add_control(self, name: str = "control") -> None:
         """An honest student, with a secret of its own that no other student may read."""
@@ -280,7 +278,6 @@ class Arena:
         folder = self.subs / name
         folder.mkdir()
         (folder / "ops.py").write_text(f"# {self.secrets[f'control {name}']}\n" + solution())
-        self.students.append(name)
         self.controls.append(name)
 
     def listen(self) -> Listener:
@@ -331,8 +328,10 @@ class Arena:
         kill_marked(self.markers)
         for folder in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
             for path in folder.glob(f"*{self.tag}*"):
-                if path != self.root:
-                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+                if path.is_dir() and path != self.root:
+                    shutil.rmtree(path, ignore_errors=True)
+                elif not path.is_dir():
+                    path.unlink(missing_ok=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

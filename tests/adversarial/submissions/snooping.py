@@ -2,9 +2,10 @@
 
 The adversary reads hidden checks, the spec, the reference, mutants, other students' code
 and results, the grader's processes (command line, environment, memory, open files), its
-own inherited file descriptors, and hunts through its own memory with ``gc``. Everything it
-finds is printed (the grader keeps the tail of a student's output) and raised from
-``norm_rows`` (the message reaches the feedback). ``scale`` is honest: 3 points.
+own inherited file descriptors, and hunts through its own memory (``gc``) and the frames
+that called it (``inspect``). Everything it finds is printed (the grader keeps the tail of a
+student's output) and raised from ``norm_rows`` (the message reaches the feedback).
+``scale`` is honest: 3 points.
 """
 
 from tests.adversarial.submissions.prelude import HONEST_SCALE, PRELUDE
@@ -171,6 +172,18 @@ def snoop_self():
             breach(f"inherited socket {fd} besides our own channel")
 
 
+def snoop_stack():
+    """The frames that called us: does any hold an expected value, or the reference?"""
+    import inspect
+
+    for info in inspect.stack()[1:]:
+        for key, value in list(info.frame.f_locals.items()):
+            if key in ("want", "expected", "reference", "answer"):
+                breach(f"found {key} in the frame of {info.function}")
+            if isinstance(value, str):
+                note_secrets(value.encode("utf-8", "replace"))
+
+
 def snoop():
     folders = [os.getcwd(), os.path.dirname(os.getcwd()), os.path.expanduser("~")]
     here = os.getcwd()
@@ -190,6 +203,9 @@ snoop()
 
 
 def norm_rows(x):
+    snoop_stack()
+    if SECRETS:
+        breach(f"secrets found: {sorted(SECRETS)}")
     if BREACHES:
         raise RuntimeError("\n".join([BREACHES[-1], *BREACHES[:-1]])[:1900])
     return np.zeros(len(x))
