@@ -221,6 +221,22 @@ def kill_marked(markers: tuple[str, ...]) -> None:
         time.sleep(0.3)
 
 
+def semaphores() -> set[str]:
+    """The named semaphores multiprocessing keeps in /dev/shm."""
+    return {path.name for path in Path("/dev/shm").glob("sem.mp-*")}
+
+
+def remove_orphan_semaphores(older: set[str]) -> None:
+    """Remove the semaphores a killed grader left behind (its resource tracker died with
+    it): new since ``older`` and mapped by no live process."""
+    mapped: set[str] = set()
+    for maps in Path("/proc").glob("[0-9]*/maps"):
+        with contextlib.suppress(OSError):
+            mapped.update(re.findall(r"/dev/shm/(sem\.mp-\w+)", maps.read_text()))
+    for name in semaphores() - older - mapped:
+        Path("/dev/shm", name).unlink(missing_ok=True)
+
+
 # -- one grading run ----------------------------------------------------------------------
 
 
@@ -255,6 +271,7 @@ class Arena:
             path.write_text(f"# {self.secrets[kind]}\n" + path.read_text())
         self.controls: list[str] = []
         self.listener: Listener | None = None
+        self.semaphores = semaphores()
 
     def fill(self, source: str, name: str, **values: object) -> str:
         """The adversary's source with its placeholders (@TAG@, @NAME@, ...) filled in."""
@@ -314,13 +331,25 @@ class Arena:
             stdout, stderr = proc.communicate(timeout=timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            kill_marked(self.markers)
-            stdout, stderr = proc.communicate()
+            stdout, stderr = self._stop(proc)
             timed_out = True
         seconds = time.monotonic() - started
         time.sleep(settle)  # workers die with their parents; give the kernel a moment
         return Graded(self, proc.returncode, timed_out, seconds, stdout, stderr, watched)
+
+    def _stop(self, proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+        """End a run that hangs: wake it (it may have been stopped), interrupt it as Ctrl-C
+        would so that it cleans up after itself, and kill whatever is left after 10 s."""
+        for sig in (signal.SIGCONT, signal.SIGINT):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+        try:
+            return proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            kill_marked(self.markers)
+            return proc.communicate()
 
     def close(self) -> None:
         if self.listener is not None:
@@ -333,6 +362,7 @@ class Arena:
                 elif not path.is_dir():
                     path.unlink(missing_ok=True)
         shutil.rmtree(self.root, ignore_errors=True)
+        remove_orphan_semaphores(self.semaphores)
 
 
 class Graded:
