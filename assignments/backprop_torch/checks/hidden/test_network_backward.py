@@ -1,0 +1,139 @@
+"""Hidden checks, Part B: backward's SGD step against torch.autograd on the same weights.
+
+Each check sets W1, b1, W2 and b2 through the handle, calls forward(x) and then
+backward(x, y_onehot, y_hat) with the true probabilities y_hat, reads the weights back, and
+compares the step (old - new) / lr with autograd's gradient of torch's mean cross-entropy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from grader.checks import expect
+
+SIGMOID = """
+import torch
+
+def sigmoid(x):
+    return torch.sigmoid(x)
+"""
+
+PARAMS = ("W1", "b1", "W2", "b2")
+D, H, C, N = 6, 5, 4, 8
+LR = 0.2
+TOL = 1e-7
+
+
+def _tensor(got: object, what: str) -> np.ndarray:
+    expect.that(
+        type(got) is torch.Tensor,
+        f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",
+    )
+    return got.detach().double().numpy()
+
+
+def _params(rng) -> dict[str, torch.Tensor]:
+    shapes = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}
+    return {
+        k: torch.from_numpy(rng.normal(size=s) / np.sqrt(s[0] if k[0] == "W" else 4))
+        for k, s in shapes.items()
+    }
+
+
+def _batch(rng, n: int = N) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(rng.normal(size=(n, D))), torch.from_numpy(rng.integers(0, C, size=n))
+
+
+def _autograd(params: dict, x: torch.Tensor, labels: torch.Tensor):
+    """(gradients of the mean cross-entropy by name, the probabilities y_hat)."""
+    leaves = {k: v.clone().requires_grad_() for k, v in params.items()}
+    logits = torch.sigmoid(x @ leaves["W1"] + leaves["b1"]) @ leaves["W2"] + leaves["b2"]
+    loss = torch.nn.functional.cross_entropy(logits, labels)
+    grads = torch.autograd.grad(loss, list(leaves.values()))
+    return dict(zip(PARAMS, grads, strict=True)), torch.softmax(logits.detach(), dim=1)
+
+
+def _step(submission, params: dict, x, labels, lr: float = LR) -> dict[str, np.ndarray]:
+    """The student's network after forward(x) and one backward: its new weights by name."""
+    net = submission.network.FullyConnectedNetwork(
+        D, C, H, submission.define(SIGMOID, "sigmoid"), lr
+    )
+    for key, value in params.items():
+        setattr(net, key, value)
+    _, y_hat = _autograd(params, x, labels)
+    net.forward(x)
+    net.backward(x, torch.eye(C, dtype=x.dtype)[labels], y_hat)
+    return {k: _tensor(getattr(net, k).fetch(), f"net.{k} after backward") for k in PARAMS}
+
+
+def _check_step(name: str, new: dict, params: dict, grads: dict, lr: float, what: str) -> None:
+    step = (params[name].numpy() - new[name]) / lr
+    expect.rel_error_below(step, grads[name].numpy(), TOL, what=f"(old - new {name}) / lr {what}")
+
+
+def _one_step(submission, rng, name: str) -> None:
+    params, (x, labels) = _params(rng), _batch(rng)
+    new = _step(submission, params, x, labels)
+    grads, _ = _autograd(params, x, labels)
+    _check_step(name, new, params, grads, LR, "after one backward")
+
+
+def test_network_backward_step_w1(submission, rng) -> None:
+    """backward must update W1 by -lr * x^T [(dL/dz2 W2^T) * h (1 - h)], with dL/dz2 = (y_hat - y) / N."""
+    _one_step(submission, rng, "W1")
+
+
+def test_network_backward_step_b1(submission, rng) -> None:
+    """backward must update b1 by -lr times dL/dz1 summed over the batch."""
+    _one_step(submission, rng, "b1")
+
+
+def test_network_backward_step_w2(submission, rng) -> None:
+    """backward must update W2 by -lr * h^T (y_hat - y) / N."""
+    _one_step(submission, rng, "W2")
+
+
+def test_network_backward_step_b2(submission, rng) -> None:
+    """backward must update b2 by -lr times (y_hat - y) / N summed over the batch."""
+    _one_step(submission, rng, "b2")
+
+
+def test_network_backward_uses_lr(submission, rng) -> None:
+    """backward must step by the lr given to the constructor (here 0.037), not a fixed one."""
+    lr = 0.037
+    params, (x, labels) = _params(rng), _batch(rng)
+    new = _step(submission, params, x, labels, lr)
+    grads, _ = _autograd(params, x, labels)
+    for name in PARAMS:
+        _check_step(name, new, params, grads, lr, "with lr = 0.037")
+
+
+def test_network_backward_mean_over_batch(submission, rng) -> None:
+    """backward must average over the batch: a batch with every example twice takes the same step."""
+    params, (x, labels) = _params(rng), _batch(rng, 5)
+    new = _step(submission, params, torch.cat([x, x]), torch.cat([labels, labels]))
+    grads, _ = _autograd(params, x, labels)
+    for name in PARAMS:
+        _check_step(name, new, params, grads, LR, "on a batch of 5 examples, twice")
+
+
+def test_network_backward_two_steps(submission, rng) -> None:
+    """Two forward + backward rounds on two batches must match two SGD steps computed by autograd."""
+    params, first, second = _params(rng), _batch(rng), _batch(rng, 3)
+    net = submission.network.FullyConnectedNetwork(
+        D, C, H, submission.define(SIGMOID, "sigmoid"), LR
+    )
+    for key, value in params.items():
+        setattr(net, key, value)
+    want = dict(params)
+    for x, labels in (first, second):
+        grads, y_hat = _autograd(want, x, labels)
+        net.forward(x)
+        net.backward(x, torch.eye(C, dtype=x.dtype)[labels], y_hat)
+        want = {k: want[k] - LR * grads[k] for k in PARAMS}
+    for name in PARAMS:
+        got = _tensor(getattr(net, name).fetch(), f"net.{name} after two steps")
+        expect.close(
+            got, want[name].numpy(), rtol=1e-9, atol=1e-12, what=f"net.{name} after two steps"
+        )

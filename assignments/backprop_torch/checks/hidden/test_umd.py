@@ -1,0 +1,139 @@
+"""Hidden checks, Part C: initialize_network, pre_activation, sigmoid_activation and
+forward_propagation, against torch in float64.
+
+A network is a list of layer dicts {"W": (n_in, n_out), "b": (n_out,)}; it crosses to your
+process by value, as do the tensors that come back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from grader.checks import expect
+
+SIZES = [6, 5, 4, 3]  # a network 6-5-4-3
+N = 7
+
+
+def _tensor(got: object, what: str) -> np.ndarray:
+    expect.that(
+        type(got) is torch.Tensor,
+        f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",
+    )
+    return got.detach().double().numpy()
+
+
+def _network(rng, sizes: list[int]) -> list[dict[str, torch.Tensor]]:
+    return [
+        {
+            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)),
+            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)),
+        }
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+def _activations(network: list[dict], x: torch.Tensor) -> list[torch.Tensor]:
+    """[a_0, a_1, ..., a_L] with a_l = sigmoid(a_{l-1} W + b)."""
+    cache = [x]
+    for layer in network:
+        cache.append(torch.sigmoid(cache[-1] @ layer["W"] + layer["b"]))
+    return cache
+
+
+def _layers(got: object, sizes: list[int], call: str) -> list[dict]:
+    """got as a list of layer dicts with tensors of the right shapes."""
+    n_layers = len(sizes) - 1
+    expect.that(
+        isinstance(got, list | tuple)
+        and len(got) == n_layers
+        and all(isinstance(layer, dict) and {"W", "b"} <= set(layer) for layer in got),
+        f"{call} must return a list of {n_layers} layer dicts, each with the keys 'W' and 'b'",
+    )
+    for i, (layer, n_in, n_out) in enumerate(zip(got, sizes[:-1], sizes[1:], strict=True)):
+        expect.shape(_tensor(layer["W"], f"layer {i}'s W"), (n_in, n_out), what=f"layer {i}'s W")
+        expect.shape(_tensor(layer["b"], f"layer {i}'s b"), (n_out,), what=f"layer {i}'s b")
+    return list(got)
+
+
+def test_umd_initialize_network_shapes(submission) -> None:
+    """initialize_network(784, [500, 50], 10) must return the handout's 784-500-50-10 network: float32 weights, zero biases."""
+    sizes = [784, 500, 50, 10]
+    network = _layers(
+        submission.umd.initialize_network(784, [500, 50], 10),
+        sizes,
+        "initialize_network(784, [500, 50], 10)",
+    )
+    for i, layer in enumerate(network):
+        for key in ("W", "b"):
+            expect.that(
+                layer[key].dtype == torch.float32,
+                f"layer {i}'s {key} has dtype {layer[key].dtype}; initialize_network must "
+                "create float32 tensors",
+            )
+        expect.equal(layer["b"].double().numpy(), np.zeros(sizes[i + 1]), what=f"layer {i}'s b")
+
+
+def test_umd_initialize_network_layers(submission) -> None:
+    """initialize_network must give one layer per hidden width plus the output layer, with random weights."""
+    for n_hidden in ([], [4, 5, 6]):
+        sizes = [3, *n_hidden, 2]
+        call = f"initialize_network(3, {n_hidden}, 2)"
+        network = _layers(submission.umd.initialize_network(3, n_hidden, 2), sizes, call)
+        for i, layer in enumerate(network):
+            weights = layer["W"].detach().double().numpy()
+            expect.that(
+                bool(np.all(np.isfinite(weights))) and float(np.std(weights)) > 0,
+                f"{call}: layer {i}'s W must hold finite random numbers, not one repeated value",
+            )
+
+
+def test_umd_pre_activation_values(submission, rng) -> None:
+    """pre_activation(weights, inputs) must return inputs @ weights['W'] + weights['b']."""
+    layer = _network(rng, [6, 4])[0]
+    x = torch.from_numpy(rng.normal(size=(N, 6)))
+    got = _tensor(submission.umd.pre_activation(layer, x), "pre_activation(weights, inputs)")
+    want = (x @ layer["W"] + layer["b"]).numpy()
+    expect.close(got, want, rtol=1e-12, atol=1e-14, what="pre_activation(weights, inputs)")
+
+
+def test_umd_sigmoid_activation_values(submission, rng) -> None:
+    """sigmoid_activation(a) must compute 1 / (1 + exp(-a)) elementwise, finite for |a| up to 1000."""
+    a = rng.normal(scale=4.0, size=(5, 6))
+    a[0, :3] = [-1000.0, 1000.0, 0.0]
+    a = torch.from_numpy(a)
+    got = _tensor(submission.umd.sigmoid_activation(a), "sigmoid_activation(a)")
+    expect.close(
+        got, torch.sigmoid(a).numpy(), rtol=1e-12, atol=1e-300, what="sigmoid_activation(a)"
+    )
+
+
+def test_umd_forward_propagation_outputs(submission, rng) -> None:
+    """forward_propagation must apply sigmoid(a W + b) layer after layer and return the last layer's output first."""
+    network, x = _network(rng, SIZES), torch.from_numpy(rng.normal(size=(N, SIZES[0])))
+    result = submission.umd.forward_propagation(network, x)
+    expect.that(
+        isinstance(result, list | tuple) and len(result) == 2,
+        "forward_propagation must return a pair (outputs, input_cache)",
+    )
+    want = _activations(network, x)[-1].numpy()
+    expect.close(_tensor(result[0], "outputs"), want, rtol=1e-10, atol=1e-14, what="outputs")
+
+
+def test_umd_forward_propagation_cache(submission, rng) -> None:
+    """forward_propagation's input_cache must be [a_0 = inputs, a_1, ..., a_L = outputs], one entry per layer plus one."""
+    network, x = _network(rng, SIZES), torch.from_numpy(rng.normal(size=(N, SIZES[0])))
+    result = submission.umd.forward_propagation(network, x)
+    expect.that(
+        isinstance(result, list | tuple) and len(result) == 2,
+        "forward_propagation must return a pair (outputs, input_cache)",
+    )
+    cache, want = result[1], _activations(network, x)
+    expect.that(
+        isinstance(cache, list | tuple) and len(cache) == len(want),
+        f"input_cache must be a list of {len(want)} tensors for a network of {len(network)} layers",
+    )
+    for i, (got, expected) in enumerate(zip(cache, want, strict=True)):
+        what = f"input_cache[{i}]"
+        expect.close(_tensor(got, what), expected.numpy(), rtol=1e-10, atol=1e-14, what=what)

@@ -1,0 +1,155 @@
+"""Hidden checks, Part C: backward_propagate_error against float64 central differences, and
+update_weights.
+
+The loss is L = sum(grad_x * outputs) for a random grad_x, so dL/d outputs = grad_x. Central
+differences of L are computed here, with this file's own forward pass on the same weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from grader.checks import expect
+
+SIZES = [5, 4, 3, 2]  # a network 5-4-3-2
+N = 6
+EPS = 1e-6
+TOL = 1e-7
+
+
+def _network(rng, sizes: list[int]) -> list[dict[str, torch.Tensor]]:
+    return [
+        {
+            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)),
+            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)),
+        }
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+def _activations(network: list[dict], x: torch.Tensor) -> list[torch.Tensor]:
+    """[a_0, a_1, ..., a_L] with a_l = sigmoid(a_{l-1} W + b)."""
+    cache = [x]
+    for layer in network:
+        cache.append(torch.sigmoid(cache[-1] @ layer["W"] + layer["b"]))
+    return cache
+
+
+def _central_differences(network: list[dict], x, G, i: int, key: str) -> np.ndarray:
+    """d sum(G * outputs) / d network[i][key], one entry at a time, on copies of the weights."""
+    base = network[i][key]
+    grad = np.zeros(tuple(base.shape))
+    for idx in np.ndindex(*base.shape):
+        losses = []
+        for step in (EPS, -EPS):
+            moved = base.clone()
+            moved[idx] += step
+            copy = [dict(layer) for layer in network]
+            copy[i][key] = moved
+            losses.append(float((G * _activations(copy, x)[-1]).sum()))
+        grad[idx] = (losses[0] - losses[1]) / (2 * EPS)
+    return grad
+
+
+def _grads(got: object, n_layers: int) -> list[dict]:
+    expect.that(
+        isinstance(got, list | tuple)
+        and len(got) == n_layers
+        and all(isinstance(g, dict) and {"W", "b"} <= set(g) for g in got),
+        f"backward_propagate_error must return a list of {n_layers} dicts, one per layer, "
+        "each with the keys 'W' and 'b'",
+    )
+    for i, layer in enumerate(got):
+        for key in ("W", "b"):
+            expect.that(
+                type(layer[key]) is torch.Tensor,
+                f"grads[{i}][{key!r}] must be a torch.Tensor, but it is a "
+                f"{type(layer[key]).__name__}",
+            )
+    return list(got)
+
+
+def _student_grads(submission, network, x, G) -> list[dict]:
+    """The student's forward_propagation, then backward_propagate_error on its cache."""
+    result = submission.umd.forward_propagation(network, x)
+    expect.that(
+        isinstance(result, list | tuple) and len(result) == 2,
+        "forward_propagation must return a pair (outputs, input_cache)",
+    )
+    return _grads(submission.umd.backward_propagate_error(network, result[1], G), len(network))
+
+
+def _problem(rng):
+    network = _network(rng, SIZES)
+    x = torch.from_numpy(rng.normal(size=(N, SIZES[0])))
+    G = torch.from_numpy(rng.normal(size=(N, SIZES[-1])))
+    return network, x, G
+
+
+def _check_against_differences(submission, rng, key: str) -> None:
+    network, x, G = _problem(rng)
+    grads = _student_grads(submission, network, x, G)
+    for i in range(len(network)):
+        want = _central_differences(network, x, G, i, key)
+        got = grads[i][key].detach().double().numpy()
+        expect.rel_error_below(got, want, TOL, what=f"grads[{i}][{key!r}] of the 5-4-3-2 network")
+
+
+def test_umd_backward_grad_w_matches_finite_differences(submission, rng) -> None:
+    """Every layer's grads[i]['W'] must match central differences of L = sum(grad_x * outputs)."""
+    _check_against_differences(submission, rng, "W")
+
+
+def test_umd_backward_grad_b_matches_finite_differences(submission, rng) -> None:
+    """Every layer's grads[i]['b'] must match central differences (summed over the batch)."""
+    _check_against_differences(submission, rng, "b")
+
+
+def test_umd_backward_from_planted_cache(submission, rng) -> None:
+    """backward_propagate_error must use the input_cache it is given: a_{l-1} for dL/dW and a_l for the sigmoid's derivative."""
+    network, x, G = _problem(rng)
+    grads = _grads(
+        submission.umd.backward_propagate_error(network, _activations(network, x), G), len(network)
+    )
+    leaves = [{k: v.clone().requires_grad_() for k, v in layer.items()} for layer in network]
+    flat = [layer[k] for layer in leaves for k in ("W", "b")]
+    want = torch.autograd.grad((G * _activations(leaves, x)[-1]).sum(), flat)
+    for i in range(len(network)):
+        for j, key in enumerate(("W", "b")):
+            got = grads[i][key].detach().double().numpy()
+            expect.close(
+                got, want[2 * i + j].numpy(), rtol=1e-9, atol=1e-13, what=f"grads[{i}][{key!r}]"
+            )
+
+
+def test_umd_update_weights_step(submission, rng) -> None:
+    """update_weights(network, grads, l_rate) must set W -= l_rate * grads W and b -= l_rate * grads b in every layer, in place."""
+    network, l_rate = _network(rng, SIZES), 0.3
+    grads = _network(rng, SIZES)  # any tensors of the right shapes will do
+    handle = submission.put(network)
+    submission.umd.update_weights(handle, grads, l_rate)
+    got = handle.fetch()
+    expect.that(
+        isinstance(got, list) and len(got) == len(network),
+        f"update_weights must leave network a list of {len(network)} layer dicts",
+    )
+    for i, (layer, grad) in enumerate(zip(network, grads, strict=True)):
+        for key in ("W", "b"):
+            want = (layer[key] - l_rate * grad[key]).numpy()
+            expect.that(
+                isinstance(got[i], dict) and key in got[i],
+                f"after update_weights, layer {i} must still hold {key!r}",
+            )
+            value = got[i][key]
+            expect.that(
+                type(value) is torch.Tensor,
+                f"layer {i}'s {key} must be a torch.Tensor after update_weights",
+            )
+            expect.close(
+                value.detach().double().numpy(),
+                want,
+                rtol=1e-12,
+                atol=1e-14,
+                what=f"layer {i}'s {key}",
+            )
