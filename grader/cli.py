@@ -133,6 +133,11 @@ def _announce_isolation(material: Assignment, sandbox: bool) -> None:
     console.print(f"[{style}]sandbox{' (WEAKER THAN FULL ISOLATION)' if weak else ''}:[/]")
     for line in applied:
         console.print(f"  - {line}", markup=False, highlight=False)
+    if not sandbox:
+        console.print(
+            "[bold red]  A submission can now read the reference and the hidden checks, change other "
+            "students' files and results, and use the network. Use --no-sandbox only to debug.[/]"
+        )
 
 
 def _print_class(results: list[SubmissionResult]) -> None:

@@ -245,8 +245,12 @@ def _run_pool(
 ) -> None:
     """Run tasks in lanes; a lane that dies costs only its submission, after one retry."""
     pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
+    most = 8
     while pending:
-        broken = _one_pool(pending, jobs, done, on_result)
+        broken = _one_pool(pending, jobs, done, on_result, most)
+        most = (
+            1  # retries run one submission per batch, so a lane that dies again costs only its own
+        )
         pending = []
         for task in broken:
             tries[task.submission.student] += 1
@@ -265,6 +269,7 @@ def _one_pool(
     jobs: int,
     done: dict[str, LaneResult],
     on_result: Callable[[LaneResult], None] | None,
+    most: int = 8,
 ) -> list[GradeTask]:
     """One pool over ``tasks``; returns the tasks whose lane died. On Ctrl-C the lanes are
     killed at once: submissions in flight get no result, so a re-run grades them."""
@@ -273,7 +278,9 @@ def _one_pool(
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=lane_initializer)
     broken: list[GradeTask] = []
     try:
-        futures = {pool.submit(grade_batch, batch): batch for batch in batches(tasks, workers)}
+        futures = {
+            pool.submit(grade_batch, batch): batch for batch in batches(tasks, workers, most)
+        }
         for future in as_completed(futures):
             try:
                 lanes = future.result()

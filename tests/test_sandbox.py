@@ -163,3 +163,24 @@ def test_warm_parent_has_torch_but_no_cuda(tmp_path: Path) -> None:
         assert SubmissionHandle(s).nn.report() == (True, False)
     finally:
         s.close()
+
+
+@pytest.mark.slow
+def test_cold_warm_parent_does_not_eat_the_first_check(tmp_path: Path) -> None:
+    """Does a 2 s check pass even when its worker first needs a warm parent that imports torch?"""
+    work = tmp_path / "student"
+    work.mkdir()
+    (work / "nn.py").write_text("def one():\n    return 1\n")
+    config = WorkerConfig(
+        workdir=work,
+        memory_mb=1024,
+        output_path=tmp_path / "out.txt",
+        runtime_dir=prepare_runtime(tmp_path / "fresh-runtime"),  # a new warm parent
+        preload=("numpy", "torch", "torchvision"),
+    )
+    s = SubmissionSession(config, ["nn"], import_seconds=60, submission_seconds=120)
+    s.begin_check(2)
+    try:
+        assert SubmissionHandle(s).nn.one() == 1
+    finally:
+        s.close()
