@@ -17,6 +17,7 @@ N = 7
 
 
 def _tensor(got: object, what: str) -> np.ndarray:
+    expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
     expect.that(
         type(got) is torch.Tensor,
         f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",

@@ -13,6 +13,7 @@ import torch
 from grader.checks import expect
 
 SIZES = [5, 4, 3, 2]  # a network 5-4-3-2
+SQUARE = [4, 4, 4, 4]  # equal widths: a mixed-up cache entry still has the right shape
 N = 6
 EPS = 1e-6
 TOL = 1e-7
@@ -80,10 +81,10 @@ def _student_grads(submission, network, x, G) -> list[dict]:
     return _grads(submission.umd.backward_propagate_error(network, result[1], G), len(network))
 
 
-def _problem(rng):
-    network = _network(rng, SIZES)
-    x = torch.from_numpy(rng.normal(size=(N, SIZES[0])))
-    G = torch.from_numpy(rng.normal(size=(N, SIZES[-1])))
+def _problem(rng, sizes: list[int] = SIZES):
+    network = _network(rng, sizes)
+    x = torch.from_numpy(rng.normal(size=(N, sizes[0])))
+    G = torch.from_numpy(rng.normal(size=(N, sizes[-1])))
     return network, x, G
 
 
@@ -108,7 +109,7 @@ def test_umd_backward_grad_b_matches_finite_differences(submission, rng) -> None
 
 def test_umd_backward_from_planted_cache(submission, rng) -> None:
     """backward_propagate_error must use the input_cache it is given: a_{l-1} for dL/dW and a_l for the sigmoid's derivative."""
-    network, x, G = _problem(rng)
+    network, x, G = _problem(rng, SQUARE)
     grads = _grads(
         submission.umd.backward_propagate_error(network, _activations(network, x), G), len(network)
     )

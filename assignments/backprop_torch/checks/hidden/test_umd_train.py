@@ -64,7 +64,7 @@ def test_umd_train_losses_values(submission, reference, rng) -> None:
     network, x, y = _toy(rng, 8, [3, 4, 3])
     got = _losses(submission.umd.train(_copy(network), x, y, 0.8, 5, 3), 5)
     want = reference.umd.train(_copy(network), x, y, 0.8, 5, 3)
-    expect.close(got, np.array(want), rtol=1e-8, what="the 5 epoch losses")
+    expect.close(got, np.array(want), rtol=1e-8, what="the list of 5 epoch losses")
 
 
 def test_umd_train_updates_network(submission, reference, rng) -> None:

@@ -6,13 +6,15 @@ come from torch's own functions and torch.autograd, run here, never from a store
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from grader.checks import expect
 
 
-def _values(got: object, want: torch.Tensor, what: str):
+def _values(got: object, want: torch.Tensor, what: str) -> np.ndarray:
     """got as a float64 numpy array, after checking it is a tensor of want's dtype."""
+    expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
     expect.that(
         type(got) is torch.Tensor,
         f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",
