@@ -120,6 +120,7 @@ class SubmissionSession:
         self.generation = 0
         self.roots: dict[str, int] = {}
         self.labels: dict[int, str] = {}
+        self._naming = ""
         self.import_failure: SubmissionFault | None = None
         self.workers_started = 0
         self.isolation: list[str] = []
@@ -223,14 +224,15 @@ class SubmissionSession:
 
     # -- requests --------------------------------------------------------------------------
 
-    def request(self, msg: dict[str, Any], what: str) -> Any:
+    def request(self, msg: dict[str, Any], what: str, name: str = "") -> Any:
         self._worker()
         if self.check_forbids:
             msg = {**msg, "forbid": self.check_forbids}
         deadline = min(self.check_deadline, self.submission_deadline)
-        return self._send(msg, deadline, what)
+        return self._send(msg, deadline, what, name)
 
-    def _send(self, msg: dict[str, Any], deadline: float, what: str) -> Any:
+    def _send(self, msg: dict[str, Any], deadline: float, what: str, name: str = "") -> Any:
+        self._naming = name or what
         client = self.client
         assert client is not None
         try:
@@ -267,14 +269,15 @@ class SubmissionSession:
     def _decode_handle(self, body: Any) -> Remote:
         if type(body) is not int:
             raise BadReply("malformed handle")
+        self.labels.setdefault(body, self._naming)  # named after the call that made it
         return Remote(self, self.generation, body)
 
     # -- helpers for check authors ----------------------------------------------------------
 
-    def put(self, value: Any) -> Remote:
-        """Create ``value`` inside the worker and return a handle to it."""
+    def put(self, value: Any, label: str = "the check's object") -> Remote:
+        """Create ``value`` inside the worker and return a handle to it (``label`` names it in messages)."""
         result = self.request(
-            {"op": "put", "value": value}, "creating an object in your code's process"
+            {"op": "put", "value": value}, "creating an object in your code's process", name=label
         )
         assert isinstance(result, Remote)
         return result
@@ -282,7 +285,9 @@ class SubmissionSession:
     def define(self, source: str, name: str) -> Remote:
         """Run a few lines of instructor helper code in the worker; return a handle to ``name``."""
         result = self.request(
-            {"op": "define", "source": source, "name": name}, f"defining helper {name}"
+            {"op": "define", "source": source, "name": name},
+            f"defining helper {name}",
+            name=f"the check's helper {name}",
         )
         assert isinstance(result, Remote)
         return result
@@ -320,8 +325,8 @@ class SubmissionHandle:
             raise AttributeError(name)
         return self._session.module(name)
 
-    def put(self, value: Any) -> Remote:
-        return self._session.put(value)
+    def put(self, value: Any, label: str = "the check's object") -> Remote:
+        return self._session.put(value, label)
 
     def define(self, source: str, name: str) -> Remote:
         return self._session.define(source, name)
