@@ -5,9 +5,11 @@ DEMO_OUT ?= results/demo
 
 .PHONY: demo test test-fast test-slow lint
 
-demo:  ## install, then grade the bundled demo class into results/demo/
-	@venv=$(VENV) && $$venv/bin/grader grade examples/nn_numpy/submissions --assignment nn_numpy --out $(DEMO_OUT) --jobs 2 --force
-	@echo "open $(DEMO_OUT)/<student>/feedback.html; the class gradebook is $(DEMO_OUT)/gradebook.csv"
+demo:  ## install, then grade the bundled demo classes into results/demo/<assignment>/
+	@venv=$(VENV) && for a in nn_numpy backprop_torch; do \
+	  $$venv/bin/grader grade examples/$$a/submissions --assignment $$a --out $(DEMO_OUT)/$$a --jobs 2 --force || exit 1; \
+	done
+	@echo "open $(DEMO_OUT)/<assignment>/<student>/feedback.html; gradebooks: $(DEMO_OUT)/<assignment>/gradebook.csv"
 
 test:  ## lint, then the fast tests, then the slow ones (what CI runs)
 	@venv=$(VENV) && $(MAKE) --no-print-directory lint VENV=$$venv && \
@@ -21,5 +23,5 @@ test-slow:
 	@venv=$(VENV) && $$venv/bin/python -m pytest -q -m slow
 
 lint:
-	$(VENV)/bin/ruff check grader tests bench
+	$(VENV)/bin/ruff check grader tests bench examples/build_demo.py
 	$(VENV)/bin/mypy

@@ -1,4 +1,4 @@
-"""Write the demo class for ``nn_numpy`` into ``examples/nn_numpy/submissions/``.
+"""Write the demo classes into ``examples/<assignment>/submissions/``.
 
 Every submission is derived from the reference, a mutant or the template, so the demo never
 drifts from the assignment: ``tests/test_demo.py`` fails if the checked-in class differs
@@ -21,7 +21,11 @@ from grader.mutants import load_mutants, mutated_source, reference_solution
 from grader.release import template_files
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "examples" / "nn_numpy" / "submissions"
+
+
+def out_dir(assignment_id: str) -> Path:
+    return ROOT / "examples" / assignment_id / "submissions"
+
 
 HANG = '''def relu_deriv(post_act: np.ndarray) -> np.ndarray:
     """Derivative of ReLU from its output: 1 where post_act > 0, else 0 (float)."""
@@ -58,7 +62,7 @@ def _zip(members: dict[str, str | bytes]) -> bytes:
 
 
 def demo_class(assignment: Assignment) -> dict[str, str | bytes]:
-    """Relative path under submissions/ -> contents, for every file of the demo class."""
+    """The nn_numpy demo: relative path under submissions/ -> contents."""
     ref = reference_solution(assignment, "nn.py")
     mutants = {m.name: mutated_source(assignment, m) for m in load_mutants(assignment)}
     files: dict[str, str | bytes] = {
@@ -95,23 +99,59 @@ def demo_class(assignment: Assignment) -> dict[str, str | bytes]:
     return files
 
 
-def build(out: Path = OUT) -> list[Path]:
-    """Write the demo class into ``out`` (replacing what is there); return the files."""
-    assignment = load_assignment(ROOT, "nn_numpy")
+def backprop_class(assignment: Assignment) -> dict[str, str | bytes]:
+    """The backprop_torch demo: right, wrong in each part, forbidden APIs, untouched, incomplete."""
+    files = assignment.spec.submission.files
+    ref = {f: reference_solution(assignment, f) for f in files}
+    by_name = {m.name: m for m in load_mutants(assignment)}
+
+    def mutant(name: str) -> dict[str, str]:
+        m = by_name[name]
+        return {f: mutated_source(assignment, m) if f == m.file else ref[f] for f in files}
+
+    students: dict[str, dict[str, str]] = {
+        "ana": ref,  # correct
+        "cy": mutant("d_softmax_diagonal_only"),  # the classic Jacobian bug
+        "dee": mutant("autograd_backward"),  # calls loss.backward(): forbidden in Part B
+        "eli": mutant("init_from_nn_linear"),  # builds layers with torch.nn.Linear: forbidden
+        "fay": mutant("umd_derivative_from_wrong_cache_entry"),
+        "gus": template_files(assignment),  # the template, untouched
+        "hal": {f: ref[f] for f in files if f != "umd.py"},  # forgot a file
+    }
+    out: dict[str, str | bytes] = {
+        f"{s}/{f}": text for s, texts in students.items() for f, text in texts.items()
+    }
+    out["bo.zip"] = _zip(
+        {f"hw1/{f}": text for f, text in ref.items()}
+    )  # correct, zipped in a folder
+    return out
+
+
+CLASSES: dict[str, Callable[[Assignment], dict[str, str | bytes]]] = {
+    "nn_numpy": demo_class,
+    "backprop_torch": backprop_class,
+}
+
+
+def build(assignment_id: str, out: Path | None = None) -> list[Path]:
+    """Write one demo class into ``out`` (replacing what is there); return the files."""
+    out = out_dir(assignment_id) if out is None else out
+    assignment = load_assignment(ROOT, assignment_id)
     if out.exists():
         shutil.rmtree(out)
     written = []
-    for rel, data in demo_class(assignment).items():
+    for rel, data in CLASSES[assignment_id](assignment).items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        write: Callable[[str | bytes], int] = (
-            path.write_bytes if isinstance(data, bytes) else path.write_text
-        )  # type: ignore[assignment]
-        write(data)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
         written.append(path)
     return written
 
 
 if __name__ == "__main__":
-    for p in build():
-        print(p.relative_to(ROOT))
+    for assignment_id in CLASSES:
+        for p in build(assignment_id):
+            print(p.relative_to(ROOT))

@@ -7,22 +7,28 @@ from pathlib import Path
 
 import pytest
 
-from examples.build_demo import OUT, build
+from examples.build_demo import CLASSES, build, out_dir
 from grader.grade import grade
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_checked_in_demo_is_current(tmp_path: Path) -> None:
+@pytest.mark.parametrize("assignment_id", sorted(CLASSES))
+def test_checked_in_demo_is_current(tmp_path: Path, assignment_id: str) -> None:
     """Is the checked-in demo class exactly what examples/build_demo.py writes?"""
-    build(tmp_path / "class")
+    build(assignment_id, tmp_path / "class")
     fresh = sorted(
         p.relative_to(tmp_path / "class") for p in (tmp_path / "class").rglob("*") if p.is_file()
     )
-    checked_in = sorted(p.relative_to(OUT) for p in OUT.rglob("*") if p.is_file())
+    checked_in_root = out_dir(assignment_id)
+    checked_in = sorted(
+        p.relative_to(checked_in_root) for p in checked_in_root.rglob("*") if p.is_file()
+    )
     assert fresh == checked_in, "run `python examples/build_demo.py` and commit the result"
     changed = [
-        str(p) for p in fresh if not filecmp.cmp(tmp_path / "class" / p, OUT / p, shallow=False)
+        str(p)
+        for p in fresh
+        if not filecmp.cmp(tmp_path / "class" / p, checked_in_root / p, shallow=False)
     ]
     assert changed == [], f"stale demo files {changed}: run `python examples/build_demo.py`"
 
@@ -30,7 +36,7 @@ def test_checked_in_demo_is_current(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_demo_class_grades_as_intended(tmp_path: Path) -> None:
     """Does every demo student get the outcome their submission was written to show?"""
-    report = grade(REPO, "nn_numpy", OUT, tmp_path / "out", jobs=2)
+    report = grade(REPO, "nn_numpy", out_dir("nn_numpy"), tmp_path / "out", jobs=2)
     r = {x.student: x for x in report.results}
     full = r["ada"].max_score
     assert r["ada"].score == full and r["ben"].score == full
@@ -49,3 +55,22 @@ def test_demo_class_grades_as_intended(tmp_path: Path) -> None:
     assert r["olga"].score == 0 and r["olga"].gradable
     for student in ("jack", "kim", "leo", "mia", "noah"):
         assert not r[student].gradable and r[student].not_gradable_reason, student
+
+
+@pytest.mark.slow
+def test_backprop_demo_grades_as_intended(tmp_path: Path) -> None:
+    """Are the backprop_torch demo's forbidden-API users caught, and the rest graded as written?"""
+    report = grade(REPO, "backprop_torch", out_dir("backprop_torch"), tmp_path / "out", jobs=2)
+    r = {x.student: x for x in report.results}
+    full = r["ana"].max_score
+    assert r["ana"].score == full and r["bo"].score == full
+    for student in ("dee", "eli"):
+        messages = [c.message for c in r[student].checks if c.status == "failed"]
+        assert 0 < r[student].score < full and any("must not use torch" in m for m in messages), (
+            student
+        )
+    cy = {c.name: c.status for c in r["cy"].checks}
+    assert cy["test_d_softmax_small_jacobian"] == "failed" and 0 < r["cy"].score < full
+    assert 0 < r["fay"].score < full
+    assert r["gus"].score == 0 and r["gus"].gradable
+    assert not r["hal"].gradable and "umd.py" in (r["hal"].not_gradable_reason or "")
