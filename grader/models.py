@@ -57,20 +57,12 @@ class CheckOutcome(_Model):
     duration_s: float = 0.0
 
 
-class CheckResult(_Model):
+class CheckResult(CheckOutcome):
     """One check with its points, as the student sees it."""
 
-    name: str
     part: str
-    visibility: Visibility
-    status: Status
     points: float
     max_points: float
-    description: str = ""
-    message: str = ""
-    details: str = ""
-    student_traceback: str = ""
-    duration_s: float = 0.0
 
 
 class PartResult(_Model):
