@@ -32,7 +32,7 @@ _SIGNAL_WORDS = {
     signal.SIGABRT: "aborted (SIGABRT)",
     signal.SIGFPE: "crashed with a floating-point exception (SIGFPE)",
     signal.SIGILL: "crashed with an illegal instruction (SIGILL)",
-    signal.SIGKILL: "was killed (SIGKILL), most often for using more memory than allowed",
+    signal.SIGKILL: "was killed (SIGKILL): it ran past a hard limit, or something killed it",
     signal.SIGTERM: "was terminated (SIGTERM)",
 }
 
