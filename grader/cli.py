@@ -70,6 +70,10 @@ def grade_cmd(
         bool,
         typer.Option("--sandbox/--no-sandbox", help="Confine each submission (off only to debug)."),
     ] = True,
+    device: Annotated[
+        str | None,
+        typer.Option("--device", help="cpu, cuda or auto (default: the spec's [device] policy)."),
+    ] = None,
     course: CourseOpt = None,
 ) -> None:
     """Grade a class: scores, per-student feedback and a gradebook."""
@@ -107,6 +111,7 @@ def grade_cmd(
                 seed=seed,
                 force=force,
                 sandbox=sandbox,
+                device=device,
                 on_result=advance,
             )
         except KeyboardInterrupt:

@@ -72,5 +72,13 @@ class BadReply(SubmissionFault):
     """The worker sent something the codec refuses (too big, malformed, wrong type)."""
 
 
+class PartialCredit(SubmissionFault):
+    """A check earns part of its points: ``fraction`` in (0, 1), with a message saying why."""
+
+    def __init__(self, message: str, *, fraction: float) -> None:
+        super().__init__(message)
+        self.fraction = min(max(fraction, 0.0), 1.0)
+
+
 class CheckFailed(SubmissionFault, AssertionError):
     """A check's comparison failed; the message is written for the student."""

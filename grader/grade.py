@@ -31,7 +31,7 @@ from grader.load import load
 from grader.models import CheckOutcome, GradeReport, LoadedSubmission, Submission, SubmissionResult
 from grader.procutil import lane_initializer
 from grader.report import write_feedback, write_gradebook, write_gradescope
-from grader.run import Job, RunOutcome, run_many
+from grader.run import Job, RunOutcome, resolve_device, run_many
 from grader.score import score
 
 _STDOUT_TAIL = 4000
@@ -52,6 +52,7 @@ class GradeTask(BaseModel):
     force: bool = False
     threads: int = 1
     sandbox: bool = True
+    device: str = "cpu"
 
 
 class LaneResult(BaseModel):
@@ -116,7 +117,7 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
         task, started = job.context
         finish(task, job.loaded, run, started)
 
-    run_many(assignment, first.seed, jobs(), on_run)
+    run_many(assignment, first.seed, jobs(), on_run, device=first.device)
     return finished
 
 
@@ -191,12 +192,14 @@ def grade(
     seed: int | None = None,
     force: bool = False,
     sandbox: bool = True,
+    device: str | None = None,
     on_result: Callable[[LaneResult], None] | None = None,
 ) -> GradeReport:
     """Grade every submission in ``submissions_dir``; results land in ``out_dir`` as they finish."""
     started = time.monotonic()
     material = load_assignment(course, assignment_id)  # fail fast, before any lane starts
     require(material.spec.data.needs)
+    device_name = resolve_device(device or material.spec.device.policy)
     submissions = discover(submissions_dir)
     seed_given = seed is not None
     seed = secrets.randbits(31) if seed is None else seed
@@ -215,6 +218,7 @@ def grade(
             force=force,
             threads=threads,
             sandbox=sandbox,
+            device=device_name,
         )
         for s in submissions
     ]

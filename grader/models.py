@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["passed", "failed", "error", "timeout", "crashed", "not_run"]
+Status = Literal["passed", "partial", "failed", "error", "timeout", "crashed", "not_run"]
 Visibility = Literal["public", "hidden"]
 
 
@@ -50,6 +50,7 @@ class CheckOutcome(_Model):
     name: str
     visibility: Visibility
     status: Status
+    fraction: float = Field(default=0.0, ge=0.0, le=1.0)
     description: str = ""
     message: str = ""
     details: str = ""

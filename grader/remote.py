@@ -282,6 +282,14 @@ class SubmissionSession:
         assert isinstance(result, Remote)
         return result
 
+    def load_weights(self, file: str) -> Remote:
+        """A submitted checkpoint, loaded in the worker with ``torch.load(weights_only=True)``."""
+        result = self.request(
+            {"op": "load_weights", "file": file}, f"loading {file}", name=f"the weights in {file}"
+        )
+        assert isinstance(result, Remote)
+        return result
+
     def define(self, source: str, name: str) -> Remote:
         """Run a few lines of instructor helper code in the worker; return a handle to ``name``."""
         result = self.request(
@@ -330,6 +338,10 @@ class SubmissionHandle:
 
     def define(self, source: str, name: str) -> Remote:
         return self._session.define(source, name)
+
+    def load_weights(self, file: str) -> Remote:
+        """The student's checkpoint ``file`` as a state dict inside the worker (for ``load_state_dict``)."""
+        return self._session.load_weights(file)
 
 
 __all__ = ["Remote", "SubmissionHandle", "SubmissionSession", "WorkerDied", "WorkerTimeout"]

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
-from grader.errors import MaterialError
+from grader.errors import InstructorError, MaterialError
 from grader.models import CheckOutcome, LoadedSubmission
 from grader.remote import SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
@@ -91,6 +91,24 @@ def worker_config(
         file_size_mb=limits.file_size_mb,
         disk_mb=limits.disk_mb,
     )
+
+
+def resolve_device(policy: str) -> str:
+    """ "cpu", or "cuda" when asked for (or when "auto" finds a GPU); CUDA is checked here, in
+    the trusted lane, never in the warm parent."""
+    if policy not in ("cpu", "cuda", "auto"):
+        raise InstructorError(f"--device must be cpu, cuda or auto, given: {policy!r}")
+    if policy == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if policy == "cuda":
+        raise InstructorError(
+            '--device cuda (or [device] policy = "cuda") but no CUDA device is visible here; use --device cpu or auto'
+        )
+    return "cpu"
 
 
 def probe_isolation(assignment: Assignment, *, sandbox: bool = True) -> list[str]:
@@ -167,6 +185,7 @@ def run_many(
     seed: int,
     jobs: Iterable[Job],
     on_run: Callable[[Job, RunOutcome], None],
+    device: str = "cpu",
 ) -> None:
     """Run the checks on each job in turn, in one pytest session (collection happens once).
 
@@ -174,9 +193,8 @@ def run_many(
     limits start then. ``on_run`` receives each job's outcome as soon as it is known.
     """
     errors: list[BaseException] = []
-    plugin = GraderPlugin(
-        assignment, import_reference(assignment), seed, _sessions(assignment, jobs, on_run, errors)
-    )
+    sessions = _sessions(assignment, jobs, on_run, errors)
+    plugin = GraderPlugin(assignment, import_reference(assignment), seed, sessions, device=device)
     with _quiet(), _no_plugin_autoload():
         pytest.main(pytest_args(assignment), plugins=[plugin])
     if plugin.instructor_errors:  # the checks are broken, not the submission: stop the run

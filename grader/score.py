@@ -27,6 +27,8 @@ def score(
         for name, cfg in part.checks.items():
             outcome = by_name.get(name) or _not_run(assignment, name, loaded)
             points = cfg.points if outcome.status == "passed" else 0.0
+            if outcome.status == "partial":
+                points = round(cfg.points * outcome.fraction, 4)
             earned += points
             checks.append(
                 CheckResult(

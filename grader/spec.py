@@ -46,26 +46,30 @@ class _Strict(BaseModel):
 
 
 class SubmissionConfig(_Strict):
-    """What a student hands in."""
+    """What a student hands in: Python modules, and data files such as trained weights."""
 
     files: list[str] = Field(min_length=1)
 
     @field_validator("files")
     @classmethod
-    def _plain_python_files(cls, files: list[str]) -> list[str]:
+    def _plain_file_names(cls, files: list[str]) -> list[str]:
         for name in files:
-            if "/" in name or "\\" in name or not name.endswith(".py"):
+            if "/" in name or "\\" in name or name.startswith(".") or "." not in name:
                 raise ValueError(
-                    f"each submitted file must be a plain file name ending in .py, given: {name!r}"
+                    f"each submitted file must be a plain file name like nn.py or net.pt, given: {name!r}"
                 )
+        if not any(name.endswith(".py") for name in files):
+            raise ValueError(
+                f"at least one submitted file must be a Python module (.py), given: {files}"
+            )
         if len(set(files)) != len(files):
             raise ValueError(f"file names must be unique, given: {files}")
         return files
 
     @property
     def modules(self) -> list[str]:
-        """The module names the worker imports, one per submitted file."""
-        return [name.removesuffix(".py") for name in self.files]
+        """The module names the worker imports, one per submitted ``.py`` file."""
+        return [name.removesuffix(".py") for name in self.files if name.endswith(".py")]
 
 
 class LimitsConfig(_Strict):

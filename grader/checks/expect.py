@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.errors import CheckFailed
+from grader.errors import CheckFailed, PartialCredit
 
-__all__ = ["close", "dtype_kind", "equal", "rel_error_below", "shape", "that"]
+__all__ = ["close", "dtype_kind", "equal", "ramp", "rel_error_below", "shape", "that", "tolerance"]
 
 _NUMERIC_KINDS = "biuf"
 _KIND_NAMES = {
@@ -180,3 +180,28 @@ def that(condition: object, message: str) -> None:
     """Fail with ``message`` (written for the student) unless ``condition`` is true."""
     if not condition:
         raise CheckFailed(message)
+
+
+def ramp(value: float, *, floor: float, target: float, what: str = "the result") -> None:
+    """Full credit at ``target`` or better, none at ``floor`` or worse, linear in between.
+
+    Both bounds come from the spec and show in the message, so a student sees the scale:
+    "test accuracy is 0.712: 56% of the credit (none at 0.650, full at 0.760)".
+    """
+    if not target > floor:
+        raise ValueError(f"ramp needs target > floor, given floor={floor} target={target}")
+    scale = f"(none at {floor:.3f}, full at {target:.3f})"
+    if not np.isfinite(value) or value <= floor:
+        raise CheckFailed(f"{what} is {value:.3f}: no credit {scale}")
+    if value < target:
+        fraction = (value - floor) / (target - floor)
+        raise PartialCredit(
+            f"{what} is {value:.3f}: {fraction:.0%} of the credit {scale}", fraction=fraction
+        )
+
+
+def tolerance(device: str, dtype: str = "float32") -> tuple[float, float]:
+    """(rtol, atol) for comparing a student's result computed on ``device`` with a CPU oracle."""
+    if device.startswith("cuda"):
+        return 1e-3, 1e-4  # GPU vs CPU; or turn TF32 off and use the CPU figures
+    return (1e-7, 0.0) if dtype == "float64" else (1e-4, 1e-6)

@@ -24,6 +24,7 @@ from grader.errors import (
     ForbiddenUse,
     ImportFailed,
     InstructorError,
+    PartialCredit,
     SubmissionFault,
     SubmissionRaised,
     WorkerDied,
@@ -53,8 +54,10 @@ class GraderPlugin:
         reference: SimpleNamespace,
         seed: int,
         jobs: Iterable[tuple[SubmissionSession, Callable[[GraderPlugin], None]]],
+        device: str = "cpu",
     ) -> None:
         self.assignment = assignment
+        self.device_name = device
         self.reference_ns = reference
         self.run_seed = seed
         self.jobs = jobs
@@ -95,6 +98,11 @@ class GraderPlugin:
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         """A generator seeded by the run's seed and this check's name."""
         return check_rng(self.run_seed, request.node.originalname)
+
+    @pytest.fixture
+    def device(self) -> str:
+        """Where tensors should run for this grading run: "cpu" or "cuda"."""
+        return self.device_name
 
     @pytest.fixture
     def seed(self) -> int:
@@ -155,12 +163,15 @@ class GraderPlugin:
         if previous is not None and previous.status != "passed":
             return  # a parametrised check keeps its first failure
         status, message, details, tb = classify(call.excinfo)
+        exc = call.excinfo.value if call.excinfo is not None else None
+        fraction = exc.fraction if isinstance(exc, PartialCredit) else float(status == "passed")
         if call.when == "teardown" and status == "passed":
             return
         self.outcomes[name] = CheckOutcome(
             name=name,
             visibility=self.assignment.checks[name],
             status=status,
+            fraction=fraction,
             message=message,
             description=describe(getattr(item, "function", None)),
             details=details,
@@ -187,6 +198,8 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Statu
         return "crashed", str(exc), "", ""
     if isinstance(exc, ImportFailed):
         return "error", str(exc), "", exc.student_traceback
+    if isinstance(exc, PartialCredit):
+        return "partial", str(exc), "", ""
     if isinstance(exc, ForbiddenUse):
         return "failed", str(exc), "", ""
     if isinstance(exc, SubmissionRaised):

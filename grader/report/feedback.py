@@ -26,6 +26,7 @@ MESSAGE_LIMIT = 1_000
 
 STATUS_WORDS: dict[Status, tuple[str, str]] = {
     "passed": ("Passed", ""),
+    "partial": ("Partly passed", "part of the credit, on a published scale"),
     "failed": ("Failed", ""),
     "error": ("Error", "your code raised an exception"),
     "timeout": ("Timed out", "your code took longer than the time limit"),
