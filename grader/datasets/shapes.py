@@ -14,8 +14,9 @@ downloaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,31 +51,43 @@ _CHUNK = 2048  # images drawn at once; bounds the float64 work arrays to ~16 MB 
 Mask = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
+class LabelledImages(NamedTuple):
+    """Images (N, H, W) or (N, H, W, 3) uint8 and their labels (N,) int64."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+
 def _box(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (np.abs(a) <= 0.95) & (np.abs(b) <= 0.95)
+    inside: np.ndarray = np.maximum(np.abs(a), np.abs(b)) <= 0.95
+    return inside
 
 
 def _even(t: np.ndarray) -> np.ndarray:
-    return np.floor(t).astype(np.int64) % 2 == 0
+    even: np.ndarray = np.floor(t).astype(np.int64) % 2 == 0
+    return even
 
 
 def _star(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Five points: the radius limit is a triangle wave in the angle, 1 at the tips."""
     turns = (np.arctan2(b, a) / (2 * np.pi) * 5) % 1.0
-    return np.hypot(a, b) <= 0.4 + 0.6 * np.abs(2 * turns - 1)
+    inside: np.ndarray = np.hypot(a, b) <= 0.4 + 0.6 * np.abs(2 * turns - 1)
+    return inside
 
 
 # Each mask takes coordinates (n, S, S) in units of the shape's radius, centred on the shape.
 _MASKS: tuple[Mask, ...] = (
-    lambda a, b: a**2 + b**2 <= 1.0,
-    lambda a, b: np.maximum(np.abs(a), np.abs(b)) <= 0.8,
-    lambda a, b: (b >= -0.9) & (b <= 0.8) & (np.abs(a) <= (b + 0.9) * 0.56),
-    lambda a, b: ((np.abs(a) <= 0.3) | (np.abs(b) <= 0.3)) & (np.maximum(np.abs(a), np.abs(b)) <= 1),
-    lambda a, b: np.abs(np.hypot(a, b) - 0.78) <= 0.22,
-    lambda a, b: _box(a, b) & _even((b + 0.95) / 0.38),
-    lambda a, b: _box(a, b) & _even((a + 0.95) / 0.38),
-    lambda a, b: _box(a, b) & _even((a + b + 2.0) / 0.45),
-    lambda a, b: _box(a, b) & (_even((a + 1.0) / 0.5) == _even((b + 1.0) / 0.5)),
+    lambda a, b: a**2 + b**2 <= 1.0,  # circle
+    lambda a, b: np.maximum(np.abs(a), np.abs(b)) <= 0.8,  # square
+    lambda a, b: (b >= -0.9) & (b <= 0.8) & (np.abs(a) <= (b + 0.9) * 0.56),  # triangle, apex up
+    lambda a, b: (  # cross
+        ((np.abs(a) <= 0.3) | (np.abs(b) <= 0.3)) & (np.maximum(np.abs(a), np.abs(b)) <= 1)
+    ),
+    lambda a, b: np.abs(np.hypot(a, b) - 0.78) <= 0.22,  # ring
+    lambda a, b: _box(a, b) & _even((b + 0.95) / 0.38),  # three horizontal bars
+    lambda a, b: _box(a, b) & _even((a + 0.95) / 0.38),  # three vertical bars
+    lambda a, b: _box(a, b) & _even((a + b + 2.0) / 0.45),  # diagonal stripes
+    lambda a, b: _box(a, b) & (_even((a + 1.0) / 0.5) == _even((b + 1.0) / 0.5)),  # checkerboard
     _star,
 )
 
@@ -101,7 +114,7 @@ def shape_masks(shapes: np.ndarray, size: int, rng: np.random.Generator) -> np.n
     """Boolean masks (n, size, size), one shape index in 0..9 per image at a random pose.
 
     The centre is uniform in the middle 30% of the image, the radius 22-34% of its side and
-    the rotation within +-0.15 rad, so every shape stays inside the frame.
+    the rotation within +-0.15 rad, so a shape stays inside the frame, give or take a pixel.
     """
     n = len(shapes)
     centre = rng.uniform(0.35, 0.65, size=(n, 2, 1, 1)) * size  # (n, 2, 1, 1): x, y
@@ -124,16 +137,19 @@ def _texture(n: int, size: int, channels: int, rng: np.random.Generator) -> np.n
     """Smooth random texture (n, size, size, channels) in about +-0.12: a 4x4 grid upsampled."""
     coarse = rng.uniform(-0.12, 0.12, size=(n, channels, 4, 4)).astype(np.float32)
     resample = bilinear_matrix(4, size).astype(np.float32)  # (S, 4)
-    smooth = resample @ coarse @ resample.T  # (S, 4) @ (n, C, 4, 4) @ (4, S) -> (n, C, S, S)
+    # (S, 4) @ (n, C, 4, 4) @ (4, S) -> (n, C, S, S)
+    smooth: np.ndarray = resample @ coarse @ resample.T
     return smooth.transpose(0, 2, 3, 1)
 
 
 def _to_uint8(images: np.ndarray) -> np.ndarray:
-    scaled = np.clip(images, 0.0, 1.0) * 255 + 0.5  # round half up
+    scaled: np.ndarray = np.clip(images, 0.0, 1.0) * 255 + 0.5  # + 0.5: round half up
     return scaled.astype(np.uint8)
 
 
-def _draw_rgb(labels: np.ndarray, size: int, num_classes: int, rng: np.random.Generator) -> np.ndarray:
+def _draw_rgb(
+    labels: np.ndarray, size: int, num_classes: int, rng: np.random.Generator
+) -> np.ndarray:
     """RGB images (n, size, size, 3) uint8 for labels (n,)."""
     n = len(labels)
     masks = shape_masks(labels % len(SHAPES), size, rng)[..., None]  # (n, S, S, 1)
@@ -154,15 +170,19 @@ def _draw_gray(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.nd
     n = len(labels)
     masks = shape_masks(labels, size, rng)  # (n, S, S)
     fg = rng.uniform(0.6, 1.0, size=(n, 1, 1)).astype(np.float32)
-    bg = rng.uniform(0.0, 0.2, size=(n, 1, 1)).astype(np.float32) + _texture(n, size, 1, rng)[..., 0]
+    bg = (
+        rng.uniform(0.0, 0.2, size=(n, 1, 1)).astype(np.float32) + _texture(n, size, 1, rng)[..., 0]
+    )
     image = np.where(masks, fg, bg) + 0.04 * rng.standard_normal(size=masks.shape, dtype=np.float32)
     return _to_uint8(image)
 
 
 def draw_shapes(
-    n: int, size: int = 32, seed: int = 0, num_classes: int = 10
-) -> tuple[np.ndarray, np.ndarray]:
+    n: int, size: int = 32, seed: int | Sequence[int] = 0, num_classes: int = 10
+) -> LabelledImages:
     """Draw n labelled shape images, the same for the same arguments.
+
+    ``seed`` is anything ``np.random.default_rng`` takes: an int, or ints such as (seed, split).
 
     Returns:
         images: (n, size, size, 3) uint8 RGB.
@@ -175,10 +195,10 @@ def draw_shapes(
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)
         images[start:stop] = _draw_rgb(labels[start:stop], size, num_classes, rng)
-    return images, labels
+    return LabelledImages(images, labels)
 
 
-def draw_shapes_gray(n: int, size: int = 28, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def draw_shapes_gray(n: int, size: int = 28, seed: int | Sequence[int] = 0) -> LabelledImages:
     """Draw n grey shape images (the ten shapes only), the same for the same arguments.
 
     Returns:
@@ -191,7 +211,7 @@ def draw_shapes_gray(n: int, size: int = 28, seed: int = 0) -> tuple[np.ndarray,
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)
         images[start:stop] = _draw_gray(labels[start:stop], size, rng)
-    return images, labels
+    return LabelledImages(images, labels)
 
 
 class ShapesSplits(BaseModel):
@@ -213,7 +233,9 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def load_shapes(size: int = 32, seed: int = 0, n_train: int = 2000, n_test: int = 500) -> ShapesSplits:
+def load_shapes(
+    size: int = 32, seed: int = 0, n_train: int = 2000, n_test: int = 500
+) -> ShapesSplits:
     """Ten-class shapes in memory, cached per process, arrays read-only (about 0.1 s to draw)."""
     images, labels = draw_shapes(n_train + n_test, size=size, seed=seed)
     return ShapesSplits(
