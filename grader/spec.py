@@ -31,7 +31,7 @@ import fnmatch
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -178,6 +178,7 @@ class AssignmentSpec(_Strict):
     data: DataConfig = Field(default_factory=DataConfig)
     parts: list[PartConfig] = Field(min_length=1)
     forbidden: list[ForbiddenConfig] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod

@@ -100,6 +100,11 @@ class GraderPlugin:
         return check_rng(self.run_seed, request.node.originalname)
 
     @pytest.fixture
+    def params(self) -> dict[str, Any]:
+        """The spec's ``[params]`` table: thresholds, budgets, dataset sizes the checks use."""
+        return dict(self.assignment.spec.params)
+
+    @pytest.fixture
     def device(self) -> str:
         """Where tensors should run for this grading run: "cpu" or "cuda"."""
         return self.device_name
