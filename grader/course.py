@@ -54,6 +54,12 @@ class Assignment(BaseModel):
             p for v in ("public", "hidden") for p in sorted(self.checks_dir(v).glob("test_*.py"))
         ]
 
+    def data_roots(self) -> dict[str, Path]:
+        """The spec's ``[data] roots``, relative paths taken from the course folder."""
+        return {
+            name: (self.course / folder).resolve() for name, folder in self.spec.data.roots.items()
+        }
+
     def material_hash(self) -> str:
         """Hash of everything that decides a grade besides the submission itself."""
         digest = hashlib.sha256(f"grader {grader.__version__}\n".encode())

@@ -198,7 +198,7 @@ def grade(
     """Grade every submission in ``submissions_dir``; results land in ``out_dir`` as they finish."""
     started = time.monotonic()
     material = load_assignment(course, assignment_id)  # fail fast, before any lane starts
-    require(material.spec.data.needs)
+    require(material.spec.data.needs, material.data_roots())
     device_name = resolve_device(device or material.spec.device.policy)
     submissions = discover(submissions_dir)
     seed_given = seed is not None

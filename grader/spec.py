@@ -101,6 +101,9 @@ class DataConfig(_Strict):
     """Datasets the checks read. Nothing is downloaded at grade time."""
 
     needs: list[str] = Field(default_factory=list)
+    roots: dict[str, str] = Field(
+        default_factory=dict
+    )  # dataset name -> folder (relative: to the course)
 
 
 class CheckConfig(_Strict):

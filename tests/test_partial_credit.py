@@ -109,3 +109,22 @@ def test_device_resolution() -> None:
     assert resolve_device("cpu") == "cpu"
     with pytest.raises(InstructorError, match="cpu, cuda or auto"):
         resolve_device("tpu")
+
+
+def test_spec_data_roots_are_used_and_named_when_missing(tmp_path: Path) -> None:
+    """Does [data] roots point the grader at the instructor's copy, and fail fast, naming the
+    expected layout, when nothing is there?"""
+    from grader.datasets import write_mnist_like
+    from grader.errors import MaterialError
+
+    course = make_course(tmp_path)
+    spec = course / "assignments/toy/assignment.toml"
+    spec.write_text(
+        spec.read_text()
+        + '\n[data]\nneeds = ["torchvision-mnist"]\nroots = { mnist = "data/mnist" }\n'
+    )
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(MaterialError, match="data/mnist"):
+        grade(course, "toy", tmp_path / "subs", tmp_path / "out")
+    write_mnist_like(course / "data" / "mnist", n_train=20, n_test=10)
+    grade(course, "toy", tmp_path / "subs", tmp_path / "out")  # found: no error

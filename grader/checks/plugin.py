@@ -12,6 +12,7 @@ import inspect
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -103,6 +104,15 @@ class GraderPlugin:
     def params(self) -> dict[str, Any]:
         """The spec's ``[params]`` table: thresholds, budgets, dataset sizes the checks use."""
         return dict(self.assignment.spec.params)
+
+    @pytest.fixture
+    def data_root(self) -> Callable[[str], Path]:
+        """``data_root("cifar10")``: the folder of an on-disk dataset ([data] roots, then the
+        environment), or a MaterialError naming the expected layout."""
+        from grader.datasets import dataset_root
+
+        roots = self.assignment.data_roots()
+        return lambda name: dataset_root(name, configured=roots.get(name))
 
     @pytest.fixture
     def device(self) -> str:

@@ -13,8 +13,9 @@ cached per process.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.datasets.digits import DigitsSplits, load_digits
@@ -66,13 +67,26 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def require(names: Iterable[str]) -> None:
+ON_DISK = {
+    "torchvision-mnist": "mnist",
+    "torchvision-fashion-mnist": "fashion-mnist",
+    "torchvision-cifar10": "cifar10",
+}
+
+
+def require(names: Iterable[str], roots: Mapping[str, Path] | None = None) -> None:
     """Load every named dataset once, so a missing one fails before any check runs.
 
+    ``roots`` are the spec's ``[data] roots`` (dataset name -> folder), which take precedence
+    over the environment for the on-disk datasets.
+
     Raises:
-        MaterialError: a name that no loader here provides.
+        MaterialError: a name that no loader here provides, or an on-disk dataset not found.
     """
     for name in names:
+        if name in ON_DISK:
+            dataset_root(ON_DISK[name], configured=(roots or {}).get(ON_DISK[name]))
+            continue
         if name not in KNOWN:
             known = ", ".join(sorted(KNOWN))
             raise MaterialError(
