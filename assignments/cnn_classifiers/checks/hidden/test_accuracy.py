@@ -1,0 +1,269 @@
+"""Hidden checks: train each model with your own training code, then score it on held-out images.
+
+The datasets are written here in torchvision's on-disk layouts and read back with torchvision's
+own classes (CIFAR-10 python batches, MNIST and FashionMNIST IDX files, an ImageFolder), as a
+course would read the real ones with download=False. The training images and labels go to your
+process, where a helper wraps them in a DataLoader (pixels scaled to [0, 1] as ToTensor does,
+shuffled by a generator seeded from the run's seed); your model's initial weights follow the
+same seed. The held-out test labels never leave this process: the test images go over in
+batches, your model (in eval mode) returns logits, and the accuracy is computed here. Credit
+ramps linearly from the spec's floor to its target ([params]).
+
+BudgetCNN in checkpoint mode: if your submission holds budget_cnn.pt (torch.save of
+BudgetCNN(43).state_dict()), those weights are scored instead of training the model.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+from torchvision import datasets
+from torchvision.transforms import PILToTensor
+
+from grader.checks import expect
+from grader.datasets import CIFAR10Offline, write_cifar10_like, write_imagefolder, write_mnist_like
+from grader.errors import SubmissionRaised
+
+HELPERS = '''
+import types
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def as_float(images):
+    """uint8 pixels (N, C, H, W) -> float32 in [0, 1], as torchvision's ToTensor gives them."""
+    return images.float().div(255).contiguous()
+
+
+def make_loader(images, labels, batch_size, shuffle, seed):
+    """A DataLoader over (images in [0, 1], labels); shuffled by a generator seeded with seed."""
+    return DataLoader(
+        TensorDataset(as_float(images), labels),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=torch.Generator().manual_seed(seed),
+    )
+
+
+def seeded(factory, seed, *args):
+    """factory(*args) with torch's generator seeded first, so the initial weights follow seed."""
+    torch.manual_seed(seed)
+    return factory(*args)
+
+
+def adam(model, lr, device):
+    model.to(device)
+    return torch.optim.Adam(model.parameters(), lr=lr)
+
+
+def predict(model, images, device):
+    """The logits for uint8 images (N, C, H, W): eval mode, no gradients, returned on the CPU."""
+    model.to(device)
+    model.eval()
+    with torch.no_grad():
+        out = model(as_float(images).to(device))
+    return out.detach().float().cpu() if isinstance(out, torch.Tensor) else out
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+helpers = types.SimpleNamespace(
+    make_loader=make_loader,
+    seeded=seeded,
+    adam=adam,
+    predict=predict,
+    count_parameters=count_parameters,
+)
+'''
+
+CHECKPOINT = "budget_cnn.pt"
+PREDICT_BATCH = 250
+# Fixed seeds of the held-out data (the run's seed varies the initial weights and the order).
+CIFAR_SEED, FASHION_SEED, MNIST_SEED, GROCERY_SEED = 5220, 16720, 2205, 43
+
+
+class Split(NamedTuple):
+    """uint8 images (N, C, H, W) and int64 labels (N,), as torchvision's dataset yields them."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+
+def _stack(dataset) -> Split:
+    """Every item of a torchvision dataset (transform PILToTensor), stacked."""
+    items = [dataset[i] for i in range(len(dataset))]
+    return Split(
+        torch.stack([image for image, _ in items]),
+        torch.tensor([int(label) for _, label in items], dtype=torch.int64),
+    )
+
+
+@lru_cache(maxsize=2)
+def _cifar(n_per_batch: int, n_test: int) -> tuple[Split, Split]:
+    """(train, test) of a CIFAR-10 look-alike, read by torchvision's CIFAR10 class."""
+    with tempfile.TemporaryDirectory(prefix="cnn-cifar-") as root:
+        write_cifar10_like(Path(root), n_per_batch=n_per_batch, n_test=n_test, seed=CIFAR_SEED)
+        return tuple(  # type: ignore[return-value]
+            _stack(CIFAR10Offline(root, train=t, download=False, transform=PILToTensor()))
+            for t in (True, False)
+        )
+
+
+@lru_cache(maxsize=2)
+def _mnist(kind: str, n_train: int, n_test: int, seed: int) -> tuple[Split, Split]:
+    """(train, test) of an MNIST or FashionMNIST look-alike, read by torchvision's class."""
+    reader = {"MNIST": datasets.MNIST, "FashionMNIST": datasets.FashionMNIST}[kind]
+    with tempfile.TemporaryDirectory(prefix="cnn-mnist-") as root:
+        write_mnist_like(Path(root), kind, n_train=n_train, n_test=n_test, seed=seed)
+        return tuple(  # type: ignore[return-value]
+            _stack(reader(root, train=t, download=False, transform=PILToTensor()))
+            for t in (True, False)
+        )
+
+
+@lru_cache(maxsize=2)
+def _grocery(classes: int, per_class: tuple[int, int, int]) -> tuple[Split, Split, Split]:
+    """(train, val, test) of a 43-class colour-shape "grocery" set, read by ImageFolder."""
+    sizes = dict(zip(("train", "val", "test"), per_class, strict=True))
+    with tempfile.TemporaryDirectory(prefix="cnn-grocery-") as root:
+        write_imagefolder(Path(root), classes, sizes, 32, seed=GROCERY_SEED)
+        return tuple(  # type: ignore[return-value]
+            _stack(datasets.ImageFolder(str(Path(root) / split), transform=PILToTensor()))
+            for split in sizes
+        )
+
+
+def _accuracy(helpers, model, test: Split, device: str, classes: int, name: str) -> float:
+    """The fraction of test images whose argmax logit is their label; labels stay here."""
+    correct = 0
+    for start in range(0, len(test.labels), PREDICT_BATCH):
+        images = test.images[start : start + PREDICT_BATCH]
+        logits = helpers.predict(model, images, device)
+        what = f"{name}'s logits for {len(images)} test images"
+        expect.that(
+            type(logits) is torch.Tensor,
+            f"{what} must be a torch.Tensor, but they are a {type(logits).__name__}",
+        )
+        expect.shape(logits.double().numpy(), (len(images), classes), what=what)
+        predicted = logits.argmax(dim=1)
+        correct += int((predicted == test.labels[start : start + PREDICT_BATCH]).sum())
+    return correct / len(test.labels)
+
+
+def _train(submission, helpers, model, train: Split, valid: Split, p: dict, seed: int, device: str):
+    """Your train_model on the training split, validating on valid."""
+    submission.training.train_model(
+        model,
+        helpers.make_loader(train.images, train.labels, p["batch_size"], True, seed),
+        helpers.make_loader(valid.images, valid.labels, p["batch_size"], False, seed),
+        p["epochs"],
+        p["lr"],
+        device,
+    )
+
+
+def test_net_cifar_accuracy(submission, params, seed, device) -> None:
+    """Net, trained by your train_model on CIFAR-10 images, must classify held-out ones: credit ramps from the floor to the target in [params] net_cifar."""
+    p = params["net_cifar"]
+    train, test = _cifar(p["n_per_batch"], p["n_test"])
+    fit, valid = (
+        Split(*(t[: -p["n_valid"]] for t in train)),
+        Split(*(t[-p["n_valid"] :] for t in train)),
+    )
+    helpers = submission.define(HELPERS, "helpers")
+    model = helpers.seeded(submission.models.Net, seed)
+    _train(submission, helpers, model, fit, valid, p, seed, device)
+    accuracy = _accuracy(helpers, model, test, device, 10, "Net")
+    expect.ramp(
+        accuracy,
+        floor=p["floor"],
+        target=p["target"],
+        what=f"Net's accuracy on {len(test.labels)} held-out CIFAR-10 images after {p['epochs']} "
+        f"epochs of your train_model on {len(fit.labels):,} (lr {p['lr']}, batches of {p['batch_size']})",
+    )
+
+
+def test_model_fashion_mnist_accuracy(submission, params, seed, device) -> None:
+    """Model, trained by your train_model on FashionMNIST images, must classify held-out ones: credit ramps from the floor to the target in [params] model_fashion_mnist."""
+    p = params["model_fashion_mnist"]
+    train, test = _mnist("FashionMNIST", p["n_train"], p["n_test"], FASHION_SEED)
+    fit, valid = (
+        Split(*(t[: -p["n_valid"]] for t in train)),
+        Split(*(t[-p["n_valid"] :] for t in train)),
+    )
+    helpers = submission.define(HELPERS, "helpers")
+    model = helpers.seeded(submission.models.Model, seed, 10)
+    _train(submission, helpers, model, fit, valid, p, seed, device)
+    accuracy = _accuracy(helpers, model, test, device, 10, "Model")
+    expect.ramp(
+        accuracy,
+        floor=p["floor"],
+        target=p["target"],
+        what=f"Model's accuracy on {len(test.labels)} held-out FashionMNIST images after "
+        f"{p['epochs']} epochs of your train_model on {len(fit.labels):,} (lr {p['lr']})",
+    )
+
+
+def test_cnn_mnist_accuracy(submission, params, seed, device) -> None:
+    """CNN, trained epoch by epoch by your train_one_epoch (Adam) on MNIST digits, must classify held-out ones: credit ramps from the floor to the target in [params] cnn_mnist."""
+    p = params["cnn_mnist"]
+    train, test = _mnist("MNIST", p["n_train"], p["n_test"], MNIST_SEED)
+    helpers = submission.define(HELPERS, "helpers")
+    model = helpers.seeded(submission.models.CNN, seed)
+    optimizer = helpers.adam(model, p["lr"], device)
+    loader = helpers.make_loader(train.images, train.labels, p["batch_size"], True, seed)
+    for epoch in range(1, p["epochs"] + 1):
+        submission.training.train_one_epoch(loader, model, device, optimizer, 10, epoch)
+    accuracy = _accuracy(helpers, model, test, device, 10, "CNN")
+    expect.ramp(
+        accuracy,
+        floor=p["floor"],
+        target=p["target"],
+        what=f"CNN's accuracy on {len(test.labels)} held-out MNIST digits after {p['epochs']} "
+        f"epochs of your train_one_epoch on {len(train.labels):,} (Adam, lr {p['lr']})",
+    )
+
+
+def _handed_in_weights(submission):
+    """The state dict in budget_cnn.pt (loaded with weights_only=True in your process), or None."""
+    try:
+        return submission.load_weights(CHECKPOINT)
+    except SubmissionRaised as exc:
+        if exc.exc_type == "FileNotFoundError":
+            return None
+        raise
+
+
+def test_budget_cnn_accuracy(submission, params, seed, device) -> None:
+    """BudgetCNN(43), trained by your train_model or loaded from budget_cnn.pt if you hand it in, must classify held-out images of 43 grocery-style classes: credit ramps from the floor to the target in [params] budget_cnn."""
+    p = params["budget_cnn"]
+    classes = p["num_classes"]
+    sizes = (p["n_train_per_class"], p["n_valid_per_class"], p["n_test_per_class"])
+    train, valid, test = _grocery(classes, sizes)
+    helpers = submission.define(HELPERS, "helpers")
+    model = helpers.seeded(submission.models.BudgetCNN, seed, classes)
+    count = helpers.count_parameters(model)
+    weights = _handed_in_weights(submission)
+    if weights is None:
+        _train(submission, helpers, model, train, valid, p, seed, device)
+        how = (
+            f"trained by your train_model for {p['epochs']} epochs on {len(train.labels):,} images"
+        )
+    else:
+        model.load_state_dict(weights)
+        how = f"with the weights in {CHECKPOINT}"
+    accuracy = _accuracy(helpers, model, test, device, classes, "BudgetCNN")
+    expect.ramp(
+        accuracy,
+        floor=p["floor"],
+        target=p["target"],
+        what=f"the accuracy of BudgetCNN({classes}) ({count:,} parameters, {how}) on "
+        f"{len(test.labels)} held-out images",
+    )
