@@ -6,7 +6,7 @@ DEMO_OUT ?= results/demo
 .PHONY: demo test test-fast test-slow lint
 
 demo:  ## install, then grade the bundled demo classes into results/demo/<assignment>/
-	@venv=$(VENV) && for a in nn_numpy backprop_torch; do \
+	@venv=$(VENV) && for a in nn_numpy backprop_torch cnn_classifiers; do \
 	  $$venv/bin/grader grade examples/$$a/submissions --assignment $$a --out $(DEMO_OUT)/$$a --jobs 2 --force || exit 1; \
 	done
 	@echo "open $(DEMO_OUT)/<assignment>/<student>/feedback.html; gradebooks: $(DEMO_OUT)/<assignment>/gradebook.csv"

@@ -127,9 +127,43 @@ def backprop_class(assignment: Assignment) -> dict[str, str | bytes]:
     return out
 
 
+# What ``pickle.dump(model, f)`` writes, in miniature: a whole models.BudgetCNN object instead of
+# its state_dict. torch.load(weights_only=True) refuses it, and the check says how to save weights.
+PICKLED_MODEL = b"\x80\x02cmodels\nBudgetCNN\nq\x00)\x81q\x01}q\x02b."
+
+
+def cnn_class(assignment: Assignment) -> dict[str, str | bytes]:
+    """The cnn_classifiers demo: right, a bug per part, a refused checkpoint, untouched, incomplete."""
+    files = assignment.spec.submission.files
+    ref = {f: reference_solution(assignment, f) for f in files}
+    by_name = {m.name: m for m in load_mutants(assignment)}
+
+    def mutant(name: str) -> dict[str, str]:
+        m = by_name[name]
+        return {f: mutated_source(assignment, m) if f == m.file else ref[f] for f in files}
+
+    students: dict[str, dict[str, str]] = {
+        "ari": ref,  # correct
+        "cal": mutant("no_zero_grad"),  # gradients accumulate: the training checks fall apart
+        "dev": mutant("no_eval_in_testing"),  # BatchNorm left in train mode while testing
+        "eva": mutant("net_flatten_mixes_batch"),  # a reshape that mixes the examples of a batch
+        "fox": mutant("budget_cnn_over_budget"),  # 111,739 parameters
+        "gil": ref,  # correct code, but budget_cnn.pt is a pickled model, not weights
+        "hana": template_files(assignment),  # the template, untouched
+        "ivo": {"models.py": ref["models.py"]},  # forgot training.py
+    }
+    out: dict[str, str | bytes] = {
+        f"{s}/{f}": text for s, texts in students.items() for f, text in texts.items()
+    }
+    out["gil/budget_cnn.pt"] = PICKLED_MODEL
+    out["bea.zip"] = _zip({f"hw5/{f}": text for f, text in ref.items()})  # correct, zipped
+    return out
+
+
 CLASSES: dict[str, Callable[[Assignment], dict[str, str | bytes]]] = {
     "nn_numpy": demo_class,
     "backprop_torch": backprop_class,
+    "cnn_classifiers": cnn_class,
 }
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import filecmp
+import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from examples.build_demo import CLASSES, build, out_dir
 from grader.grade import grade
@@ -74,3 +77,41 @@ def test_backprop_demo_grades_as_intended(tmp_path: Path) -> None:
     assert 0 < r["fay"].score < full
     assert r["gus"].score == 0 and r["gus"].gradable
     assert not r["hal"].gradable and "umd.py" in (r["hal"].not_gradable_reason or "")
+
+
+@pytest.mark.slow
+def test_cnn_demo_grades_as_intended(tmp_path: Path) -> None:
+    """Does each cnn_classifiers student lose points where their bug is, and is a handed-in
+    checkpoint scored instead of training (gil's pickled model refused, jo's weights used)?"""
+    subs = tmp_path / "class"
+    shutil.copytree(out_dir("cnn_classifiers"), subs)
+    shutil.copytree(subs / "ari", subs / "jo")  # correct code and untrained weights
+    spec = importlib.util.spec_from_file_location("demo_models", subs / "jo" / "models.py")
+    assert spec is not None and spec.loader is not None
+    models = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(models)
+    torch.manual_seed(0)
+    torch.save(models.BudgetCNN(43).state_dict(), subs / "jo" / "budget_cnn.pt")
+
+    report = grade(REPO, "cnn_classifiers", subs, tmp_path / "out", jobs=2)
+    r = {x.student: x for x in report.results}
+    full = r["ari"].max_score
+    assert r["ari"].score == full and r["bea"].score == full
+    for student, check in [
+        ("cal", "test_train_one_epoch_zero_grad"),
+        ("dev", "test_test_one_epoch_uses_eval_mode"),
+        ("eva", "test_net_examples_independent"),
+        ("fox", "test_budget_cnn_parameter_budget"),
+    ]:
+        assert 0 < r[student].score < full
+        assert {c.name: c.status for c in r[student].checks}[check] == "failed", student
+    for student, status, words in [
+        ("gil", "error", "weights_only"),
+        ("jo", "failed", "budget_cnn.pt"),
+    ]:
+        checks = {c.name: c for c in r[student].checks}
+        budget = checks.pop("test_budget_cnn_accuracy")
+        assert budget.status == status and words in budget.message, (student, budget.message)
+        assert all(c.status == "passed" for c in checks.values()), student
+    assert r["hana"].score == 0 and r["hana"].gradable
+    assert not r["ivo"].gradable and "training.py" in (r["ivo"].not_gradable_reason or "")
