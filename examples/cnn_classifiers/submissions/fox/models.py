@@ -148,8 +148,14 @@ class BudgetCNN(nn.Module):
     """Your own CNN for 32x32 colour images, with fewer than 100,000 parameters (Technion HW1 Q3).
 
     Any architecture within the budget, trained from scratch: no pretrained weights, no
-    torchvision.models. It is trained by your train_model and scored on held-out images by
-    its accuracy; the bounds are in the spec's [params] (budget_cnn).
+    torchvision.models. Every parameter counts (weights, biases, BatchNorm scales and shifts).
+    The check trains BudgetCNN(43) with your train_model (Adam, batches of 32; epochs and lr
+    in the spec's [params] budget_cnn) within the check's time limit of 120 s on one CPU core,
+    about twenty times what the reference needs, then scores its accuracy on held-out images,
+    with credit ramping from [params] floor to target. Or hand in trained weights as
+    budget_cnn.pt, saved with torch.save(model.state_dict(), "budget_cnn.pt"): the check then
+    scores those weights instead of training (they are loaded with weights_only=True, so a
+    pickled model object is refused).
 
     Args:
         num_classes: the number of classes (43 in the grocery task); forward maps
