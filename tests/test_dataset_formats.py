@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import time
 from pathlib import Path
 
 import numpy as np
@@ -241,7 +240,10 @@ def test_shapes_in_known_are_cached_and_read_only() -> None:
 
 @pytest.mark.slow
 def test_shapes_learnable_by_lenet_in_seconds() -> None:
-    """Does a LeNet-style CNN trained for 5 s of CPU on 2,000 shapes clearly beat 10%?"""
+    """Does a LeNet-style CNN trained for 8 epochs on 2,000 shapes clearly beat 10%?
+
+    Fixed epochs, not a time budget, so a busy machine cannot make it fail (8 epochs took
+    about 5 s on 2 idle cores)."""
     torch.manual_seed(0)
     shapes = load_shapes()
     x = torch.tensor(shapes.train_x).permute(0, 3, 1, 2).float() / 255  # (N, 3, 32, 32)
@@ -254,8 +256,7 @@ def test_shapes_learnable_by_lenet_in_seconds() -> None:
         torch.nn.Linear(120, 10),
     )  # fmt: skip
     optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
-    start = time.perf_counter()
-    while time.perf_counter() - start < 5.0:
+    for _ in range(8):
         for batch in torch.randperm(len(x)).split(64):
             loss = torch.nn.functional.cross_entropy(net(x[batch] - 0.5), y[batch])
             optimiser.zero_grad()
