@@ -147,7 +147,7 @@ def cnn_class(assignment: Assignment) -> dict[str, str | bytes]:
         "cal": mutant("no_zero_grad"),  # gradients accumulate: the training checks fall apart
         "dev": mutant("no_eval_in_testing"),  # BatchNorm left in train mode while testing
         "eva": mutant("net_flatten_mixes_batch"),  # a reshape that mixes the examples of a batch
-        "fox": mutant("budget_cnn_over_budget"),  # 111,739 parameters
+        "fox": mutant("budget_cnn_over_budget"),  # 123,099 parameters
         "gil": ref,  # correct code, but budget_cnn.pt is a pickled model, not weights
         "hana": template_files(assignment),  # the template, untouched
         "ivo": {"models.py": ref["models.py"]},  # forgot training.py

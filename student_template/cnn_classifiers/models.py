@@ -118,7 +118,7 @@ class BudgetCNN(nn.Module):
     torchvision.models. Every parameter counts (weights, biases, BatchNorm scales and shifts).
     The check trains BudgetCNN(43) with your train_model (Adam, batches of 32; epochs and lr
     in the spec's [params] budget_cnn) within the check's time limit of 120 s on one CPU core,
-    about twenty times what the reference needs, then scores its accuracy on held-out images,
+    about thirty times what the reference needs, then scores its accuracy on held-out images,
     with credit ramping from [params] floor to target. Or hand in trained weights as
     budget_cnn.pt, saved with torch.save(model.state_dict(), "budget_cnn.pt"): the check then
     scores those weights instead of training (they are loaded with weights_only=True, so a

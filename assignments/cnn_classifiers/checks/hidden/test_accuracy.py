@@ -74,12 +74,21 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
+def load_checkpoint(model, state_dict, file):
+    """model.load_state_dict(state_dict), with a message naming the file when it does not fit."""
+    try:
+        model.load_state_dict(state_dict)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{file} does not fit the model that models.py defines: {exc}") from None
+
+
 helpers = types.SimpleNamespace(
     make_loader=make_loader,
     seeded=seeded,
     adam=adam,
     predict=predict,
     count_parameters=count_parameters,
+    load_checkpoint=load_checkpoint,
 )
 '''
 
@@ -257,7 +266,7 @@ def test_budget_cnn_accuracy(submission, params, seed, device) -> None:
             f"trained by your train_model for {p['epochs']} epochs on {len(train.labels):,} images"
         )
     else:
-        model.load_state_dict(weights)
+        helpers.load_checkpoint(model, weights, CHECKPOINT)
         how = f"with the weights in {CHECKPOINT}"
     accuracy = _accuracy(helpers, model, test, device, classes, "BudgetCNN")
     expect.ramp(
