@@ -119,10 +119,11 @@ def _cifar(n_per_batch: int, n_test: int) -> tuple[Split, Split]:
     """(train, test) of a CIFAR-10 look-alike, read by torchvision's CIFAR10 class."""
     with tempfile.TemporaryDirectory(prefix="cnn-cifar-") as root:
         write_cifar10_like(Path(root), n_per_batch=n_per_batch, n_test=n_test, seed=CIFAR_SEED)
-        return tuple(  # type: ignore[return-value]
+        train, test = (
             _stack(CIFAR10Offline(root, train=t, download=False, transform=PILToTensor()))
             for t in (True, False)
         )
+    return train, test
 
 
 @lru_cache(maxsize=2)
@@ -131,10 +132,11 @@ def _mnist(kind: str, n_train: int, n_test: int, seed: int) -> tuple[Split, Spli
     reader = {"MNIST": datasets.MNIST, "FashionMNIST": datasets.FashionMNIST}[kind]
     with tempfile.TemporaryDirectory(prefix="cnn-mnist-") as root:
         write_mnist_like(Path(root), kind, n_train=n_train, n_test=n_test, seed=seed)
-        return tuple(  # type: ignore[return-value]
+        train, test = (
             _stack(reader(root, train=t, download=False, transform=PILToTensor()))
             for t in (True, False)
         )
+    return train, test
 
 
 @lru_cache(maxsize=2)
@@ -143,10 +145,16 @@ def _grocery(classes: int, per_class: tuple[int, int, int]) -> tuple[Split, Spli
     sizes = dict(zip(("train", "val", "test"), per_class, strict=True))
     with tempfile.TemporaryDirectory(prefix="cnn-grocery-") as root:
         write_imagefolder(Path(root), classes, sizes, 32, seed=GROCERY_SEED)
-        return tuple(  # type: ignore[return-value]
+        train, val, test = (
             _stack(datasets.ImageFolder(str(Path(root) / split), transform=PILToTensor()))
             for split in sizes
         )
+    return train, val, test
+
+
+def _hold_out(train: Split, n: int) -> tuple[Split, Split]:
+    """(the first len - n examples to fit on, the last n to validate on)."""
+    return Split(train.images[:-n], train.labels[:-n]), Split(train.images[-n:], train.labels[-n:])
 
 
 def _accuracy(helpers, model, test: Split, device: str, classes: int, name: str) -> float:
@@ -182,10 +190,7 @@ def test_net_cifar_accuracy(submission, params, seed, device) -> None:
     """Net, trained by your train_model on CIFAR-10 images, must classify held-out ones: credit ramps from the floor to the target in [params] net_cifar."""
     p = params["net_cifar"]
     train, test = _cifar(p["n_per_batch"], p["n_test"])
-    fit, valid = (
-        Split(*(t[: -p["n_valid"]] for t in train)),
-        Split(*(t[-p["n_valid"] :] for t in train)),
-    )
+    fit, valid = _hold_out(train, p["n_valid"])
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.seeded(submission.models.Net, seed)
     _train(submission, helpers, model, fit, valid, p, seed, device)
@@ -203,10 +208,7 @@ def test_model_fashion_mnist_accuracy(submission, params, seed, device) -> None:
     """Model, trained by your train_model on FashionMNIST images, must classify held-out ones: credit ramps from the floor to the target in [params] model_fashion_mnist."""
     p = params["model_fashion_mnist"]
     train, test = _mnist("FashionMNIST", p["n_train"], p["n_test"], FASHION_SEED)
-    fit, valid = (
-        Split(*(t[: -p["n_valid"]] for t in train)),
-        Split(*(t[-p["n_valid"] :] for t in train)),
-    )
+    fit, valid = _hold_out(train, p["n_valid"])
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.seeded(submission.models.Model, seed, 10)
     _train(submission, helpers, model, fit, valid, p, seed, device)
