@@ -107,15 +107,21 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
             _cleanup(loaded)
 
     def finish(
-        task: GradeTask, loaded: LoadedSubmission, run: RunOutcome | None, started: float
+        task: GradeTask,
+        loaded: LoadedSubmission,
+        run: RunOutcome | None,
+        started: float,
+        stdout_tail: str = "",
     ) -> None:
-        result = scored(assignment, loaded, run, seed=task.seed, started=started)
+        result = scored(
+            assignment, loaded, run, seed=task.seed, started=started, stdout_tail=stdout_tail
+        )
         write_result(result, task.out_dir)
         finished.append(LaneResult(result=result))
 
     def on_run(job: Job, run: RunOutcome) -> None:
         task, started = job.context
-        finish(task, job.loaded, run, started)
+        finish(task, job.loaded, run, started, _tail(job.output_path))
 
     run_many(assignment, first.seed, jobs(), on_run, device=first.device)
     return finished
@@ -136,15 +142,13 @@ def scored(
     *,
     seed: int,
     started: float,
+    stdout_tail: str = "",
 ) -> SubmissionResult:
     """Score a submission from its run (None for one that could not be graded)."""
     outcomes: list[CheckOutcome] = []
-    stdout_tail, isolation = "", "not started"
+    isolation = "not started"
     if run is not None:
         outcomes, isolation = run.outcomes, "; ".join(run.isolation) or isolation
-        stdout_tail = (
-            _tail(loaded.workdir.parent / f"{loaded.student}.stdout") if loaded.workdir else ""
-        )
         if run.import_error:  # said once at the top, not only under every check
             note = f"No check could run because your code failed to import: {run.import_error}"
             loaded = loaded.model_copy(update={"notes": [*loaded.notes, note]})
