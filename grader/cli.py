@@ -157,13 +157,23 @@ def _print_class(results: list[SubmissionResult]) -> None:
 
 @app.command("validate")
 def validate_cmd(
-    assignment: AssignmentOpt, jobs: JobsOpt = 2, seed: SeedOpt = None, course: CourseOpt = None
+    assignment: AssignmentOpt,
+    jobs: JobsOpt = 2,
+    seed: SeedOpt = None,
+    device: Annotated[
+        str | None,
+        typer.Option("--device", help="cpu, cuda or auto (default: the spec's [device] policy)."),
+    ] = None,
+    course: CourseOpt = None,
 ) -> None:
     """Check the checks: reference 100%, template 0%, every mutant caught by its target checks."""
     from grader.validate import validate
 
-    report = validate(_course(course), assignment, jobs=jobs, seed=seed)
-    table = Table(title=f"validate {assignment} (seed {report.seed})")
+    report = validate(_course(course), assignment, jobs=jobs, seed=seed, device=device)
+    table = Table(
+        title=f"validate {assignment} (seed {report.seed}, device {report.device}, "
+        f"{report.duration_s:.0f} s)"
+    )
     for col in ("submission", "score", "expected", "result", "problem"):
         table.add_column(col, overflow="fold")
     for row in report.rows:

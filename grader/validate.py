@@ -1,7 +1,13 @@
 """Validate: the checks can pass and can fail.
 
 The reference must score 100%, the template 0%, and every mutant must lose points on each
-check it targets. All three are graded through the real pipeline (worker included).
+check it targets. All three are graded through the real pipeline (worker included), on the
+device asked for (``--device``, else the spec's ``[device] policy``).
+
+Submitted ``.py`` files are built from the reference's solution text (markers removed, the
+template's stubs, or a mutant's patch). Any other submitted file (a data file such as a
+checkpoint) has no solution markers: it is copied byte for byte from the reference into all
+three, so the template and the mutants differ from the reference only in their code.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from grader.errors import MaterialError
 from grader.grade import grade
 from grader.markers import solution_text
 from grader.models import SubmissionResult
-from grader.mutants import Mutant, load_mutants, write_mutant
+from grader.mutants import Mutant, load_mutants, mutated_source
 from grader.release import template_files
+from grader.run import resolve_device
 
 Kind = Literal["reference", "template", "mutant"]
 
@@ -41,30 +48,63 @@ class ValidationReport(BaseModel):
 
     assignment: str
     seed: int
+    device: str
     rows: list[ValidationRow]
+    duration_s: float = 0.0
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.rows)
 
 
-def _write_reference(assignment: Assignment, dest: Path) -> None:
-    dest.mkdir(parents=True)
+def _is_source(file: str) -> bool:
+    """Whether a submitted file is Python source, built from solution text (else: data)."""
+    return file.endswith(".py")
+
+
+def _copy_data_files(assignment: Assignment, dest: Path) -> None:
+    """The reference's submitted data files (weights, say), copied byte for byte."""
+    dest.mkdir(parents=True, exist_ok=True)
     for file in assignment.spec.submission.files:
-        text = (assignment.reference_dir / file).read_text(encoding="utf-8")
-        (dest / file).write_text(solution_text(text), encoding="utf-8")
+        if not _is_source(file):
+            (dest / file).write_bytes((assignment.reference_dir / file).read_bytes())
+
+
+def _write_reference(assignment: Assignment, dest: Path) -> None:
+    _copy_data_files(assignment, dest)
+    for file in assignment.spec.submission.files:
+        if _is_source(file):
+            path = assignment.reference_dir / file
+            text = solution_text(path.read_text(encoding="utf-8"), str(path))
+            (dest / file).write_text(text, encoding="utf-8")
 
 
 def _write_template(assignment: Assignment, dest: Path) -> None:
-    dest.mkdir(parents=True)
+    _copy_data_files(assignment, dest)
     for rel, text in template_files(assignment).items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         (dest / rel).write_text(text, encoding="utf-8")
 
 
+def _write_mutant(assignment: Assignment, mutant: Mutant, dest: Path) -> None:
+    """The reference with ``mutant``'s replacements applied to its file."""
+    _write_reference(assignment, dest)
+    (dest / mutant.file).write_text(mutated_source(assignment, mutant), encoding="utf-8")
+
+
 def validate(
-    course: Path, assignment_id: str, *, jobs: int = 1, seed: int | None = None
+    course: Path,
+    assignment_id: str,
+    *,
+    jobs: int = 1,
+    seed: int | None = None,
+    device: str | None = None,
 ) -> ValidationReport:
+    """Grade the reference, the template and every mutant; one row each, saying if it is as
+    expected. ``device`` is "cpu", "cuda" or "auto" (default: the spec's ``[device] policy``);
+    "cuda" where no GPU is visible fails fast with a :class:`grader.errors.InstructorError`."""
     assignment = load_assignment(course, assignment_id)
+    device_name = resolve_device(device or assignment.spec.device.policy)
     mutants = load_mutants(assignment)
     if not mutants:
         raise MaterialError(
@@ -77,14 +117,29 @@ def validate(
         _write_reference(assignment, subs / "reference")
         _write_template(assignment, subs / "template")
         for mutant in mutants:
-            write_mutant(assignment, mutant, subs / f"mutant-{mutant.name}")
-        report = grade(course, assignment_id, subs, work / "out", jobs=jobs, seed=seed, force=True)
+            _write_mutant(assignment, mutant, subs / f"mutant-{mutant.name}")
+        report = grade(
+            course,
+            assignment_id,
+            subs,
+            work / "out",
+            jobs=jobs,
+            seed=seed,
+            force=True,
+            device=device_name,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     by_student = {r.student: r for r in report.results}
     rows = [_reference_row(by_student["reference"]), _template_row(by_student["template"])]
     rows += [_mutant_row(m, by_student[f"mutant-{m.name}"]) for m in mutants]
-    return ValidationReport(assignment=assignment_id, seed=report.seed, rows=rows)
+    return ValidationReport(
+        assignment=assignment_id,
+        seed=report.seed,
+        device=device_name,
+        rows=rows,
+        duration_s=report.duration_s,
+    )
 
 
 def _not_gradable(result: SubmissionResult) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from grader.course import load_assignment
-from grader.errors import MaterialError
+from grader.errors import InstructorError, MaterialError
 from grader.mutants import load_mutants
 from grader.release import release, stale_files
 from grader.validate import validate
@@ -104,3 +107,95 @@ def test_validate_needs_mutants(tmp_path: Path) -> None:
     (course / "assignments/toy/mutants/mutants.toml").unlink()
     with pytest.raises(MaterialError, match="no mutants"):
         validate(course, "toy", jobs=1, seed=1)
+
+
+TABLE_FUNCTION = '''
+
+def table_sum():
+    """The sum of the bytes in table.bin, a data file handed in next to this module."""
+    # BEGIN SOLUTION
+    from pathlib import Path
+
+    return sum(Path(__file__).with_name("table.bin").read_bytes())
+    # END SOLUTION
+'''
+
+TABLE_CHECK = '''from pathlib import Path
+
+from grader.checks import expect
+
+
+def test_table_sum(submission, reference):
+    """table_sum() must add up the bytes of table.bin."""
+    want = sum(Path(reference.ops.__file__).with_name("table.bin").read_bytes())
+    expect.equal(submission.ops.table_sum(), want, what="table_sum()")
+'''
+
+
+def _course_with_data_file(root: Path) -> Path:
+    """The toy course, with a binary data file (not UTF-8) among the submitted files."""
+    course = make_course(root)
+    spec = course / "assignments/toy/assignment.toml"
+    spec.write_text(
+        spec.read_text().replace('files = ["ops.py"]', 'files = ["ops.py", "table.bin"]')
+        + '\n[[parts]]\nname = "Data"\nchecks = { test_table_sum = 1 }\n'
+    )
+    reference = course / "reference/toy/ops.py"
+    reference.write_text(reference.read_text() + TABLE_FUNCTION)
+    (course / "reference/toy/table.bin").write_bytes(bytes(range(256)) * 3)
+    (course / "assignments/toy/checks/hidden/test_table.py").write_text(TABLE_CHECK)
+    return course
+
+
+def test_validate_copies_data_files_byte_for_byte(tmp_path: Path) -> None:
+    """Does a binary data file in [submission] files reach the reference, template and mutants
+    as bytes, so that all of them are gradable and the reference scores 100%?"""
+    course = _course_with_data_file(tmp_path)
+    report = validate(course, "toy", jobs=1, seed=5, device="cpu")
+    rows = {r.name: r for r in report.rows}
+    assert report.ok, [r.problem for r in report.rows]
+    assert report.device == "cpu"
+    assert rows["reference"].score == rows["reference"].max_score == 7
+    assert rows["template"].score == 0 and rows["norm_wrong_axis"].score == 4
+
+
+def test_validate_on_cuda_without_a_gpu_fails_fast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Is --device cuda on a machine without CUDA an instructor error, raised before grading?"""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    course = make_course(tmp_path)
+    with pytest.raises(InstructorError, match="no CUDA device is visible"):
+        validate(course, "toy", device="cuda")
+    with pytest.raises(InstructorError, match="cpu, cuda or auto"):
+        validate(course, "toy", device="gpu")
+
+
+def _grader_cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    code = "from grader.cli import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
+def test_validate_command_names_the_device(tmp_path: Path) -> None:
+    """Does `grader validate` print the device in its table, and stop with exit 2 and a
+    message (no traceback) when asked for CUDA where there is none?"""
+    make_course(tmp_path)
+    no_gpu = {"CUDA_VISIBLE_DEVICES": ""}
+    proc = _grader_cli("validate", "-a", "toy", "--device", "cuda", cwd=tmp_path, env=no_gpu)
+    assert proc.returncode == 2, proc.stderr
+    assert "no CUDA device is visible" in proc.stderr and "--device cpu" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = _grader_cli(
+        "validate", "-a", "toy", "--device", "cpu", "--seed", "3", "-j", "1", cwd=tmp_path, env={}
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "seed 3, device cpu" in proc.stdout
