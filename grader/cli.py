@@ -215,6 +215,36 @@ def release_cmd(
         out.print(f"wrote {path}")
 
 
+@app.command("report")
+def report_cmd(
+    results_dir: Annotated[
+        Path, typer.Argument(help="A folder `grader grade --out` wrote: <student>/result.json.")
+    ],
+    page: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Where the page goes (default: RESULTS_DIR/report.html)."),
+    ] = None,
+) -> None:
+    """Write the class report (one self-contained HTML page) and lms.csv for an LMS import."""
+    from rich.markup import escape
+
+    from grader.report.classreport import write_class_report
+
+    files = write_class_report(results_dir, page)
+    for item in files.stats.unreadable:
+        console.print(
+            f"[bold red]unreadable, left out of the report and lms.csv:[/] {escape(str(item.path))}: "
+            f"{escape(item.problem)}; re-run `grader grade` into this folder to re-grade it",
+            highlight=False,
+            soft_wrap=True,
+        )
+    lines = [f"class report: {files.page}", f"LMS gradebook: {files.lms_csv}"]
+    if files.gradescope_written:
+        lines.insert(0, f"wrote missing results.json for: {', '.join(files.gradescope_written)}")
+    for line in lines:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Console entry point: instructor errors become a message and exit code 2."""
     try:

@@ -1,0 +1,237 @@
+"""The class in numbers: what the class report shows, computed from the students' results.
+
+:func:`class_stats` is a pure function of the :class:`~grader.models.SubmissionResult` list
+(and of the result files that could not be read); the page only lays the numbers out.
+
+Two populations, on purpose:
+
+* scores, the histogram and the per-part averages count **every readable result**, a
+  submission that is not gradable scoring 0, as in the gradebook;
+* the per-check pass rates count the **gradable** submissions only: a submission that could
+  not be run says nothing about how hard a check is.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader.models import CheckResult, Status, SubmissionResult, Visibility
+from grader.report.feedback import awarded
+from grader.report.gradebook import part_names
+
+STATUSES: tuple[Status, ...] = (
+    "passed",
+    "partial",
+    "failed",
+    "error",
+    "timeout",
+    "crashed",
+    "not_run",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Unreadable(_Model):
+    """A ``result.json`` that could not be read back; the page lists it."""
+
+    student: str
+    path: Path
+    problem: str
+
+
+class CheckStat(_Model):
+    """How one check went across the gradable submissions."""
+
+    name: str
+    part: str
+    visibility: Visibility
+    max_points: float
+    pass_rate: float = Field(ge=0.0, le=1.0)
+    """Mean credit: passed counts 1, partial its fraction, anything else 0."""
+    counts: dict[Status, int]
+    """Submissions per status, every status present (0 where none)."""
+    mean_duration_s: float
+
+
+class PartStat(_Model):
+    """One part's average over the class (not-gradable submissions score 0)."""
+
+    name: str
+    mean_points: float
+    max_points: float
+    mean_percent: float
+
+
+class NotGradable(_Model):
+    student: str
+    reason: str
+    notes: list[str] = Field(default_factory=list)
+
+
+class Timing(_Model):
+    """One submission's wall time, with its score to spot slow-and-wrong ones."""
+
+    student: str
+    duration_s: float
+    score: float
+    max_score: float
+    percent: float
+    gradable: bool
+
+
+class ClassStats(_Model):
+    """Everything the class report shows, in the order it shows it."""
+
+    assignment: str
+    count: int
+    """Readable results (gradable or not)."""
+    gradable_count: int
+    max_score: float
+    mean_percent: float
+    median_percent: float
+    max_percent: float
+    min_percent: float
+    percents: list[float]
+    """Every readable result's percent (not gradable: 0), sorted by student."""
+    checks: list[CheckStat]
+    """Hardest first: lowest pass rate, ties in the spec's order."""
+    parts: list[PartStat]
+    not_gradable: list[NotGradable]
+    timings: list[Timing]
+    """Slowest first."""
+    total_duration_s: float
+    unreadable: list[Unreadable]
+    seeds: list[int]
+
+
+def percent(result: SubmissionResult) -> float:
+    """The percent the gradebook reports: 0 for a submission that could not be graded."""
+    return 100.0 * awarded(result) / result.max_score if result.max_score else 0.0
+
+
+def class_stats(
+    results: list[SubmissionResult], unreadable: list[Unreadable] | None = None
+) -> ClassStats:
+    """The numbers of the class report, from one assignment's results.
+
+    ``results`` must be non-empty and of one assignment; the caller
+    (:func:`grader.report.classreport.read_results`) guarantees both.
+    """
+    ordered = sorted(results, key=lambda r: r.student)
+    percents = [percent(r) for r in ordered]
+    return ClassStats(
+        assignment=ordered[0].assignment,
+        count=len(ordered),
+        gradable_count=sum(r.gradable for r in ordered),
+        max_score=max(r.max_score for r in ordered),
+        mean_percent=statistics.fmean(percents),
+        median_percent=statistics.median(percents),
+        max_percent=max(percents),
+        min_percent=min(percents),
+        percents=percents,
+        checks=check_stats(ordered),
+        parts=part_stats(ordered),
+        not_gradable=[
+            NotGradable(
+                student=r.student,
+                reason=r.not_gradable_reason or "No reason was recorded.",
+                notes=list(r.notes),
+            )
+            for r in ordered
+            if not r.gradable
+        ],
+        timings=timings(ordered),
+        total_duration_s=sum(r.duration_s for r in ordered),
+        unreadable=sorted(unreadable or [], key=lambda u: u.student),
+        seeds=sorted({r.seed for r in ordered}),
+    )
+
+
+def check_stats(results: list[SubmissionResult]) -> list[CheckStat]:
+    """Per-check pass rates over the gradable results, hardest first."""
+    by_name: dict[str, list[CheckResult]] = {}
+    for result in results:
+        if result.gradable:
+            for check in result.checks:
+                by_name.setdefault(check.name, []).append(check)
+    stats = [_check_stat(checks) for checks in by_name.values()]
+    order = {name: i for i, name in enumerate(by_name)}
+    return sorted(stats, key=lambda s: (s.pass_rate, order[s.name]))
+
+
+def _check_stat(checks: list[CheckResult]) -> CheckStat:
+    first = checks[0]
+    counts = dict.fromkeys(STATUSES, 0)
+    for check in checks:
+        counts[check.status] += 1
+    return CheckStat(
+        name=first.name,
+        part=first.part,
+        visibility=first.visibility,
+        max_points=max(c.max_points for c in checks),
+        pass_rate=min(statistics.fmean(_credit(c) for c in checks), 1.0),
+        counts=counts,
+        mean_duration_s=statistics.fmean(c.duration_s for c in checks),
+    )
+
+
+def _credit(check: CheckResult) -> float:
+    """Passed 1, partial its fraction, anything else 0."""
+    if check.status == "passed":
+        return 1.0
+    return check.fraction if check.status == "partial" else 0.0
+
+
+def part_stats(results: list[SubmissionResult]) -> list[PartStat]:
+    """Per-part mean points over every result (not gradable: 0), parts in spec order."""
+    stats = []
+    for name in part_names(results):
+        earned = [part_points(r, name) if r.gradable else 0.0 for r in results]
+        max_points = max(_part_max(r, name) for r in results)
+        mean = statistics.fmean(earned)
+        stats.append(
+            PartStat(
+                name=name,
+                mean_points=mean,
+                max_points=max_points,
+                mean_percent=100.0 * mean / max_points if max_points else 0.0,
+            )
+        )
+    return stats
+
+
+def part_points(result: SubmissionResult, name: str) -> float:
+    """Points earned in a part: from ``result.parts``, else summed over the part's checks."""
+    for part in result.parts:
+        if part.name == name:
+            return part.points
+    return sum(c.points for c in result.checks if c.part == name)
+
+
+def _part_max(result: SubmissionResult, name: str) -> float:
+    for part in result.parts:
+        if part.name == name:
+            return part.max_points
+    return sum(c.max_points for c in result.checks if c.part == name)
+
+
+def timings(results: list[SubmissionResult]) -> list[Timing]:
+    """Each submission's wall time, slowest first (ties by student)."""
+    rows = [
+        Timing(
+            student=r.student,
+            duration_s=r.duration_s,
+            score=awarded(r),
+            max_score=r.max_score,
+            percent=percent(r),
+            gradable=r.gradable,
+        )
+        for r in results
+    ]
+    return sorted(rows, key=lambda t: (-t.duration_s, t.student))

@@ -1,0 +1,52 @@
+"""The LMS export: ``<results>/lms.csv``, a gradebook an LMS imports as it is.
+
+One row per student, sorted by name; the columns are ``student``, one per part (the points
+earned in it, parts in the spec's order) and ``total``, and nothing else:
+
+```csv
+student,Forward pass,Backward pass,Training,total
+ada,10,7.5,0,17.5
+bob,0,0,0,0
+```
+
+A submission that could not be graded scores 0 everywhere. The richer ``gradebook.csv``
+(:mod:`grader.report.gradebook`) keeps the maximum, percent, reasons and seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from grader import atomic
+from grader.models import SubmissionResult
+from grader.report.classstats import part_points
+from grader.report.feedback import awarded
+from grader.report.gradebook import part_names
+
+FIXED = ("student", "total")
+
+
+def lms_rows(results: list[SubmissionResult]) -> list[list[str]]:
+    """The header, then one row per result, sorted by student."""
+    parts = part_names(results)
+    header = ["student", *(f"part: {p}" if p in FIXED else p for p in parts), "total"]
+    rows = [header]
+    for result in sorted(results, key=lambda r: r.student):
+        earned = [part_points(result, p) if result.gradable else 0.0 for p in parts]
+        rows.append([result.student, *map(_number, earned), _number(awarded(result))])
+    return rows
+
+
+def write_lms_csv(results: list[SubmissionResult], path: Path) -> None:
+    """Write ``lms.csv`` to ``path`` atomically (UTF-8, RFC 4180: CRLF line ends, standard quoting)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(lms_rows(results))
+    atomic.write_text(path, buffer.getvalue())
+
+
+def _number(value: float) -> str:
+    """Up to four decimals, no trailing zeros: ``17.5``, ``40``, ``0.3333``."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
