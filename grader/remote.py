@@ -282,12 +282,18 @@ class SubmissionSession:
         assert isinstance(result, Remote)
         return result
 
-    def load_weights(self, file: str) -> Remote:
-        """A submitted checkpoint, loaded in the worker with ``torch.load(weights_only=True)``."""
+    def load_weights(self, file: str, missing_ok: bool = False) -> Remote | None:
+        """A submitted checkpoint, loaded in the worker with ``torch.load(weights_only=True)``;
+        None if ``missing_ok`` and the file was not handed in."""
         result = self.request(
-            {"op": "load_weights", "file": file}, f"loading {file}", name=f"the weights in {file}"
+            {"op": "load_weights", "file": file, "missing_ok": missing_ok},
+            f"loading {file}",
+            name=f"the weights in {file}",
         )
-        assert isinstance(result, Remote)
+        if result is None and missing_ok:
+            return None
+        if not isinstance(result, Remote):
+            raise BadReply(f"loading {file}: the worker's reply was not a handle to the weights")
         return result
 
     def define(self, source: str, name: str) -> Remote:
@@ -339,9 +345,11 @@ class SubmissionHandle:
     def define(self, source: str, name: str) -> Remote:
         return self._session.define(source, name)
 
-    def load_weights(self, file: str) -> Remote:
-        """The student's checkpoint ``file`` as a state dict inside the worker (for ``load_state_dict``)."""
-        return self._session.load_weights(file)
+    def load_weights(self, file: str, missing_ok: bool = False) -> Remote | None:
+        """The student's checkpoint ``file`` as a state dict inside the worker (for
+        ``load_state_dict``). A missing file fails the check naming it, or with ``missing_ok``
+        (an optional checkpoint) is None."""
+        return self._session.load_weights(file, missing_ok)
 
 
 __all__ = ["Remote", "SubmissionHandle", "SubmissionSession", "WorkerDied", "WorkerTimeout"]

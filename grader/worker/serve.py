@@ -12,7 +12,8 @@ setattr    set ``target.name = value``
 getitem    ``target[key]``
 setitem    ``target[key] = value``
 put        park a plain value in the worker (e.g. a ``params`` dict the student mutates)
-load_weights  load a submitted checkpoint with ``torch.load(weights_only=True)``
+load_weights  load a submitted checkpoint with ``torch.load(weights_only=True)``; with
+           ``missing_ok``, the reply for a file that was not handed in is None
 define     run a few lines of instructor helper code and return a handle to ``name``
 release    forget handles
 hello      the worker's pid and the sandbox it runs in
@@ -152,7 +153,8 @@ class Server:
                 self.objects.pop(handle, None)
             return None
         if op == "load_weights":
-            return _Keep(_load_weights(self.workdir, req["file"]))
+            weights = _load_weights(self.workdir, req["file"], req.get("missing_ok") is True)
+            return None if weights is None else _Keep(weights)
         if op == "hello":
             return {"pid": os.getpid(), "isolation": self.isolation}
         raise ValueError(f"unknown op {op!r}")
@@ -181,20 +183,27 @@ class WeightsRefused(Exception):
     """A submitted weights file that ``torch.load(weights_only=True)`` will not read."""
 
 
-def _load_weights(workdir: str, name: str) -> Any:
-    """Load a submitted checkpoint as plain tensors only: a pickle that is not weights is refused."""
-    import torch  # only assignments with checkpoints get here
-
+def _load_weights(workdir: str, name: str, missing_ok: bool = False) -> Any:
+    """Load a submitted checkpoint as plain tensors only: a pickle that is not weights is refused.
+    A file that was not handed in is None when ``missing_ok`` (an optional checkpoint)."""
     path = os.path.join(workdir, name)
     if not os.path.isfile(path):
+        if missing_ok:
+            return None
         raise FileNotFoundError(f"{name} is missing; hand in your trained weights as {name}")
+    import torch  # only assignments with checkpoints get here
+
+    save = f"save it with torch.save(model.state_dict(), {name!r})"
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        weights = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - whatever the file is, the answer is the same
         raise WeightsRefused(
             f"{name} is not a file of weights (torch.load with weights_only=True refused it: "
-            f"{type(exc).__name__}); save it with torch.save(model.state_dict(), {name!r})"
+            f"{type(exc).__name__}); {save}"
         ) from None
+    if weights is None:  # None is the reply for a missing file, and no weights either
+        raise WeightsRefused(f"{name} holds None, not weights; {save}")
+    return weights
 
 
 def _peek_seq(payload: bytearray) -> Any:
