@@ -4,6 +4,8 @@ Each entry of the folder is one student's hand-in:
 
 * a folder ``alice/`` -> ``Submission(student="alice", kind="directory")``;
 * a file ``alice.zip`` (any case of ``.zip``) -> ``Submission(student="alice", kind="zip")``;
+* a file ``alice.ipynb`` -> ``Submission(student="alice", kind="notebook")``, for an
+  assignment that accepts notebooks (LMS downloads are often one notebook per student);
 * any other file ``notes.txt`` -> ``Submission(student="notes.txt", kind="other")``, which
   :func:`grader.load.load` turns into a not-gradable result instead of skipping it silently.
 
@@ -13,7 +15,7 @@ folder, so a link here is the instructor's choice (links *inside* a submission n
 
 Names must be unique, and are compared case-insensitively so that the scratch folders
 ``scratch/<student>/`` cannot collide on macOS or Windows. A folder always keeps its name; a
-zip whose stem is taken by another entry keeps its full file name instead. So ``alice/`` and
+zip (or notebook) whose stem is taken by another entry keeps its full file name instead. So ``alice/`` and
 ``alice.zip`` become the students ``alice`` and ``alice.zip``. File names are unique within a
 folder, so the rule always ends with distinct names (up to letter case between two folders,
 which a case-insensitive file system cannot hold anyway).
@@ -32,7 +34,7 @@ from grader.models import Submission
 
 __all__ = ["discover"]
 
-_Kind = Literal["directory", "zip", "other"]
+_Kind = Literal["directory", "zip", "notebook", "other"]
 
 _IGNORED = frozenset({"__MACOSX", "Thumbs.db", "desktop.ini"})
 _FIX = "pass the folder that holds one folder or .zip per student"
@@ -77,11 +79,13 @@ def _kind(path: Path) -> _Kind:
         return "directory"
     if path.suffix.lower() == ".zip" and path.is_file():
         return "zip"
+    if path.suffix.lower() == ".ipynb" and path.is_file():
+        return "notebook"
     return "other"
 
 
 def _first_choice(path: Path, kind: _Kind) -> str:
-    return path.name[: -len(".zip")] if kind == "zip" else path.name
+    return path.name[: -len(path.suffix)] if kind in ("zip", "notebook") else path.name
 
 
 def _unique_names(found: list[tuple[Path, _Kind]]) -> list[str]:

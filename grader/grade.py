@@ -29,6 +29,7 @@ from grader.datasets import require
 from grader.discover import discover
 from grader.load import load
 from grader.models import CheckOutcome, GradeReport, LoadedSubmission, Submission, SubmissionResult
+from grader.notebook.cells import outcomes_in_cells, unit_notes
 from grader.procutil import lane_initializer
 from grader.report import write_feedback, write_gradebook, write_gradescope
 from grader.run import Job, RunOutcome, resolve_device, run_many
@@ -149,9 +150,13 @@ def scored(
     isolation = "not started"
     if run is not None:
         outcomes, isolation = run.outcomes, "; ".join(run.isolation) or isolation
+        notes = list(loaded.notes)
         if run.import_error:  # said once at the top, not only under every check
-            note = f"No check could run because your code failed to import: {run.import_error}"
-            loaded = loaded.model_copy(update={"notes": [*loaded.notes, note]})
+            notes.append(f"No check could run because your code failed to import: {run.import_error}")
+        if loaded.notebook is not None:
+            notes += unit_notes(run.import_problems, loaded.notebook)
+            outcomes = outcomes_in_cells(outcomes, loaded.notebook)
+        loaded = loaded.model_copy(update={"notes": notes})
     return score(
         assignment,
         loaded,

@@ -45,7 +45,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grader.errors import InstructorError
+from grader.locate import module_locations
 from grader.models import LoadedSubmission, Submission
+from grader.notebook.attach import attach_notebook
 from grader.spec import AssignmentSpec
 
 __all__ = ["MAX_FILES", "MAX_SOURCE_BYTES", "MAX_TOTAL_BYTES", "load"]
@@ -111,7 +113,15 @@ def load(
             notes=notes,
         )
     files = sorted(digests)
-    problem = _check(spec.submission.files, dest, files, notes)
+    notebook, locations, problem = attach_notebook(spec.submission, dest, files, notes)
+    required, present, plain = spec.submission.files, files, spec.submission.modules
+    if notebook is not None:  # the notebook stands for the missing modules
+        required = [f for f in required if f.removesuffix(".py") not in notebook.modules]
+        required, present = [*required, notebook.file], [*files, notebook.file]
+        plain = [m for m in plain if m not in notebook.modules]
+    problem = problem or _check(required, dest, present, notes)
+    if problem is None:
+        locations = {**module_locations(dest, plain), **locations}
     return LoadedSubmission(
         student=submission.student,
         source=submission.path,
@@ -120,6 +130,8 @@ def load(
         content_hash=_combine(digests, extra_hash),
         not_gradable=problem,
         notes=notes,
+        notebook=notebook if problem is None else None,
+        locations=locations if problem is None else {},
     )
 
 
@@ -149,7 +161,8 @@ def _fresh_folder(scratch_root: Path, student: str) -> Path:
 
 def _shown(submission: Submission) -> str:
     name = submission.path.name
-    return f"the submission folder {name}/" if submission.kind == "directory" else f"the zip {name}"
+    shown = {"directory": f"the submission folder {name}/", "notebook": f"the notebook {name}"}
+    return shown.get(submission.kind, f"the zip {name}")
 
 
 # -- step 1: list the members -------------------------------------------------------------
@@ -163,6 +176,11 @@ def _members(sub: Submission, spec: AssignmentSpec, notes: list[str]) -> Iterato
             f"expected a folder or a .zip per student, found file {sub.path.name}; "
             "hand in a folder or a .zip named after the student"
         )
+    if sub.kind == "notebook":  # one notebook as the whole hand-in
+        members = [_Member(sub.path.name, sub.path.stat().st_size, _file_reader(sub.path, sub.path.name))]
+        _check_totals(members, _shown(sub), spec)
+        yield members
+        return
     if sub.kind == "directory":
         try:
             members = _folder_members(sub.path, notes)

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.notebook.extract import Unit
+
 Status = Literal["passed", "partial", "failed", "error", "timeout", "crashed", "not_run"]
 Visibility = Literal["public", "hidden"]
 
@@ -25,7 +27,41 @@ class Submission(_Model):
 
     student: str
     path: Path
-    kind: Literal["directory", "zip", "other"]
+    kind: Literal["directory", "zip", "notebook", "other"]
+
+
+class SourceLocation(_Model):
+    """Where the student defined a function or class: a file and line, and the notebook cell
+    when the code came from a notebook (``line`` is then counted inside the cell)."""
+
+    name: str  # "nn.softmax": module, then the top-level name
+    file: str
+    line: int
+    cell: int | None = None
+
+    def __str__(self) -> str:
+        where = f"cell {self.cell}, line {self.line}" if self.cell is not None else f"line {self.line}"
+        return f"{self.name.split('.', 1)[-1]} ({self.file}, {where})"
+
+
+class NotebookSource(_Model):
+    """How the module was built from a notebook: what the worker runs unit by unit, and the
+    map from the module's lines back to the notebook's cells."""
+
+    notebook: str  # the notebook's path inside the submission
+    file: str  # the module file written from it, e.g. "nn.py"
+    modules: list[str]  # the module names the notebook stands for
+    mode: Literal["definitions", "execute"]
+    units: list[Unit]
+    unit_seconds: float
+    seconds: float
+
+    def cell_of(self, line: int) -> tuple[int, int] | None:
+        """(cell, line in that cell) for line ``line`` of the module file."""
+        for unit in self.units:
+            if unit.first <= line <= unit.last:
+                return unit.cell, unit.cell_line + line - unit.first
+        return None
 
 
 class LoadedSubmission(_Model):
@@ -38,6 +74,8 @@ class LoadedSubmission(_Model):
     content_hash: str = ""
     not_gradable: str | None = None
     notes: list[str] = Field(default_factory=list)
+    notebook: NotebookSource | None = None
+    locations: dict[str, SourceLocation] = Field(default_factory=dict)  # "nn.softmax" -> where
 
     @property
     def gradable(self) -> bool:
@@ -56,6 +94,7 @@ class CheckOutcome(_Model):
     details: str = ""
     student_traceback: str = ""
     duration_s: float = 0.0
+    uses: list[str] = Field(default_factory=list)  # "nn.softmax": what the check called
 
 
 class CheckResult(CheckOutcome):
@@ -64,6 +103,7 @@ class CheckResult(CheckOutcome):
     part: str
     points: float
     max_points: float
+    where: list[SourceLocation] = Field(default_factory=list)  # where the used code is defined
 
 
 class PartResult(_Model):

@@ -106,9 +106,13 @@ class SubmissionSession:
         import_seconds: float,
         submission_seconds: float,
         forbidden: list[str] | None = None,
+        notebook: dict[str, Any] | None = None,
     ) -> None:
         self.config = config
         self.modules = modules
+        self.notebook = notebook  # how to build the module from a notebook, unit by unit
+        self.import_problems: list[dict[str, Any]] = []  # units of a notebook that failed
+        self.used: set[str] = set()  # "module.name" of what the current check reached
         self.import_seconds = import_seconds
         self.submission_deadline = time.monotonic() + submission_seconds
         self.submission_seconds = submission_seconds
@@ -131,6 +135,7 @@ class SubmissionSession:
         self.check_seconds = seconds
         self.check_deadline = time.monotonic() + seconds
         self.check_forbids = forbids or []
+        self.used = set()
 
     def end_check(self) -> None:
         self.check_deadline = float("inf")
@@ -177,15 +182,26 @@ class SubmissionSession:
             self.isolation = (
                 [str(x) for x in hello.get("isolation", [])] if type(hello) is dict else []
             )
-            roots = self._send(
-                {"op": "import", "modules": self.modules, "forbidden": self.forbidden},
+            if self.notebook is not None:
+                names = self.notebook["notebook"]
+            reply = self._send(
+                {
+                    "op": "import",
+                    "modules": self.modules,
+                    "forbidden": self.forbidden,
+                    "notebook": self.notebook,
+                },
                 deadline,
                 f"importing {names}",
             )
         except WorkerTimeout as exc:
+            fix = (
+                "every cell you keep runs at grading, so leave long training out or load saved weights"
+                if self.notebook is not None
+                else 'move slow work (training, loops, downloads) under `if __name__ == "__main__":`'
+            )
             self.import_failure = ImportFailed(
-                f"importing {names} took more than {self.import_seconds:g} s; move slow work (training, "
-                'loops, downloads) under `if __name__ == "__main__":`'
+                f"importing {names} took more than {self.import_seconds:g} s; {fix}"
             )
             raise self.import_failure from exc
         except WorkerDied as exc:
@@ -198,7 +214,11 @@ class SubmissionSession:
                 student_traceback=exc.student_traceback,
             )
             raise self.import_failure from exc
-        self.roots = {name: handle._root for name, handle in roots.items()}
+        if type(reply) is not dict or type(reply.get("modules")) is not dict:
+            raise BadReply(f"importing {names}: the worker's reply was malformed")
+        if self.generation == 1:  # a restarted worker fails the same units again: said once
+            self.import_problems = [p for p in reply.get("problems", []) if type(p) is dict]
+        self.roots = {name: handle._root for name, handle in reply["modules"].items()}
         self.labels = {v: k for k, v in self.roots.items()}
 
     def module_free_start(self) -> None:
@@ -260,6 +280,8 @@ class SubmissionSession:
                 raise WorkerDied(
                     "an object from before your code's process was restarted is no longer available"
                 )
+            if value._path and value._root in self.labels and value._root in self.roots.values():
+                self.used.add(f"{self.labels[value._root]}.{value._path[0]}")
             return {"$ref": [value._root, list(value._path)]}
         raise MaterialError(
             f"a check tried to send a {type(value).__name__} to the worker; only arrays, tensors, "

@@ -26,9 +26,20 @@ from pydantic import BaseModel, ConfigDict
 from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
-from grader.models import CheckOutcome, LoadedSubmission
+from grader.models import CheckOutcome, LoadedSubmission, NotebookSource
 from grader.remote import SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
+
+
+class UnitProblem(BaseModel):
+    """A notebook statement or cell that failed while the module was built in the worker."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    type: str
+    message: str
+    traceback: str = ""
 
 
 class RunOutcome(BaseModel):
@@ -39,6 +50,7 @@ class RunOutcome(BaseModel):
     outcomes: list[CheckOutcome]
     workers_started: int
     import_error: str | None = None
+    import_problems: list[UnitProblem] = []
     isolation: list[str] = []
 
 
@@ -186,15 +198,21 @@ def run_many(
     jobs: Iterable[Job],
     on_run: Callable[[Job, RunOutcome], None],
     device: str = "cpu",
+    reference_for: Callable[[str], Any] | None = None,
 ) -> None:
     """Run the checks on each job in turn, in one pytest session (collection happens once).
 
     ``jobs`` may be a generator: each job is pulled just before its checks run, so its time
     limits start then. ``on_run`` receives each job's outcome as soon as it is known.
+    ``reference_for(check)``, when given, is the ``reference`` fixture's value for a check
+    (recorded or replayed answers, see :mod:`grader.selfcheck`) and nothing is imported.
     """
     errors: list[BaseException] = []
     sessions = _sessions(assignment, jobs, on_run, errors)
-    plugin = GraderPlugin(assignment, import_reference(assignment), seed, sessions, device=device)
+    reference = SimpleNamespace() if reference_for else import_reference(assignment)
+    plugin = GraderPlugin(
+        assignment, reference, seed, sessions, device=device, reference_for=reference_for
+    )
     with _quiet(), _no_plugin_autoload():
         pytest.main(pytest_args(assignment), plugins=[plugin])
     if plugin.instructor_errors:  # the checks are broken, not the submission: stop the run
@@ -221,12 +239,14 @@ def _sessions(
                 threads=job.threads,
                 sandbox=job.sandbox,
             )
+            notebook = job.loaded.notebook
             session = SubmissionSession(
                 config,
                 assignment.spec.submission.modules,
-                import_seconds=limits.import_seconds,
+                import_seconds=limits.import_seconds if notebook is None else notebook.seconds,
                 submission_seconds=limits.submission_seconds,
                 forbidden=sorted({api for f in assignment.spec.forbidden for api in f.apis}),
+                notebook=None if notebook is None else _notebook_request(notebook),
             )
 
             def done(
@@ -248,6 +268,18 @@ def _sessions(
         errors.append(exc)
 
 
+def _notebook_request(notebook: NotebookSource) -> dict[str, Any]:
+    """What the worker needs to build the module from a notebook (no cell text: it is in
+    the module file the load stage wrote)."""
+    return {
+        "notebook": notebook.notebook,
+        "file": notebook.file,
+        "modules": notebook.modules,
+        "units": [[u.first, u.last, u.label] for u in notebook.units],
+        "unit_seconds": notebook.unit_seconds,
+    }
+
+
 def _outcome(
     assignment: Assignment, plugin: GraderPlugin, session: SubmissionSession
 ) -> RunOutcome:
@@ -258,7 +290,18 @@ def _outcome(
         ],
         workers_started=session.workers_started,
         import_error=str(failure) if failure is not None else None,
+        import_problems=[_problem(p) for p in session.import_problems],
         isolation=session.isolation,
+    )
+
+
+def _problem(problem: dict[str, Any]) -> UnitProblem:
+    """One failed notebook unit, as the worker described it (strings, cut to size)."""
+    return UnitProblem(
+        label=str(problem.get("label", ""))[:200],
+        type=str(problem.get("type", "Exception"))[:200],
+        message=str(problem.get("message", ""))[:2000],
+        traceback=str(problem.get("traceback", ""))[:8000],
     )
 
 

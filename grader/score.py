@@ -30,9 +30,14 @@ def score(
             if outcome.status == "partial":
                 points = round(cfg.points * outcome.fraction, 4)
             earned += points
+            where = [loaded.locations[u] for u in outcome.uses if u in loaded.locations]
             checks.append(
                 CheckResult(
-                    part=part.name, points=points, max_points=cfg.points, **outcome.model_dump()
+                    part=part.name,
+                    points=points,
+                    max_points=cfg.points,
+                    where=where,
+                    **outcome.model_dump(),
                 )
             )
         parts.append(PartResult(name=part.name, points=earned, max_points=part.max_points))

@@ -45,10 +45,38 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class NotebookConfig(_Strict):
+    """Accept a Jupyter notebook in place of the ``.py`` files (``[submission.notebook]``).
+
+    ``accept`` holds notebook names or shell-style patterns, matched case-insensitively and
+    forgiving the renames students make (``Copy of hw5.ipynb``, ``hw5 (1).ipynb``). When the
+    required ``.py`` files are there they are graded and the notebook is not; otherwise the
+    one notebook that matches is graded, or else the only notebook handed in. ``mode`` picks
+    what runs: ``definitions`` (imports, functions, classes and the constants they use) or
+    ``execute`` (every cell, top to bottom, ``cell_seconds`` each and ``seconds`` in all).
+    """
+
+    accept: list[str] = Field(min_length=1)
+    mode: Literal["definitions", "execute"] = "definitions"
+    cell_seconds: float = Field(default=60.0, gt=0, le=3600)
+    seconds: float = Field(default=300.0, gt=0, le=24 * 3600)
+
+    @field_validator("accept")
+    @classmethod
+    def _notebook_names(cls, accept: list[str]) -> list[str]:
+        for pattern in accept:
+            if not pattern.lower().endswith(".ipynb") or "/" in pattern:
+                raise ValueError(
+                    f"accept holds notebook file names or patterns like hw5.ipynb or hw5*.ipynb, given: {pattern!r}"
+                )
+        return accept
+
+
 class SubmissionConfig(_Strict):
     """What a student hands in: Python modules, and data files such as trained weights."""
 
     files: list[str] = Field(min_length=1)
+    notebook: NotebookConfig | None = None
 
     @field_validator("files")
     @classmethod

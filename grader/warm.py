@@ -27,6 +27,7 @@ WORKER_MODULES = (
     "codec.py",
     "procutil.py",
     "worker/__init__.py",
+    "worker/cells.py",
     "worker/forbid.py",
     "worker/landlock.py",
     "worker/sandbox.py",

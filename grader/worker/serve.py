@@ -25,6 +25,7 @@ Objects the codec cannot send by value stay here in ``self.objects`` and go out 
 
 from __future__ import annotations
 
+import builtins
 import errno
 import importlib
 import json
@@ -36,6 +37,7 @@ import traceback
 from typing import Any
 
 from grader.codec import CodecError, decode_payload, encode_message, recv_frame, send_frame
+from grader.worker.cells import run_units
 from grader.worker.forbid import Guard
 
 _MAX_TRACEBACK_CHARS = 8000
@@ -143,7 +145,7 @@ class Server:
             return req["target"]
         if op == "import":
             self.guard.install(req.get("forbidden", []))  # before the submission can alias anything
-            return {name: _Keep(importlib.import_module(name)) for name in req["modules"]}
+            return self.import_modules(req["modules"], req.get("notebook"))
         if op == "define":
             namespace: dict[str, Any] = {"np": importlib.import_module("numpy")}
             exec(compile(req["source"], "<grader helper>", "exec"), namespace)  # noqa: S102 - instructor code
@@ -158,6 +160,25 @@ class Server:
         if op == "hello":
             return {"pid": os.getpid(), "isolation": self.isolation}
         raise ValueError(f"unknown op {op!r}")
+
+    def import_modules(self, names: list[str], notebook: dict[str, Any] | None) -> dict[str, Any]:
+        """Import the submission: plain modules, or the module built from a notebook, run
+        unit by unit (each failed unit is reported in ``problems`` and costs only itself)."""
+        modules: dict[str, Any] = {}
+        problems: list[dict[str, Any]] = []
+        if notebook is not None:
+            module, problems = run_units(
+                os.path.join(self.workdir, notebook["file"]),
+                [n for n in names if n in notebook["modules"]],
+                notebook["units"],
+                float(notebook["unit_seconds"]),
+                lambda exc: self.describe(exc)["error"],
+            )
+            modules = {n: _Keep(module) for n in names if n in notebook["modules"]}
+        for name in names:
+            if name not in modules:
+                modules[name] = _Keep(importlib.import_module(name))
+        return {"modules": modules, "problems": problems}
 
     def student_tb(self, exc: BaseException) -> str:
         """The traceback, trimmed to frames in the student's own files."""
@@ -259,4 +280,13 @@ def run(fd: int, workdir: str, limits: dict[str, Any], isolation: list[str]) -> 
     sock = socket.socket(fileno=fd)
     sys.path.insert(0, workdir)
     os.chdir(workdir)
+    builtins.input = _no_input
     Server(sock, workdir, limits, isolation).serve()
+
+
+def _no_input(prompt: object = "") -> str:
+    """``input()`` in graded code: nobody is there to type, so say that instead of hanging."""
+    raise RuntimeError(
+        "input() asks someone to type an answer, but nobody types while your code is graded; "
+        "pass the value as an argument or set it in the code instead"
+    )

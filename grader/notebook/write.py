@@ -1,0 +1,76 @@
+"""Write a notebook from Python modules: the notebook form of a template (or of a reference).
+
+One markdown cell with the handout, then for each module a setup cell (its imports and
+constants) and one code cell per top-level function or class, each headed by a markdown cell
+with its name, then a last cell that runs the public checks. Cell ids are fixed, so the
+same modules always give the same file (the template is checked in and tested for drift).
+"""
+
+from __future__ import annotations
+
+import ast
+
+import nbformat
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+__all__ = ["notebook_from_modules", "notebook_text"]
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def notebook_from_modules(
+    modules: dict[str, str], *, handout: str, assignment_id: str
+) -> NotebookNode:
+    """A valid nbformat 4 notebook holding ``modules`` (file name -> text), in order."""
+    cells = [new_markdown_cell(handout.strip())]
+    for name, text in modules.items():
+        tree = ast.parse(text)
+        lines = text.split("\n")
+        if len(modules) > 1:
+            cells.append(new_markdown_cell(f"## `{name}`\n\n{_docstring(tree)}".strip()))
+        setup = [_source(lines, s) for s in tree.body if not isinstance(s, _DEFS) and not _is_doc(s)]
+        if setup:
+            cells.append(new_code_cell("\n".join(setup)))
+        for stmt in tree.body:
+            if isinstance(stmt, _DEFS):
+                kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
+                cells.append(new_markdown_cell(f"### `{stmt.name}` ({kind})"))
+                cells.append(new_code_cell(_source(lines, stmt)))
+    cells.append(
+        new_markdown_cell(
+            "## Check your work\n\nSave the notebook first: the checks read the saved file. "
+            "These are the public checks; more checks run when you hand in."
+        )
+    )
+    cells.append(new_code_cell(f'from grader import check\n\ncheck("{assignment_id}")'))
+    for number, cell in enumerate(cells, start=1):
+        cell["id"] = f"cell-{number:03d}"
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+    )
+    nbformat.validate(nb)
+    return nb
+
+
+def notebook_text(nb: NotebookNode) -> str:
+    """The notebook as the text of an ``.ipynb`` file."""
+    return str(nbformat.writes(nb)) + "\n"
+
+
+def _source(lines: list[str], stmt: ast.stmt) -> str:
+    decorators = getattr(stmt, "decorator_list", [])
+    start = min([stmt.lineno, *(d.lineno for d in decorators)])
+    return "\n".join(lines[start - 1 : stmt.end_lineno])
+
+
+def _is_doc(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+
+
+def _docstring(tree: ast.Module) -> str:
+    return ast.get_docstring(tree) or ""
