@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.checks.expect import collecting_notes
 from grader.course import Assignment
 from grader.errors import (
     BadReply,
@@ -66,6 +67,7 @@ class GraderPlugin:
         self.outcomes: dict[str, CheckOutcome] = {}
         self.instructor_errors: list[str] = []
         self._started: dict[str, float] = {}
+        self._notes: dict[str, list[str]] = {}  # expect.note, per check
 
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         """Every submission in turn: fresh fixtures, fresh outcomes, the same collected checks."""
@@ -74,6 +76,7 @@ class GraderPlugin:
         items = session.items
         for submission, done in self.jobs:
             self.session, self.outcomes, self._started = submission, {}, {}
+            self._notes = {}
             for index, item in enumerate(items):
                 following = items[index + 1] if index + 1 < len(items) else None
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
@@ -152,7 +155,8 @@ class GraderPlugin:
         self.session.begin_check(spec.seconds_for(name), spec.forbidden_for(name))
         self._started.setdefault(name, time.monotonic())
         try:
-            yield
+            with collecting_notes(self._notes.setdefault(name, [])):
+                yield
         finally:
             self.session.end_check()
 
@@ -178,6 +182,7 @@ class GraderPlugin:
         if previous is not None and previous.status != "passed":
             return  # a parametrised check keeps its first failure
         status, message, details, tb = classify(call.excinfo)
+        message = "; ".join(m for m in (message, *self._notes.get(name, [])) if m)
         exc = call.excinfo.value if call.excinfo is not None else None
         fraction = exc.fraction if isinstance(exc, PartialCredit) else float(status == "passed")
         if call.when == "teardown" and status == "passed":
