@@ -19,6 +19,7 @@ from pathlib import Path
 
 import jinja2
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -147,33 +148,59 @@ def histogram_counts(percents: list[float]) -> list[int]:
     return [int(c) for c in counts]
 
 
-def histogram_png(percents: list[float], mean: float) -> bytes:
-    """The score distribution: bins of 10 % (:func:`histogram_counts`), the mean as a line."""
-    counts = histogram_counts(percents)
-    figure = Figure(figsize=(8.0, 3.2), dpi=120, layout="constrained")
+def histogram_png(stats: ClassStats) -> bytes:
+    """The score distribution in bins of 10 % (:func:`histogram_counts`): graded submissions
+    in blue, not-gradable ones (0 %) stacked in grey, the mean and the median as lines."""
+    figure = Figure(figsize=(9.6, 3.3), dpi=120, layout="constrained")
     axes = figure.add_subplot()
-    bars = axes.bar(
-        range(0, 100, 10),
-        counts,
-        width=10,
-        align="edge",
-        color="#4c78a8",
-        edgecolor="white",
-        linewidth=1.5,
-    )
-    axes.bar_label(bars, labels=[str(c) if c else "" for c in counts], padding=2)
-    axes.axvline(mean, color="#cf222e", linewidth=2, linestyle="--", label=f"mean {mean:.1f}%")
+    _bars(axes, stats)
+    for value, name, colour, line in (
+        (stats.mean_percent, "mean", "#cf222e", "--"),
+        (stats.median_percent, "median", "#1f2328", ":"),
+    ):
+        axes.axvline(value, color=colour, linewidth=2, linestyle=line, label=f"{name} {value:.1f}%")
     axes.set_xlim(0, 100)
-    axes.set_ylim(0, max(*counts, 1) * 1.18)
     axes.xaxis.set_major_locator(MultipleLocator(10))
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("score (% of the maximum)")
     axes.set_ylabel("students")
     axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(frameon=False, loc="upper left")
+    axes.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _bars(axes: Axes, stats: ClassStats) -> None:
+    """Stacked bars (graded, then not gradable), each stack labelled with its count."""
+    graded = histogram_counts([t.percent for t in stats.timings if t.gradable])
+    refused = histogram_counts([t.percent for t in stats.timings if not t.gradable])
+    edges = range(0, 100, 10)
+    axes.bar(edges, graded, 10, align="edge", color="#4c78a8", edgecolor="white", label="graded")
+    if any(refused):
+        axes.bar(
+            edges,
+            refused,
+            10,
+            graded,
+            align="edge",
+            color="#8c959f",
+            edgecolor="white",
+            label="not gradable",
+        )
+    totals = [g + r for g, r in zip(graded, refused, strict=True)]
+    for left, total in zip(edges, totals, strict=True):
+        if total:
+            axes.annotate(
+                str(total),
+                (left + 5, total),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
+            )
+    axes.set_ylim(0, max(*totals, 1) * 1.2)
 
 
 @lru_cache(maxsize=1)
@@ -200,7 +227,7 @@ def render_class_report(
     stats: ClassStats, *, title: str, generated: datetime, files: dict[str, str] | None = None
 ) -> str:
     """The page as HTML. ``files`` names the class files shown at the bottom (label -> name)."""
-    png = histogram_png(stats.percents, stats.mean_percent)
+    png = histogram_png(stats)
     return (
         _environment()
         .get_template("class_report.html.j2")
