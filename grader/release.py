@@ -12,6 +12,7 @@ from grader import atomic
 from grader.course import Assignment
 from grader.errors import MaterialError
 from grader.markers import has_markers, template_text
+from grader.notebook.template import notebook_template
 
 
 def template_files(assignment: Assignment) -> dict[str, str]:
@@ -25,6 +26,7 @@ def template_files(assignment: Assignment) -> dict[str, str]:
                 f"{path}: a submitted file with no # BEGIN SOLUTION region; students would get the answer"
             )
         out[rel] = template_text(text, str(path))
+    out.update(notebook_template(assignment, out))  # <id>.ipynb, when the spec takes notebooks
     return out
 
 

@@ -134,6 +134,12 @@ class DataConfig(_Strict):
     )  # dataset name -> folder (relative: to the course)
 
 
+class CiConfig(_Strict):
+    """Grading on push (``grader ci``): the score below which the CI job fails."""
+
+    pass_percent: float = Field(default=0.0, ge=0, le=100)  # 0: never fails on the score
+
+
 class CheckConfig(_Strict):
     """One check's points, and optionally its own time limit."""
 
@@ -210,6 +216,7 @@ class AssignmentSpec(_Strict):
     parts: list[PartConfig] = Field(min_length=1)
     forbidden: list[ForbiddenConfig] = Field(default_factory=list)
     params: dict[str, Any] = Field(default_factory=dict)
+    ci: CiConfig = Field(default_factory=CiConfig)
 
     @field_validator("id")
     @classmethod

@@ -1,7 +1,8 @@
 """Validate: the checks can pass and can fail.
 
 The reference must score 100%, the template 0%, and every mutant must lose points on each
-check it targets. All three are graded through the real pipeline (worker included), on the
+check it targets. When the spec takes notebooks, the reference and the template are also
+graded in notebook form (one cell per function), which must score the same. All three are graded through the real pipeline (worker included), on the
 device asked for (``--device``, else the spec's ``[device] policy``).
 
 Submitted ``.py`` files are built from the reference's solution text (markers removed, the
@@ -25,6 +26,7 @@ from grader.grade import grade
 from grader.markers import solution_text
 from grader.models import SubmissionResult
 from grader.mutants import Mutant, load_mutants, mutated_source
+from grader.notebook.write import notebook_from_modules, notebook_text
 from grader.release import template_files
 from grader.run import resolve_device
 
@@ -86,6 +88,28 @@ def _write_template(assignment: Assignment, dest: Path) -> None:
         (dest / rel).write_text(text, encoding="utf-8")
 
 
+def _write_notebooks(assignment: Assignment, subs: Path) -> list[str]:
+    """The reference and the template as notebooks, when the spec takes notebooks: the
+    notebook path must grade the same. Returns the names of the folders written."""
+    nb = assignment.spec.submission.notebook
+    if nb is None:
+        return []
+    name = f"{assignment.id}.ipynb"
+    solutions = {}
+    for file in assignment.spec.submission.files:
+        if _is_source(file):
+            path = assignment.reference_dir / file
+            solutions[file] = solution_text(path.read_text(encoding="utf-8"), str(path))
+    notebook = notebook_from_modules(solutions, handout="# reference", assignment_id=assignment.id)
+    for folder, text in [
+        ("reference-notebook", notebook_text(notebook)),
+        ("template-notebook", template_files(assignment)[name]),
+    ]:
+        _copy_data_files(assignment, subs / folder)
+        (subs / folder / name).write_text(text, encoding="utf-8")
+    return ["reference-notebook", "template-notebook"]
+
+
 def _write_mutant(assignment: Assignment, mutant: Mutant, dest: Path) -> None:
     """The reference with ``mutant``'s replacements applied to its file."""
     _write_reference(assignment, dest)
@@ -118,6 +142,7 @@ def validate(
         _write_template(assignment, subs / "template")
         for mutant in mutants:
             _write_mutant(assignment, mutant, subs / f"mutant-{mutant.name}")
+        notebooks = _write_notebooks(assignment, subs)
         report = grade(
             course,
             assignment_id,
@@ -132,6 +157,11 @@ def validate(
         shutil.rmtree(work, ignore_errors=True)
     by_student = {r.student: r for r in report.results}
     rows = [_reference_row(by_student["reference"]), _template_row(by_student["template"])]
+    if notebooks:
+        rows += [
+            _reference_row(by_student["reference-notebook"], "reference (notebook)"),
+            _template_row(by_student["template-notebook"], "template (notebook)"),
+        ]
     rows += [_mutant_row(m, by_student[f"mutant-{m.name}"]) for m in mutants]
     return ValidationReport(
         assignment=assignment_id,
@@ -165,18 +195,16 @@ def _row(
     )
 
 
-def _reference_row(result: SubmissionResult) -> ValidationRow:
+def _reference_row(result: SubmissionResult, name: str = "reference") -> ValidationRow:
     failing = [f"{c.name}: {c.message}" for c in result.checks if c.status != "passed"]
     return _row(
-        "reference", "reference", result, "100%", "fails: " + "; ".join(failing) if failing else ""
+        name, "reference", result, "100%", "fails: " + "; ".join(failing) if failing else ""
     )
 
 
-def _template_row(result: SubmissionResult) -> ValidationRow:
+def _template_row(result: SubmissionResult, name: str = "template") -> ValidationRow:
     passing = [c.name for c in result.checks if c.status == "passed"]
-    return _row(
-        "template", "template", result, "0%", "passes: " + ", ".join(passing) if passing else ""
-    )
+    return _row(name, "template", result, "0%", "passes: " + ", ".join(passing) if passing else "")
 
 
 def _mutant_row(mutant: Mutant, result: SubmissionResult) -> ValidationRow:

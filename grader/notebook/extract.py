@@ -101,10 +101,27 @@ def build_module(nb: ParsedNotebook, mode: Mode) -> NotebookModule:
         except (ValueError, RecursionError, MemoryError) as exc:
             notes.append(f"cell {cell.number} cannot be parsed ({exc}); the cell was left out")
             continue
+        if _self_check(tree):
+            notes.append(
+                f"cell {cell.number} runs the self-check (grader.check); it is not run at grading"
+            )
+            continue
         if tree.body:
             parsed.append((cell.number, clean.text.split("\n"), tree))
     pieces = _execute(parsed) if mode == "execute" else _definitions(parsed, notes)
     return _assemble(nb.name, mode, pieces, parsed, notes)
+
+
+def _self_check(tree: ast.Module) -> bool:
+    """Whether the cell imports the grader itself: the template's "check your work" cell."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(
+            a.name.split(".")[0] == "grader" for a in node.names
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "grader":
+            return True
+    return False
 
 
 # -- execute mode: every cell ---------------------------------------------------------------
@@ -228,6 +245,8 @@ def _span(stmt: ast.stmt) -> tuple[int, int]:
 def _piece(number: int, lines: list[str], stmt: ast.stmt) -> _Piece:
     start, end = _span(stmt)
     first = lines[stmt.lineno - 1].strip()
+    if isinstance(stmt, _DEFS):
+        first = f"{'class' if isinstance(stmt, ast.ClassDef) else 'def'} {stmt.name}"
     shown = first if len(first) <= 60 else first[:57] + "..."
     return _Piece(
         cell=number, start=start, lines=lines[start - 1 : end], label=f"cell {number} ({shown})"

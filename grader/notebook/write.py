@@ -9,57 +9,80 @@ same modules always give the same file (the template is checked in and tested fo
 from __future__ import annotations
 
 import ast
+import json
+from typing import Any
 
 import nbformat
-from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 __all__ = ["notebook_from_modules", "notebook_text"]
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def notebook_from_modules(
-    modules: dict[str, str], *, handout: str, assignment_id: str
-) -> NotebookNode:
+Notebook = dict[str, Any]
+
+
+def notebook_from_modules(modules: dict[str, str], *, handout: str, assignment_id: str) -> Notebook:
     """A valid nbformat 4 notebook holding ``modules`` (file name -> text), in order."""
-    cells = [new_markdown_cell(handout.strip())]
+    cells = [_markdown(handout.strip())]
     for name, text in modules.items():
         tree = ast.parse(text)
         lines = text.split("\n")
         if len(modules) > 1:
-            cells.append(new_markdown_cell(f"## `{name}`\n\n{_docstring(tree)}".strip()))
-        setup = [_source(lines, s) for s in tree.body if not isinstance(s, _DEFS) and not _is_doc(s)]
+            cells.append(_markdown(f"## `{name}`\n\n{_docstring(tree)}".strip()))
+        setup = [
+            _source(lines, s) for s in tree.body if not isinstance(s, _DEFS) and not _is_doc(s)
+        ]
         if setup:
-            cells.append(new_code_cell("\n".join(setup)))
+            cells.append(_code("\n".join(setup)))
         for stmt in tree.body:
             if isinstance(stmt, _DEFS):
                 kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
-                cells.append(new_markdown_cell(f"### `{stmt.name}` ({kind})"))
-                cells.append(new_code_cell(_source(lines, stmt)))
+                cells.append(_markdown(f"### `{stmt.name}` ({kind})"))
+                cells.append(_code(_source(lines, stmt)))
     cells.append(
-        new_markdown_cell(
+        _markdown(
             "## Check your work\n\nSave the notebook first: the checks read the saved file. "
             "These are the public checks; more checks run when you hand in."
         )
     )
-    cells.append(new_code_cell(f'from grader import check\n\ncheck("{assignment_id}")'))
+    cells.append(_code(f'from grader import check\n\ncheck("{assignment_id}")'))
     for number, cell in enumerate(cells, start=1):
         cell["id"] = f"cell-{number:03d}"
-    nb = new_notebook(
-        cells=cells,
-        metadata={
+    nb = {
+        "cells": cells,
+        "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
         },
-    )
-    nbformat.validate(nb)
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    nbformat.validate(nbformat.from_dict(nb))  # type: ignore[no-untyped-call]
     return nb
 
 
-def notebook_text(nb: NotebookNode) -> str:
-    """The notebook as the text of an ``.ipynb`` file."""
-    return str(nbformat.writes(nb)) + "\n"
+def notebook_text(nb: Notebook) -> str:
+    """The notebook as the text of an ``.ipynb`` file (Jupyter's own layout)."""
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _markdown(text: str) -> dict[str, Any]:
+    return {"cell_type": "markdown", "metadata": {}, "source": _lines(text)}
+
+
+def _code(text: str) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": _lines(text),
+    }
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
 
 
 def _source(lines: list[str], stmt: ast.stmt) -> str:

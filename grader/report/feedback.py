@@ -66,6 +66,8 @@ class CheckView:
     traceback: Clipped
     withheld: bool
     """True when a hidden check had details or a traceback that the page does not show."""
+    where: str = ""
+    """Where the code a failed check used is defined: "softmax (hw5.ipynb, cell 5, line 3)"."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ def _check_view(check: CheckResult, gradable: bool) -> CheckView:
         details=empty if hidden else _clean(clip_head(check.details, DETAILS_LIMIT)),
         traceback=empty if hidden else _clean(clip_tail(check.student_traceback, TRACEBACK_LIMIT)),
         withheld=hidden and bool(check.details or check.student_traceback),
+        where="" if check.status == "passed" else "; ".join(str(w) for w in check.where),
     )
 
 

@@ -1,0 +1,59 @@
+"""The notebook form of an assignment's template: ``student_template/<id>/<id>.ipynb``.
+
+Written by ``grader release`` next to the ``.py`` template when the spec accepts notebooks
+(``[submission.notebook]``). Its first cell is the handout, ``assignments/<id>/handout.md``
+(the spec's title and the module docstrings when there is none); then the stubs of every
+submitted module, one cell per function or class; then a cell that runs the public checks.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from grader.course import Assignment
+from grader.notebook.write import notebook_from_modules, notebook_text
+
+__all__ = ["notebook_template"]
+
+
+def notebook_template(assignment: Assignment, stubs: dict[str, str]) -> dict[str, str]:
+    """``{"<id>.ipynb": text}`` from the template's module texts, or ``{}`` when the spec
+    takes no notebooks."""
+    spec = assignment.spec
+    if spec.submission.notebook is None:
+        return {}
+    modules = {name: stubs[name] for name in spec.submission.files if name in stubs}
+    nb = notebook_from_modules(
+        modules, handout=_handout(assignment, modules), assignment_id=assignment.id
+    )
+    return {f"{assignment.id}.ipynb": notebook_text(nb)}
+
+
+def _handout(assignment: Assignment, modules: dict[str, str]) -> str:
+    path = assignment.dir / "handout.md"
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+    else:
+        docs = [ast.get_docstring(ast.parse(t)) or "" for t in modules.values()]
+        text = f"# {assignment.spec.title}\n\n" + "\n\n".join(d for d in docs if d)
+    nb = assignment.spec.submission.notebook
+    accepted = " or ".join(f"`{n}`" for n in (nb.accept[:2] if nb else []))
+    return (
+        f"{text.strip()}\n\n"
+        "**How this notebook is graded.** Fill in every cell that raises `NotImplementedError`. "
+        f"Hand in this notebook, named {accepted}. " + _mode_words(assignment)
+    )
+
+
+def _mode_words(assignment: Assignment) -> str:
+    nb = assignment.spec.submission.notebook
+    assert nb is not None
+    if nb.mode == "execute":
+        return (
+            f"Every cell runs from the top at grading, at most {nb.cell_seconds:g} s each and "
+            f"{nb.seconds:g} s in all, with no internet and no `input()`."
+        )
+    return (
+        "At grading only imports, functions, classes and the constants they use are kept: "
+        "your experiments, training runs and plots stay in the notebook and are not run."
+    )
