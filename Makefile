@@ -8,8 +8,9 @@ DEMO_OUT ?= results/demo
 demo:  ## install, then grade the bundled demo classes into results/demo/<assignment>/
 	@venv=$(VENV) && for a in nn_numpy backprop_torch cnn_classifiers; do \
 	  $$venv/bin/grader grade examples/$$a/submissions --assignment $$a --out $(DEMO_OUT)/$$a --jobs 2 --force || exit 1; \
+	  $$venv/bin/grader report $(DEMO_OUT)/$$a || exit 1; \
 	done
-	@echo "open $(DEMO_OUT)/<assignment>/<student>/feedback.html; gradebooks: $(DEMO_OUT)/<assignment>/gradebook.csv"
+	@echo "open $(DEMO_OUT)/<assignment>/report.html (class report) and $(DEMO_OUT)/<assignment>/<student>/feedback.html; gradebooks: gradebook.csv, lms.csv"
 
 test:  ## lint, then the fast tests, then the slow ones (what CI runs)
 	@venv=$(VENV) && $(MAKE) --no-print-directory lint VENV=$$venv && \
