@@ -158,7 +158,9 @@ def _definitions(parsed: list[tuple[int, list[str], ast.Module]], notes: list[st
                 keep.add(index)
                 needed |= _names_read(_segment(lines, stmt))
                 changed = True
-    dropped = sorted({candidates[i][0] for i in range(len(candidates)) if i not in keep})
+    dropped = sorted(
+        {n for i, (n, _, stmt) in enumerate(candidates) if i not in keep and not _inert(stmt)}
+    )
     if dropped:
         notes.append(
             f"left out top-level code in {_cells(dropped)}: in this assignment only imports, "
@@ -166,6 +168,13 @@ def _definitions(parsed: list[tuple[int, list[str], ast.Module]], notes: list[st
             "plots, prints and downloads are not run"
         )
     return [_piece(*candidates[i]) for i in sorted(keep)]
+
+
+def _inert(stmt: ast.stmt) -> bool:
+    """``pass`` (an IPython line taken out) or a bare string: nothing was left out."""
+    return isinstance(stmt, ast.Pass) or (
+        isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+    )
 
 
 def _kind(stmt: ast.stmt) -> str:

@@ -104,6 +104,7 @@ class Server:
             if violation is not None:  # reported even if the student's code caught the error
                 reply = _error("forbidden", "ForbiddenAPI", violation, "")
             reply["seq"] = request.get("seq", _peek_seq(payload))  # replies are matched to requests
+            _flush_output()  # the worker may be killed at any time: its prints reach the log now
             self.reply(reply)
 
     def describe(self, exc: BaseException) -> dict[str, Any]:
@@ -282,6 +283,14 @@ def run(fd: int, workdir: str, limits: dict[str, Any], isolation: list[str]) -> 
     os.chdir(workdir)
     builtins.input = _no_input
     Server(sock, workdir, limits, isolation).serve()
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001, S110 - a student may have replaced or closed it
+            pass
 
 
 def _no_input(prompt: object = "") -> str:
