@@ -10,14 +10,17 @@ from what this script writes. Run it after changing the reference or the mutants
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from grader.course import Assignment, load_assignment
 from grader.mutants import load_mutants, mutated_source, reference_solution
+from grader.notebook.write import notebook_from_modules, notebook_text
 from grader.release import template_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +99,88 @@ def demo_class(assignment: Assignment) -> dict[str, str | bytes]:
         "noah.zip": _zip({"../nn.py": ref}),  # an unsafe path
         "olga/nn.py": template_files(assignment)["nn.py"],  # the template, untouched
     }
+    files.update(notebook_students(assignment, ref, mutants))
     return files
+
+
+def _notebook(text: str, assignment: Assignment) -> dict[str, Any]:
+    nb = notebook_from_modules({"nn.py": text}, handout="# HW5", assignment_id=assignment.id)
+    return json.loads(notebook_text(nb))  # type: ignore[no-any-return]
+
+
+def _cell_index(nb: dict[str, Any], start: str) -> int:
+    return next(i for i, c in enumerate(nb["cells"]) if "".join(c["source"]).startswith(start))
+
+
+def notebook_students(
+    assignment: Assignment, ref: str, mutants: dict[str, str]
+) -> dict[str, str | bytes]:
+    """Students who hand in notebooks: a Colab export, a renamed one with a bug and a
+    solution pasted into the wrong cell, one with a broken cell, and an empty one."""
+    colab = _notebook(ref, assignment)
+    colab["metadata"]["colab"] = {"provenance": [], "gpuType": "T4"}
+    colab["metadata"]["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {"3f2a": {"model_name": "FloatProgressModel"}}
+    }
+    setup = [
+        "!pip -q install numpy\n",
+        "from google.colab import drive\n",
+        "drive.mount('/content/drive')\n",
+    ]
+    colab["cells"].insert(
+        1,
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "id": "colab-setup",
+            "metadata": {},
+            "outputs": [],
+            "source": setup,
+        },
+    )
+    training = (
+        "params = {}\nX = np.load('/content/drive/MyDrive/hw5/train.npy')  # only in my Drive\n"
+        "for epoch in range(500):\n    pass  # the long training run, with plots\n"
+    )
+    colab["cells"].insert(
+        -2,
+        {
+            "cell_type": "code",
+            "execution_count": 7,
+            "id": "colab-train",
+            "metadata": {},
+            "outputs": [
+                {"output_type": "stream", "name": "stdout", "text": ["epoch 499 acc 0.97\n"]},
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {
+                        "image/png": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+                    },
+                },
+            ],
+            "source": training,
+        },
+    )
+    pasted = _notebook(mutants["softmax_without_max"], assignment)
+    softmax = _cell_index(pasted, "def softmax")
+    moved = pasted["cells"].pop(softmax)  # softmax pasted under the sigmoid cell instead
+    pasted["cells"].insert(_cell_index(pasted, "def sigmoid(") + 1, moved)
+    broken = _notebook(ref, assignment)
+    cell = broken["cells"][_cell_index(broken, "def backwards")]
+    cell["source"] = [
+        'def backwards(delta, params, name="", activation_deriv=sigmoid_deriv)\n'
+    ] + cell["source"][1:]
+    empty = _notebook(ref, assignment)
+    empty["cells"] = [c for c in empty["cells"] if c["cell_type"] == "markdown"]
+    return {
+        "pia.ipynb": json.dumps(
+            colab, indent=1
+        ),  # one notebook file per student, as an LMS gives them
+        "quinn/Copy of nn_numpy (1).ipynb": json.dumps(pasted, indent=1),
+        "rosa/hw5_final.ipynb": json.dumps(broken, indent=1),
+        "sam/nn_numpy.ipynb": json.dumps(empty, indent=1),
+    }
 
 
 def backprop_class(assignment: Assignment) -> dict[str, str | bytes]:

@@ -152,7 +152,9 @@ def scored(
         outcomes, isolation = run.outcomes, "; ".join(run.isolation) or isolation
         notes = list(loaded.notes)
         if run.import_error:  # said once at the top, not only under every check
-            notes.append(f"No check could run because your code failed to import: {run.import_error}")
+            notes.append(
+                f"No check could run because your code failed to import: {run.import_error}"
+            )
         if loaded.notebook is not None:
             notes += unit_notes(run.import_problems, loaded.notebook)
             outcomes = outcomes_in_cells(outcomes, loaded.notebook)

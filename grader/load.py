@@ -113,12 +113,15 @@ def load(
             notes=notes,
         )
     files = sorted(digests)
-    notebook, locations, problem = attach_notebook(spec.submission, dest, files, notes)
-    required, present, plain = spec.submission.files, files, spec.submission.modules
-    if notebook is not None:  # the notebook stands for the missing modules
+    notebook, locations, problem = attach_notebook(
+        spec.submission, dest, files, notes, named_by_file=submission.kind != "notebook"
+    )
+    required, plain = spec.submission.files, spec.submission.modules
+    if notebook is not None:  # the notebook stands for the missing modules; its module is
+        # built unit by unit, each parsed on its own, so it is not compiled here as a whole
         required = [f for f in required if f.removesuffix(".py") not in notebook.modules]
-        required, present = [*required, notebook.file], [*files, notebook.file]
         plain = [m for m in plain if m not in notebook.modules]
+    present = files
     problem = problem or _check(required, dest, present, notes)
     if problem is None:
         locations = {**module_locations(dest, plain), **locations}
@@ -177,7 +180,9 @@ def _members(sub: Submission, spec: AssignmentSpec, notes: list[str]) -> Iterato
             "hand in a folder or a .zip named after the student"
         )
     if sub.kind == "notebook":  # one notebook as the whole hand-in
-        members = [_Member(sub.path.name, sub.path.stat().st_size, _file_reader(sub.path, sub.path.name))]
+        members = [
+            _Member(sub.path.name, sub.path.stat().st_size, _file_reader(sub.path, sub.path.name))
+        ]
         _check_totals(members, _shown(sub), spec)
         yield members
         return

@@ -40,7 +40,9 @@ class SourceLocation(_Model):
     cell: int | None = None
 
     def __str__(self) -> str:
-        where = f"cell {self.cell}, line {self.line}" if self.cell is not None else f"line {self.line}"
+        where = (
+            f"cell {self.cell}, line {self.line}" if self.cell is not None else f"line {self.line}"
+        )
         return f"{self.name.split('.', 1)[-1]} ({self.file}, {where})"
 
 

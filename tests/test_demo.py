@@ -56,8 +56,16 @@ def test_demo_class_grades_as_intended(tmp_path: Path) -> None:
     assert all(c.status == "error" and "FileNotFoundError" in c.message for c in r["gia"].checks)
     assert any("sys.exit" in c.message for c in r["iris"].checks) and r["iris"].score > 0
     assert r["olga"].score == 0 and r["olga"].gradable
-    for student in ("jack", "kim", "leo", "mia", "noah"):
+    for student in ("jack", "kim", "leo", "mia", "noah", "sam"):
         assert not r[student].gradable and r[student].not_gradable_reason, student
+    # notebooks: a Colab export, a renamed one with a bug pasted into the wrong cell, a broken cell
+    assert r["pia"].score == full
+    quinn = {c.name: c for c in r["quinn"].checks}
+    assert quinn["test_softmax_is_stable"].status == "failed"
+    assert [w.cell for w in quinn["test_softmax_is_stable"].where] == [7]
+    assert 0 < r["rosa"].score < full
+    assert any("cell 18 has a syntax error" in n for n in r["rosa"].notes)
+    assert "has no code in it" in (r["sam"].not_gradable_reason or "")
 
 
 @pytest.mark.slow

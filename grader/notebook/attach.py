@@ -44,11 +44,17 @@ def normalised_name(name: str) -> str:
 
 
 def attach_notebook(
-    config: SubmissionConfig, workdir: Path, files: list[str], notes: list[str]
+    config: SubmissionConfig,
+    workdir: Path,
+    files: list[str],
+    notes: list[str],
+    *,
+    named_by_file: bool = True,
 ) -> tuple[NotebookSource | None, dict[str, SourceLocation], str | None]:
     """(how to run the notebook, where its functions are, why it cannot be graded).
 
     All three are empty when no notebook is needed. Writes ``<module>.py`` into ``workdir``.
+    ``named_by_file`` is False for a bare ``<student>.ipynb``, whose name is the student's.
     """
     nb_config = config.notebook
     notebooks = [f for f in files if f.lower().endswith(".ipynb")]
@@ -60,7 +66,7 @@ def attach_notebook(
             f"graded your .py file(s); {_join(notebooks)} not graded, since .py files come first"
         )
         return None, {}, None
-    chosen, refusal = _pick(notebooks, nb_config, notes)
+    chosen, refusal = _pick(notebooks, nb_config, notes if named_by_file else [])
     if chosen is None:
         return None, {}, refusal
     path = workdir / chosen

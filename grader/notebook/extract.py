@@ -101,10 +101,7 @@ def build_module(nb: ParsedNotebook, mode: Mode) -> NotebookModule:
         except (ValueError, RecursionError, MemoryError) as exc:
             notes.append(f"cell {cell.number} cannot be parsed ({exc}); the cell was left out")
             continue
-        if _self_check(tree):
-            notes.append(
-                f"cell {cell.number} runs the self-check (grader.check); it is not run at grading"
-            )
+        if _self_check(tree):  # the template's "check your work" cell: not graded
             continue
         if tree.body:
             parsed.append((cell.number, clean.text.split("\n"), tree))
