@@ -245,6 +245,123 @@ def report_cmd(
         out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+PathArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Your assignment's folder, with your .py files or notebook (default: here)."
+    ),
+]
+BundleOpt = Annotated[
+    Path | None,
+    typer.Option("--bundle", help="The public checks bundle (default: .grader/ here or above)."),
+]
+OptionalAssignmentOpt = Annotated[
+    str | None,
+    typer.Option("--assignment", "-a", help="Assignment id (default: the bundle's)."),
+]
+NoSandboxOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sandbox/--no-sandbox", help="Confine your code while checking (off only to debug)."
+    ),
+]
+
+
+@app.command("check")
+def check_cmd(
+    path: PathArg = Path("."),
+    assignment: OptionalAssignmentOpt = None,
+    bundle: BundleOpt = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Show each check that did not pass in full.")
+    ] = False,
+    sandbox: NoSandboxOpt = True,
+) -> None:
+    """Run the public checks on your own files. Exits 0 whenever the checks ran."""
+    from grader.selfcheck.run import self_check
+    from grader.selfcheck.show import details as details_text
+    from grader.selfcheck.show import table
+
+    report = self_check(path, assignment, bundle=bundle, sandbox=sandbox)
+    out.print(table(report, width=out.width))
+    if details:
+        out.print()
+        out.print(details_text(report), markup=False, highlight=False)
+
+
+@app.command("ci")
+def ci_cmd(
+    path: PathArg = Path("."),
+    assignment: OptionalAssignmentOpt = None,
+    course: Annotated[
+        Path | None,
+        typer.Option(
+            "--course",
+            help="A full course folder (the private checks): grade with every check "
+            "(default: $GRADER_COURSE; without either, the public checks).",
+        ),
+    ] = None,
+    bundle: BundleOpt = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="Fail below this percentage (default: the spec's [ci] pass_percent).",
+        ),
+    ] = None,
+    junit: Annotated[Path, typer.Option("--junit", help="Where the JUnit XML goes.")] = Path(
+        "grader-junit.xml"
+    ),
+    seed: SeedOpt = None,
+    sandbox: NoSandboxOpt = True,
+    print_workflow: Annotated[
+        bool,
+        typer.Option(
+            "--print-workflow", help="Print the GitHub Actions workflow for a student repository."
+        ),
+    ] = False,
+    grader_source: Annotated[
+        str | None,
+        typer.Option(
+            "--grader-source", help="What the workflow pip-installs (with --print-workflow)."
+        ),
+    ] = None,
+) -> None:
+    """Grade on push: summary, annotations and JUnit XML; exit 1 below the threshold."""
+    import os
+
+    from grader.ci import DEFAULT_SOURCE, workflow
+
+    if print_workflow:
+        if assignment is None:
+            raise InstructorError("--print-workflow needs --assignment ID")
+        print(workflow(assignment, grader_source or DEFAULT_SOURCE), end="")
+        return
+    from grader.ci.run import run_ci
+    from grader.selfcheck.show import table
+
+    outcome = run_ci(
+        path,
+        assignment,
+        env=os.environ,
+        course=course,
+        bundle=bundle,
+        threshold=threshold,
+        junit=junit,
+        seed=seed,
+        sandbox=sandbox,
+    )
+    out.print(table(outcome.report, "the job summary and the JUnit report", width=out.width))
+    for line in outcome.annotations:
+        print(line)  # workflow commands: plain stdout, one per line
+    verdict = "passes" if outcome.passed else "is below"
+    out.print(
+        f"{outcome.percent:.0f}% {verdict} the threshold of {outcome.threshold:g}%; JUnit: {junit}"
+    )
+    if not outcome.passed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console entry point: instructor errors become a message and exit code 2."""
     try:

@@ -36,7 +36,8 @@ def _extra_files(assignment: Assignment, wanted: dict[str, str]) -> list[str]:
     found = (
         (p.relative_to(folder).as_posix() for p in folder.rglob("*.py")) if folder.is_dir() else ()
     )
-    return sorted(rel for rel in found if rel not in wanted)
+    bundle = ".grader/"  # the public checks bundle is checked by stale_bundle
+    return sorted(rel for rel in found if rel not in wanted and not rel.startswith(bundle))
 
 
 def release(assignment: Assignment) -> list[Path]:
@@ -48,15 +49,21 @@ def release(assignment: Assignment) -> list[Path]:
         dest = assignment.template_dir / rel
         atomic.write_text(dest, text)
         written.append(dest)
+    from grader.selfcheck.bundle import write_bundle  # runs the public checks: imported on use
+
+    written += write_bundle(assignment)
     return written
 
 
 def stale_files(assignment: Assignment) -> list[str]:
-    """Template files that are missing, differ from what release would write, or are extra."""
+    """Template files (and public bundle files, see grader.selfcheck.bundle) that are missing,
+    differ from what release would write, or are extra."""
     wanted = template_files(assignment)
     stale = _extra_files(assignment, wanted)
     for rel, text in wanted.items():
         dest = assignment.template_dir / rel
         if not dest.is_file() or dest.read_text(encoding="utf-8") != text:
             stale.append(rel)
-    return stale
+    from grader.selfcheck.bundle import stale_bundle
+
+    return stale + stale_bundle(assignment)

@@ -50,11 +50,22 @@ def test_mutant_whose_old_text_is_gone_fails_fast(tmp_path: Path) -> None:
 
 
 def test_release_writes_template_and_detects_drift(tmp_path: Path) -> None:
+    """Does release write the template and the public bundle, and does drift in either show?"""
     course = make_course(tmp_path)
     assignment = load_assignment(course, "toy")
-    assert stale_files(assignment) == ["ops.py"]
+    bundle = [
+        ".grader/assignment.toml",
+        ".grader/bundle.json",
+        ".grader/checks/public/test_public.py",
+        ".grader/recordings/test_scale_public.rec",
+    ]
+    assert stale_files(assignment) == ["ops.py", *bundle]
     release(assignment)
     assert stale_files(assignment) == []
+    public = course / "assignments/toy/checks/public/test_public.py"
+    public.write_text(public.read_text().replace("3.0", "4.0"))
+    assert stale_files(assignment) == [bundle[2], bundle[3]]  # the check, and its recording
+    release(assignment)
     text = (course / "student_template/toy/ops.py").read_text()
     assert "NotImplementedError" in text and "k * x" not in text
     (course / "reference/toy/ops.py").write_text(

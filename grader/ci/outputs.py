@@ -1,0 +1,189 @@
+"""What ``grader ci`` writes: a Markdown summary, GitHub annotations and JUnit XML.
+
+Each is a pure function of the self-check report; :mod:`grader.ci.run` decides where they go.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from grader.models import CheckResult
+from grader.selfcheck.run import SelfCheckReport
+from grader.selfcheck.show import one_line
+
+__all__ = ["annotation_lines", "junit_xml", "locate", "markdown_summary"]
+
+FAILING = ("failed", "error", "timeout", "crashed")
+_ICON = {
+    "passed": "✅",
+    "partial": "🟡",
+    "failed": "❌",
+    "error": "❌",
+    "timeout": "⏱️",
+    "crashed": "💥",
+    "not_run": "⏭️",
+}
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
+def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) -> str:
+    """The job summary: verdict, what was checked, one row per check."""
+    r = report.result
+    ok = percent >= threshold
+    verdict = (
+        f"passes the threshold of {threshold:g}%"
+        if ok
+        else f"**below the threshold of {threshold:g}%**"
+    )
+    lines = [
+        f"### {'✅' if ok else '❌'} {r.assignment}: {r.score:g} / {r.max_score:g} points, "
+        f"{percent:.0f}% ({verdict})",
+        "",
+        f"{report.mode} on {_cell(report.checked)} (seed {r.seed})."
+        + (" Hidden checks are graded when you hand in." if report.mode == "public checks" else ""),
+    ]
+    if not r.gradable:
+        lines += ["", f"**Could not check:** {_cell(r.not_gradable_reason or '')}"]
+    if r.notes:
+        lines += ["", *(f"> {_cell(note)}" for note in r.notes)]
+    lines += ["", "| | check | part | points | message |", "|---|---|---|---|---|"]
+    for c in r.checks:
+        message = "" if c.status == "passed" else one_line(c.message or c.description, 160)
+        lines.append(
+            f"| {_ICON[c.status]} {c.status.replace('_', ' ')} | `{c.name}` | {_cell(c.part)} | "
+            f"{c.points:g}/{c.max_points:g} | {_cell(message)} |"
+        )
+    lines += [
+        "",
+        f"**Total: {r.score:g} / {r.max_score:g}** ({percent:.0f}%; threshold {threshold:g}%)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+# -- annotations --------------------------------------------------------------------------------
+
+
+def annotation_lines(report: SelfCheckReport, workspace: Path) -> list[str]:
+    """``::error file=nn.py,line=N,title=<check>::<message>`` for each failing check
+    (``::warning`` for partial credit); paths relative to ``workspace``."""
+    modules = sorted(p.name for p in report.folder.glob("*.py"))
+    out = []
+    for check in report.result.checks:
+        if check.status not in (*FAILING, "partial"):
+            continue
+        level = "warning" if check.status == "partial" else "error"
+        props = []
+        where = locate(check, report.folder, modules)
+        if where is not None:
+            file, line = where
+            props.append(f"file={_prop(os.path.relpath(report.folder / file, workspace))}")
+            if line:
+                props.append(f"line={line}")
+        props.append(f"title={_prop(f'{check.name} ({check.status})')}")
+        message = check.message or check.description or check.status
+        out.append(f"::{level} {','.join(props)}::{_data(message)}")
+    return out
+
+
+def locate(check: CheckResult, folder: Path, modules: list[str]) -> tuple[str, int] | None:
+    """(file, line) for a failing check: the last frame of the student's traceback in a file
+    of ``folder``, else the ``def`` of a top-level function or class named in the check's
+    name, else the first notebook (line 0: no line). None when nothing fits."""
+    frames = [
+        (m["file"], int(m["line"]))
+        for m in _FRAME.finditer(check.student_traceback)
+        if (folder / m["file"]).is_file() and m["file"].endswith(".py")
+    ]
+    if frames:
+        return frames[-1]
+    best: tuple[int, str, int] | None = None
+    for module in modules:
+        for name, line in _definitions(folder / module):
+            if f"_{_snake(name)}_" in f"{check.name}_" and (best is None or len(name) > best[0]):
+                best = (len(name), module, line)
+    if best is not None:
+        return best[1], best[2]
+    notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
+    return (notebooks[0], 0) if notebooks else None
+
+
+def _definitions(path: Path) -> list[tuple[str, int]]:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return []
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return [(n.name, n.lineno) for n in tree.body if isinstance(n, kinds)]
+
+
+def _snake(name: str) -> str:
+    """``BudgetCNN`` -> ``budget_cnn``; ``forward`` stays ``forward``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return spaced.lower()
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# -- JUnit XML ---------------------------------------------------------------------------------
+
+
+def junit_xml(report: SelfCheckReport) -> bytes:
+    """One ``<testsuite>`` per part, one ``<testcase>`` per check; failed and partial checks
+    get ``<failure>``, errors, timeouts and crashes ``<error>``, checks not run ``<skipped>``."""
+    r = report.result
+    root = ET.Element("testsuites", name=r.assignment)
+    for part in r.parts:
+        checks = [c for c in r.checks if c.part == part.name]
+        suite = ET.SubElement(root, "testsuite", name=part.name)
+        props = ET.SubElement(suite, "properties")
+        for key, value in (("points", f"{part.points:g}"), ("max_points", f"{part.max_points:g}")):
+            ET.SubElement(props, "property", name=key, value=value)
+        for check in checks:
+            _testcase(suite, r.assignment, check)
+        _counts(suite, checks)
+    _counts(root, r.checks)
+    ET.indent(root)
+    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text + b"\n"
+
+
+def _testcase(suite: ET.Element, assignment: str, check: CheckResult) -> None:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        name=check.name,
+        classname=f"{assignment}.{re.sub(r'[^A-Za-z0-9_]+', '_', check.part).strip('_')}",
+        time=f"{check.duration_s:.3f}",
+    )
+    text = "\n".join(t for t in (check.description, check.message, check.student_traceback) if t)
+    message = one_line(check.message or check.description, 200)
+    if check.status in ("failed", "partial"):
+        ET.SubElement(case, "failure", message=message, type=check.status).text = text
+    elif check.status in FAILING:
+        ET.SubElement(case, "error", message=message, type=check.status).text = text
+    elif check.status == "not_run":
+        ET.SubElement(case, "skipped", message=message)
+    ET.SubElement(case, "system-out").text = f"points {check.points:g}/{check.max_points:g}"
+
+
+def _counts(element: ET.Element, checks: list[CheckResult]) -> None:
+    element.set("tests", str(len(checks)))
+    element.set("failures", str(sum(c.status in ("failed", "partial") for c in checks)))
+    element.set("errors", str(sum(c.status in ("error", "timeout", "crashed") for c in checks)))
+    element.set("skipped", str(sum(c.status == "not_run" for c in checks)))
+    element.set("time", f"{sum(c.duration_s for c in checks):.3f}")

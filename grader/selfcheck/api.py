@@ -1,0 +1,37 @@
+"""``from grader import check``: the self-check from Python, for a notebook cell.
+
+It prints plain text and never exits the interpreter; a problem finding the checks is printed
+as one line, not raised, so a notebook shows the fix rather than a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.errors import InstructorError
+from grader.selfcheck.run import self_check
+from grader.selfcheck.show import details as details_text
+from grader.selfcheck.show import plain
+
+__all__ = ["check"]
+
+
+def check(
+    assignment_id: str | None = None, path: str | Path = ".", *, details: bool = False
+) -> None:
+    """Run the public checks on the files saved in ``path`` and print a per-check table.
+
+    In a notebook, the saved ``.ipynb`` is what gets checked (unless the ``.py`` files are
+    there): save first. ``details=True`` also prints each check that did not pass in full.
+    """
+    try:
+        report = self_check(Path(path), assignment_id)
+    except InstructorError as exc:
+        print(f"error: {exc}")
+        return
+    print(plain(report))
+    if report.checked.startswith("the saved notebook"):
+        print(f"checked {report.checked}: save the notebook first to check your latest edits")
+    if details:
+        print()
+        print(details_text(report))

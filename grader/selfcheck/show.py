@@ -1,0 +1,131 @@
+"""How a self-check reads: a short per-check table, a total, and where to find the details.
+
+:func:`table` is for a terminal (rich), :func:`plain` for a notebook cell or a log;
+:func:`details` spells out each check that did not pass.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from grader.models import CheckResult
+from grader.selfcheck.run import SelfCheckReport
+
+__all__ = ["details", "headline", "plain", "table"]
+
+STYLE = {
+    "passed": "green",
+    "partial": "yellow",
+    "failed": "red",
+    "error": "red",
+    "timeout": "red",
+    "crashed": "red",
+    "not_run": "dim",
+}
+_WIDTH = 120
+
+
+def one_line(text: str, width: int = _WIDTH) -> str:
+    """The first line of ``text``, cut to ``width`` characters."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= width else first[: width - 1] + "…"
+
+
+def _message(check: CheckResult) -> str:
+    if check.status == "passed":
+        return ""
+    return one_line(check.message or check.description)
+
+
+def headline(report: SelfCheckReport) -> str:
+    """One line: what was checked, with which checks."""
+    return f"{report.assignment}: {report.mode} on {report.checked} (seed {report.result.seed})"
+
+
+def total(report: SelfCheckReport) -> str:
+    r = report.result
+    counts: dict[str, int] = {}
+    for check in r.checks:
+        counts[check.status] = counts.get(check.status, 0) + 1
+    tally = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(counts.items()))
+    return f"total {r.score:g} / {r.max_score:g} ({r.percent:.0f}%): {tally}"
+
+
+def _hints(report: SelfCheckReport, command: str) -> list[str]:
+    r = report.result
+    lines = []
+    if not r.gradable:
+        lines.append(f"could not check: {r.not_gradable_reason}")
+    lines += r.notes
+    if any(c.status == "not_run" for c in r.checks):
+        lines.append(
+            "not run: these need the instructor's solution on your outputs; they run at hand-in"
+        )
+    if report.mode == "public checks":
+        lines.append("hidden checks test the same functions more thoroughly when you hand in")
+    if any(c.status != "passed" for c in r.checks):
+        lines.append(f"{command} shows each check that did not pass in full")
+    return lines
+
+
+def table(
+    report: SelfCheckReport, command: str = "grader check --details", width: int = 120
+) -> RenderableType:
+    """The terminal view: a table of checks, the total and hints. Narrower than 110
+    characters, each message goes on a line of its own under its check's name."""
+    narrow = width < 110
+    grid = Table(title=headline(report), title_justify="left", box=box.SIMPLE_HEAD)
+    grid.add_column("check", no_wrap=not narrow, overflow="fold")
+    grid.add_column("status", no_wrap=True)
+    grid.add_column("points", no_wrap=True, justify="right")
+    if not narrow:
+        grid.add_column("message", overflow="fold")
+    for check in report.result.checks:
+        status = Text(check.status.replace("_", " "), style=STYLE[check.status])
+        points = f"{check.points:g}/{check.max_points:g}"
+        message = _message(check)
+        if narrow:
+            name = Text(check.name)
+            if message:
+                name.append("\n  " + message, style="dim")
+            grid.add_row(name, status, points)
+        else:
+            grid.add_row(check.name, status, points, Text(message))
+    lines = [Text(total(report), style="bold")]
+    lines += [Text(line, style="dim") for line in _hints(report, command)]
+    return Group(grid, *lines)
+
+
+def plain(report: SelfCheckReport, command: str = "check(..., details=True)") -> str:
+    """The same as :func:`table` in plain text (a notebook cell, a log file)."""
+    rows = [("check", "status", "points", "message")] + [
+        (c.name, c.status.replace("_", " "), f"{c.points:g}/{c.max_points:g}", _message(c))
+        for c in report.result.checks
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [headline(report), ""]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+        lines.append("  ".join([*cells, row[3]]))
+    lines += ["", total(report), *_hints(report, command)]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def details(report: SelfCheckReport) -> str:
+    """Each check that did not pass: what it expects, what happened, and the student's frames."""
+    blocks = []
+    for check in report.result.checks:
+        if check.status == "passed":
+            continue
+        block = [f"{check.name} ({check.part}): {check.status.replace('_', ' ')}"]
+        if check.description:
+            block.append(f"  expects: {check.description}")
+        if check.message:
+            block.append("  " + check.message.replace("\n", "\n  "))
+        if check.student_traceback:
+            block.append("  " + check.student_traceback.rstrip().replace("\n", "\n  "))
+        blocks.append("\n".join(block))
+    return "\n\n".join(blocks) if blocks else "every check passed"

@@ -1,0 +1,114 @@
+"""Public checks, Part B: FullyConnectedNetwork's shapes, one SGD step, and training on digits.
+
+Each check builds the network in your process and drives it through its handle. The step
+check sets W1, b1, W2 and b2 itself, then compares your update with one computed here by
+torch.autograd on the same weights. The hidden sigmoid is passed in as activation_func.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from grader.checks import expect
+from grader.datasets import load_digits
+
+SIGMOID = """
+import torch
+
+def sigmoid(x):
+    return torch.sigmoid(x)
+"""
+
+FIT = '''
+import torch
+
+def fit(net, x, y_onehot, epochs, batch_size, seed):
+    """Mini-batch SGD through the network's own forward and backward, in a seeded order."""
+    order_gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        order = torch.randperm(x.shape[0], generator=order_gen)
+        for start in range(0, x.shape[0], batch_size):
+            idx = order[start : start + batch_size]
+            y_hat = net.forward(x[idx])
+            net.backward(x[idx], y_onehot[idx], y_hat)
+'''
+
+PARAMS = ("W1", "b1", "W2", "b2")
+HIDDEN, LR, EPOCHS, BATCH = 64, 0.5, 15, 32
+MIN_ACCURACY = 0.85
+
+
+def _tensor(got: object, what: str) -> np.ndarray:
+    expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
+    expect.that(
+        type(got) is torch.Tensor,
+        f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",
+    )
+    return got.detach().double().numpy()
+
+
+def _params(rng, sizes: tuple[int, int, int], dtype=torch.float64) -> dict[str, torch.Tensor]:
+    """W1 (D, H), b1 (H,), W2 (H, C), b2 (C,), scaled like a sensible initialisation."""
+    d, h, c = sizes
+    shapes = {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
+    return {
+        k: torch.from_numpy(rng.normal(size=s) / np.sqrt(s[0] if k[0] == "W" else 4)).to(dtype)
+        for k, s in shapes.items()
+    }
+
+
+def _network(submission, sizes: tuple[int, int, int], lr: float, params: dict):
+    """The student's network (D, C, H order as in the constructor) with the given weights."""
+    d, h, c = sizes
+    net = submission.network.FullyConnectedNetwork(
+        d, c, h, submission.define(SIGMOID, "sigmoid"), lr
+    )
+    for name, value in params.items():
+        setattr(net, name, value)
+    return net
+
+
+def test_network_init_shapes(submission) -> None:
+    """FullyConnectedNetwork(5, 3, 4, ...) must hold W1 (5, 4), b1 (4,), W2 (4, 3) and b2 (3,)."""
+    net = submission.network.FullyConnectedNetwork(5, 3, 4, submission.define(SIGMOID, "sigmoid"))
+    for name, shape in zip(PARAMS, [(5, 4), (4,), (4, 3), (3,)], strict=True):
+        expect.shape(_tensor(getattr(net, name).fetch(), f"net.{name}"), shape, what=f"net.{name}")
+
+
+def test_network_backward_one_step_small(submission, rng) -> None:
+    """backward must move W1, b1, W2, b2 by -lr times the gradient of the mean cross-entropy."""
+    sizes, lr = (4, 3, 2), 0.1
+    x = torch.from_numpy(rng.normal(size=(6, sizes[0])))
+    labels = torch.from_numpy(rng.integers(0, sizes[2], size=6))
+    params = _params(rng, sizes)
+    leaves = {k: v.clone().requires_grad_() for k, v in params.items()}
+    logits = torch.sigmoid(x @ leaves["W1"] + leaves["b1"]) @ leaves["W2"] + leaves["b2"]
+    loss = torch.nn.functional.cross_entropy(logits, labels)  # the mean over the batch
+    grads = dict(zip(PARAMS, torch.autograd.grad(loss, list(leaves.values())), strict=True))
+    net = _network(submission, sizes, lr, params)
+    net.forward(x)
+    net.backward(x, torch.eye(sizes[2], dtype=x.dtype)[labels], torch.softmax(logits.detach(), 1))
+    for name in PARAMS:
+        new = _tensor(getattr(net, name).fetch(), f"net.{name} after backward")
+        step = (params[name].numpy() - new) / lr
+        expect.rel_error_below(step, grads[name].numpy(), 1e-7, what=f"(old - new {name}) / lr")
+
+
+def test_network_train_digits_valid_accuracy(submission, rng, seed) -> None:
+    """15 epochs of forward + backward (H = 64, lr = 0.5, batches of 32) must classify 85% of validation digits."""
+    data = load_digits(28)
+    x = torch.from_numpy(data.train_x.astype(np.float32))
+    y = torch.from_numpy(data.train_y.astype(np.float32))
+    net = _network(
+        submission, (784, HIDDEN, 10), LR, _params(rng, (784, HIDDEN, 10), torch.float32)
+    )
+    submission.define(FIT, "fit")(net, x, y, EPOCHS, BATCH, seed)
+    probs = _tensor(net.forward(torch.from_numpy(data.valid_x.astype(np.float32))), "forward(x)")
+    expect.shape(probs, (len(data.valid_x), 10), what="forward(valid_x)")
+    accuracy = float(np.mean(np.argmax(probs, axis=1) == np.argmax(data.valid_y, axis=1)))
+    expect.that(
+        accuracy >= MIN_ACCURACY,
+        f"after training, the network classifies {accuracy:.1%} of the validation digits "
+        f"correctly; it needs at least {MIN_ACCURACY:.0%}",
+    )

@@ -1,0 +1,156 @@
+"""Public checks on training.py: what each loop returns, and that train_model learns.
+
+DataLoaders cannot be sent to your process, so the check sends images and labels and a small
+helper builds the DataLoader there (TensorDataset, a fixed batch size, shuffled by a seeded
+generator). The model is a small classifier the check defines, not one of yours, so these
+checks test training.py alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from grader.checks import expect
+
+HELPERS = '''
+import types
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def make_loader(images, labels, batch_size, shuffle, seed):
+    """A DataLoader over (images, labels); shuffled by a generator seeded with seed."""
+    return DataLoader(
+        TensorDataset(images.contiguous(), labels),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=torch.Generator().manual_seed(seed),
+    )
+
+
+def small_classifier(seed, in_features, num_classes, device):
+    """flatten -> fc(in_features -> 16, no bias) -> BatchNorm1d -> ReLU -> fc(16 -> num_classes)."""
+    torch.manual_seed(seed)
+    model = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(in_features, 16, bias=False),  # BatchNorm1d adds the bias
+        nn.BatchNorm1d(16),
+        nn.ReLU(),
+        nn.Linear(16, num_classes),
+    )
+    return model.to(device)
+
+
+def sgd(model, lr):
+    return torch.optim.SGD(model.parameters(), lr=lr)
+
+
+helpers = types.SimpleNamespace(
+    make_loader=make_loader, small_classifier=small_classifier, sgd=sgd
+)
+'''
+
+CHANNELS, SIDE, CLASSES = 3, 4, 4
+FEATURES = CHANNELS * SIDE * SIDE
+
+
+def _data(rng, n: int, learnable: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images (n, 3, 4, 4) float32 and labels (n,) int64; learnable: labels from a fixed linear rule."""
+    x = rng.normal(size=(n, CHANNELS, SIDE, SIDE)).astype(np.float32)
+    if learnable:
+        rule = np.random.default_rng(0).normal(size=(FEATURES, CLASSES))
+        y = (x.reshape(n, -1) @ rule).argmax(axis=1)
+    else:
+        y = rng.integers(0, CLASSES, size=n)
+    return torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
+
+
+def _is_number(value: object, kind: type) -> bool:
+    return type(value) is kind or (kind is float and type(value) is int)
+
+
+def test_train_one_epoch_returns(submission, rng, seed, device) -> None:
+    """train_one_epoch must return (losses, counter, num_correct): a float per logged batch, an int per logged batch, and an int."""
+    helpers = submission.define(HELPERS, "helpers")
+    x, y = _data(rng, 40)
+    loader = helpers.make_loader(x, y, 8, True, seed)  # 5 batches: log_interval 2 logs 0, 2, 4
+    model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
+    optimizer = helpers.sgd(model, 0.1)
+    got = submission.training.train_one_epoch(loader, model, device, optimizer, 2, 1)
+    expect.that(
+        type(got) is tuple and len(got) == 3,
+        f"train_one_epoch must return a tuple (losses, counter, num_correct), not {type(got).__name__}",
+    )
+    losses, counter, num_correct = got
+    for name, value, kind in (("losses", losses, float), ("counter", counter, int)):
+        expect.that(
+            type(value) is list and all(_is_number(v, kind) for v in value),
+            f"{name} must be a list of Python {kind.__name__}s (use loss.item() for losses), "
+            f"not {type(value).__name__}"
+            + (f" of {type(value[0]).__name__}" if type(value) is list and value else ""),
+        )
+        expect.that(
+            len(value) == 3,
+            f"with 5 batches and log_interval 2, batches 0, 2 and 4 are logged, so {name} needs 3 "
+            f"entries; it has {len(value)}",
+        )
+    expect.that(
+        type(num_correct) is int and 0 <= num_correct <= 40,
+        f"num_correct must be an int between 0 and 40 (the epoch's examples), not {num_correct!r}",
+    )
+
+
+def test_test_one_epoch_returns(submission, rng, seed, device) -> None:
+    """test_one_epoch must return (avg_loss, num_correct): a positive float and an int between 0 and N."""
+    helpers = submission.define(HELPERS, "helpers")
+    x, y = _data(rng, 30)
+    loader = helpers.make_loader(x, y, 10, False, seed)
+    model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
+    got = submission.training.test_one_epoch(loader, model, device)
+    expect.that(
+        type(got) is tuple and len(got) == 2,
+        f"test_one_epoch must return a tuple (avg_loss, num_correct), not {type(got).__name__}",
+    )
+    avg_loss, num_correct = got
+    expect.that(
+        type(avg_loss) is float and np.isfinite(avg_loss) and avg_loss > 0,
+        f"avg_loss must be a positive Python float (use .item()), not {avg_loss!r}",
+    )
+    expect.that(
+        type(num_correct) is int and 0 <= num_correct <= 30,
+        f"num_correct must be an int between 0 and 30 (the examples), not {num_correct!r}",
+    )
+
+
+def test_train_model_loss_falls(submission, rng, seed, device) -> None:
+    """train_model must return 5 train and 5 validation losses, the train loss falling every epoch on an easy problem."""
+    helpers = submission.define(HELPERS, "helpers")
+    train_x, train_y = _data(rng, 256, learnable=True)
+    valid_x, valid_y = _data(rng, 64, learnable=True)
+    train = helpers.make_loader(train_x, train_y, 32, True, seed)
+    valid = helpers.make_loader(valid_x, valid_y, 32, False, seed)
+    model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
+    got = submission.training.train_model(model, train, valid, 5, 0.01, device)
+    expect.that(
+        type(got) is tuple and len(got) == 2,
+        f"train_model must return a tuple (train_losses, valid_losses), not {type(got).__name__}",
+    )
+    for name, losses in zip(("train_losses", "valid_losses"), got, strict=True):
+        expect.that(
+            type(losses) is list and len(losses) == 5 and all(_is_number(v, float) for v in losses),
+            f"{name} must be a list of 5 Python floats, one per epoch",
+        )
+    train_losses, valid_losses = got
+    rising = [e + 2 for e in range(4) if not train_losses[e + 1] < train_losses[e]]
+    expect.that(
+        not rising,
+        f"the train loss did not fall in epoch(s) {rising} (losses {np.round(train_losses, 3).tolist()}); "
+        "is the optimiser stepping, and are gradients cleared each batch?",
+    )
+    expect.that(
+        valid_losses[-1] < valid_losses[0],
+        "the validation loss after 5 epochs is not below the one after the first epoch",
+    )
