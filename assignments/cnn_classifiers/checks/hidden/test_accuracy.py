@@ -250,6 +250,10 @@ def test_budget_cnn_accuracy(submission, params, seed, device) -> None:
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.seeded(submission.models.BudgetCNN, seed, classes)
     count = helpers.count_parameters(model)
+    expect.note(
+        f"BudgetCNN({classes}) has {count:,} parameters (the budget: fewer than "
+        f"{p['max_parameters']:,})"
+    )
     weights = submission.load_weights(CHECKPOINT, missing_ok=True)  # None: train instead
     if weights is None:
         _train(submission, helpers, model, train, valid, p, seed, device)
@@ -264,6 +268,5 @@ def test_budget_cnn_accuracy(submission, params, seed, device) -> None:
         accuracy,
         floor=p["floor"],
         target=p["target"],
-        what=f"the accuracy of BudgetCNN({classes}) ({count:,} parameters, {how}) on "
-        f"{len(test.labels)} held-out images",
+        what=f"the accuracy of BudgetCNN({classes}) ({how}) on {len(test.labels)} held-out images",
     )
