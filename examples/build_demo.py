@@ -55,6 +55,11 @@ def _relu_deriv_block(text: str) -> str:
     return text[start : end + 1]
 
 
+def _template_modules(assignment: Assignment) -> dict[str, str]:
+    """The template's ``.py`` files (not its notebook form)."""
+    return {rel: text for rel, text in template_files(assignment).items() if rel.endswith(".py")}
+
+
 def _zip(members: dict[str, str | bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -199,7 +204,7 @@ def backprop_class(assignment: Assignment) -> dict[str, str | bytes]:
         "dee": mutant("autograd_backward"),  # calls loss.backward(): forbidden in Part B
         "eli": mutant("init_from_nn_linear"),  # builds layers with torch.nn.Linear: forbidden
         "fay": mutant("umd_derivative_from_wrong_cache_entry"),
-        "gus": template_files(assignment),  # the template, untouched
+        "gus": _template_modules(assignment),  # the template, untouched
         "hal": {f: ref[f] for f in files if f != "umd.py"},  # forgot a file
     }
     out: dict[str, str | bytes] = {
@@ -233,7 +238,7 @@ def cnn_class(assignment: Assignment) -> dict[str, str | bytes]:
         "eva": mutant("net_flatten_mixes_batch"),  # a reshape that mixes the examples of a batch
         "fox": mutant("budget_cnn_over_budget"),  # 123,099 parameters
         "gil": ref,  # correct code, but budget_cnn.pt is a pickled model, not weights
-        "hana": template_files(assignment),  # the template, untouched
+        "hana": _template_modules(assignment),  # the template, untouched
         "ivo": {"models.py": ref["models.py"]},  # forgot training.py
     }
     out: dict[str, str | bytes] = {
