@@ -2,11 +2,12 @@
 
 Nothing is downloaded at grade time. In memory, from installed packages: ``sklearn-digits``
 and ``shapes-32`` (procedural colour shapes). On disk, in torchvision's layouts:
-``torchvision-mnist``, ``torchvision-fashion-mnist`` and ``torchvision-cifar10``; for those,
-``KNOWN`` only checks that :func:`dataset_root` finds the files (the configured root,
-``$GRADER_DATA_MNIST``/``_FASHION_MNIST``/``_CIFAR10``, or ``$GRADER_DATA/<name>``). The
-writers (``write_mnist_like``, ``write_cifar10_like``, ``write_imagefolder``, or
-``python -m grader.datasets.make``) make small synthetic ones in the same layouts. Loaders are
+``torchvision-mnist``, ``torchvision-fashion-mnist``, ``torchvision-cifar10`` and
+``torchvision-voc2007``; for those, ``KNOWN`` only checks that :func:`dataset_root` finds the
+files (the configured root, ``$GRADER_DATA_MNIST``/``_FASHION_MNIST``/``_CIFAR10``/``_VOC2007``,
+or ``$GRADER_DATA/<name>``). The writers (``write_mnist_like``, ``write_cifar10_like``,
+``write_imagefolder``, ``write_voc_like``, or ``python -m grader.datasets.make``) make small
+synthetic ones in the same layouts. Loaders are
 cached per process.
 """
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # imported on first use: the writers pull in torchvision and 
     from grader.datasets.cifar import CIFAR10Offline, write_cifar10_like
     from grader.datasets.idx import write_mnist_like
     from grader.datasets.imagefolder import write_imagefolder
+    from grader.datasets.voc import write_voc_like
 
 __all__ = [
     "KNOWN",
@@ -42,6 +44,7 @@ __all__ = [
     "write_cifar10_like",
     "write_imagefolder",
     "write_mnist_like",
+    "write_voc_like",
 ]
 
 _LAZY = {
@@ -49,6 +52,7 @@ _LAZY = {
     "write_cifar10_like": "grader.datasets.cifar",
     "write_mnist_like": "grader.datasets.idx",
     "write_imagefolder": "grader.datasets.imagefolder",
+    "write_voc_like": "grader.datasets.voc",
 }
 
 KNOWN: dict[str, Callable[[], object]] = {
@@ -57,6 +61,7 @@ KNOWN: dict[str, Callable[[], object]] = {
     "torchvision-mnist": partial(dataset_root, "mnist"),
     "torchvision-fashion-mnist": partial(dataset_root, "fashion-mnist"),
     "torchvision-cifar10": partial(dataset_root, "cifar10"),
+    "torchvision-voc2007": partial(dataset_root, "voc2007"),
 }
 
 
@@ -71,6 +76,7 @@ ON_DISK = {
     "torchvision-mnist": "mnist",
     "torchvision-fashion-mnist": "fashion-mnist",
     "torchvision-cifar10": "cifar10",
+    "torchvision-voc2007": "voc2007",
 }
 
 

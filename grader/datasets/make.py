@@ -1,33 +1,44 @@
 """Write a synthetic dataset in torchvision's on-disk layout.
 
-    python -m grader.datasets.make {mnist,fashionmnist,cifar10,imagefolder} DIR [--n N] [--n-test N]
-                                   [--classes K] [--size S] [--seed S]
+    python -m grader.datasets.make {mnist,fashionmnist,cifar10,imagefolder,voc2007} DIR [--n N]
+                                   [--n-test N] [--classes K] [--size S] [--seed S]
 
-``--n`` is the number of training images (MNIST kinds), images per training batch (CIFAR-10,
-five batches) or training images per class (ImageFolder). ``--n-test`` is the number of test
-images, or val and test images per class for ImageFolder. Nothing is downloaded.
+``--n`` is the number of training images (MNIST kinds, VOC2007's train split), images per
+training batch (CIFAR-10, five batches) or training images per class (ImageFolder).
+``--n-test`` is the number of test images, val and test images per class for ImageFolder, or
+VOC2007's val images. Nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.datasets.shapes import LabelledImages
+
+if TYPE_CHECKING:
+    from grader.datasets.voc import VocImages
 
 DEFAULTS = {  # kind: (n, n_test)
     "mnist": (6000, 1000),
     "fashionmnist": (6000, 1000),
     "cifar10": (1000, 1000),
     "imagefolder": (20, 5),
+    "voc2007": (200, 100),
 }
-ENV = {"mnist": "mnist", "fashionmnist": "fashion-mnist", "cifar10": "cifar10"}
+ENV = {
+    "mnist": "mnist",
+    "fashionmnist": "fashion-mnist",
+    "cifar10": "cifar10",
+    "voc2007": "voc2007",
+}
 
 
 def make(
     kind: str, root: Path, n: int, n_test: int, seed: int, classes: int, size: int
-) -> dict[str, LabelledImages]:
+) -> Mapping[str, LabelledImages | VocImages]:
     """Write dataset ``kind`` under root and return what was written, by split."""
     if kind in ("mnist", "fashionmnist"):
         from grader.datasets.idx import write_mnist_like
@@ -39,6 +50,10 @@ def make(
         from grader.datasets.cifar import write_cifar10_like
 
         return write_cifar10_like(root, n, n_test, seed)
+    if kind == "voc2007":
+        from grader.datasets.voc import write_voc_like
+
+        return write_voc_like(root, n, n_test, seed=seed)
     from grader.datasets.imagefolder import write_imagefolder
 
     sizes = {"train": n, "val": n_test, "test": n_test}
@@ -82,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     written = make(
         args.kind, args.root, args.n or n, args.n_test or n_test, args.seed, args.classes, args.size
     )
-    counts = ", ".join(f"{len(split.labels)} {name}" for name, split in written.items())
+    counts = ", ".join(  # split[1]: the labels, or VOC's images
+        f"{len(split[1])} {name}" for name, split in written.items()
+    )
     print(f"wrote a synthetic {args.kind} under {args.root}: {counts}")
     from grader.datasets.roots import env_var
 

@@ -9,7 +9,7 @@ The root of dataset ``name`` is, in this order:
 3. ``$GRADER_DATA/<name>``.
 
 The root is what torchvision's class takes as ``root`` (the folder that holds ``MNIST/`` or
-``cifar-10-batches-py/``, or the ImageFolder's split folders). The first root found is the
+``cifar-10-batches-py/`` or ``VOCdevkit/``, or the ImageFolder's split folders). The first root found is the
 one used: a configured root that lacks the files is an error, not a reason to look further.
 """
 
@@ -59,6 +59,20 @@ LAYOUTS: dict[str, Layout] = {
             for name in (*(f"data_batch_{b}" for b in range(1, 6)), "test_batch", "batches.meta")
         ),
         make="cifar10",
+    ),
+    "voc2007": Layout(
+        title="PASCAL VOC2007",
+        reader="torchvision VOCSegmentation layout (year='2007'), download=False",
+        files=tuple(
+            f"VOCdevkit/VOC2007/{name}"
+            for name in (
+                "JPEGImages/",
+                "SegmentationClass/",
+                "ImageSets/Segmentation/train.txt",
+                "ImageSets/Segmentation/val.txt",
+            )
+        ),
+        make="voc2007",
     ),
 }
 
