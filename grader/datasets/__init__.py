@@ -7,8 +7,7 @@ and ``shapes-32`` (procedural colour shapes). On disk, in torchvision's layouts:
 files (the configured root, ``$GRADER_DATA_MNIST``/``_FASHION_MNIST``/``_CIFAR10``/``_VOC2007``,
 or ``$GRADER_DATA/<name>``). The writers (``write_mnist_like``, ``write_cifar10_like``,
 ``write_imagefolder``, ``write_voc_like``, or ``python -m grader.datasets.make``) make small
-synthetic ones in the same layouts. Loaders are
-cached per process.
+synthetic ones in the same layouts. Loaders are cached per process.
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ The root of dataset ``name`` is, in this order:
    ``fashion-mnist`` -> ``GRADER_DATA_FASHION_MNIST``);
 3. ``$GRADER_DATA/<name>``.
 
-The root is what torchvision's class takes as ``root`` (the folder that holds ``MNIST/`` or
-``cifar-10-batches-py/`` or ``VOCdevkit/``, or the ImageFolder's split folders). The first root found is the
-one used: a configured root that lacks the files is an error, not a reason to look further.
+The root is what torchvision's class takes as ``root`` (the folder that holds ``MNIST/``,
+``cifar-10-batches-py/`` or ``VOCdevkit/``, or the ImageFolder's split folders). The first root
+found is the one used: a configured root that lacks the files is an error, not a reason to look
+further.
 """
 
 from __future__ import annotations
