@@ -351,7 +351,8 @@ def ci_cmd(
         seed=seed,
         sandbox=sandbox,
     )
-    out.print(table(outcome.report, "the job summary and the JUnit report", width=out.width))
+    hint = f"the JUnit report ({junit}) holds each check that did not pass in full"
+    out.print(table(outcome.report, hint, width=out.width))
     for line in outcome.annotations:
         print(line)  # workflow commands: plain stdout, one per line
     verdict = "passes" if outcome.passed else "is below"

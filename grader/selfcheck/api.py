@@ -29,9 +29,16 @@ def check(
     except InstructorError as exc:
         print(f"error: {exc}")
         return
-    print(plain(report))
+    print(plain(report, f"check({report.assignment!r}, details=True) shows each check in full"))
+    notebooks = sorted(p.name for p in report.folder.glob("*.ipynb"))
     if report.checked.startswith("the saved notebook"):
         print(f"checked {report.checked}: save the notebook first to check your latest edits")
+    elif notebooks:
+        print(
+            f"checked {report.checked}, not {', '.join(notebooks)}: when the .py files are there "
+            "they are what gets checked and handed in; to check a notebook, keep it in a "
+            "folder without them"
+        )
     if details:
         print()
         print(details_text(report))

@@ -54,7 +54,10 @@ def total(report: SelfCheckReport) -> str:
     return f"total {r.score:g} / {r.max_score:g} ({r.percent:.0f}%): {tally}"
 
 
-def _hints(report: SelfCheckReport, command: str) -> list[str]:
+DETAILS_HINT = "`grader check --details` shows each check that did not pass in full"
+
+
+def _hints(report: SelfCheckReport, hint: str) -> list[str]:
     r = report.result
     lines = []
     if not r.gradable:
@@ -67,13 +70,11 @@ def _hints(report: SelfCheckReport, command: str) -> list[str]:
     if report.mode == "public checks":
         lines.append("hidden checks test the same functions more thoroughly when you hand in")
     if any(c.status != "passed" for c in r.checks):
-        lines.append(f"{command} shows each check that did not pass in full")
+        lines.append(hint)
     return lines
 
 
-def table(
-    report: SelfCheckReport, command: str = "grader check --details", width: int = 120
-) -> RenderableType:
+def table(report: SelfCheckReport, hint: str = DETAILS_HINT, width: int = 120) -> RenderableType:
     """The terminal view: a table of checks, the total and hints. Narrower than 110
     characters, each message goes on a line of its own under its check's name."""
     narrow = width < 110
@@ -95,11 +96,13 @@ def table(
         else:
             grid.add_row(check.name, status, points, Text(message))
     lines = [Text(total(report), style="bold")]
-    lines += [Text(line, style="dim") for line in _hints(report, command)]
+    lines += [Text(line, style="dim") for line in _hints(report, hint)]
     return Group(grid, *lines)
 
 
-def plain(report: SelfCheckReport, command: str = "check(..., details=True)") -> str:
+def plain(
+    report: SelfCheckReport, hint: str = "check(..., details=True) shows each check in full"
+) -> str:
     """The same as :func:`table` in plain text (a notebook cell, a log file)."""
     rows = [("check", "status", "points", "message")] + [
         (c.name, c.status.replace("_", " "), f"{c.points:g}/{c.max_points:g}", _message(c))
@@ -110,7 +113,7 @@ def plain(report: SelfCheckReport, command: str = "check(..., details=True)") ->
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
         lines.append("  ".join([*cells, row[3]]))
-    lines += ["", total(report), *_hints(report, command)]
+    lines += ["", total(report), *_hints(report, hint)]
     return "\n".join(line.rstrip() for line in lines)
 
 
