@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from grader.course import load_assignment
 from grader.markers import solution_text
@@ -206,6 +207,9 @@ def test_digest_ignores_last_bits_but_not_values() -> None:
     assert digest((x,), {}, str) != digest((x * (1 + 1e-6),), {}, str)
     assert digest((x,), {}, str) != digest((x.astype(np.float32),), {}, str)
     assert digest((x, "a"), {}, str) != digest((x, "b"), {}, str)
+    t = torch.from_numpy(x.astype(np.float32))
+    assert digest((t,), {}, str) == digest((torch.nextafter(t, torch.tensor(np.inf)),), {}, str)
+    assert digest((t,), {}, str) != digest((x.astype(np.float32),), {}, str)  # tensor, not array
 
 
 # -- what was checked, and from Python --------------------------------------------------------

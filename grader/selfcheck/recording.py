@@ -13,8 +13,8 @@ student's output, or the reference returned something the codec cannot carry, su
 
 Everything is encoded with :mod:`grader.codec` (framed JSON plus raw buffers, never pickle).
 Digests are taken over the arguments with every float rounded to 24 significant bits
-(float64; 12 for float32), so an input computed with ``np.exp`` on another CPU, a last bit
-apart, still finds its recording.
+(float64; 12 for float32, fewer for half precision), so an input computed with ``np.exp`` on
+another CPU, a last bit apart, almost always still finds its recording.
 """
 
 from __future__ import annotations
@@ -48,7 +48,10 @@ MISS_MESSAGE = (
 MAX_CALL_BYTES = 256 * 1024
 """A call whose result and changed arguments take more than this is not shipped."""
 
-_BITS = {np.dtype("float64"): 24, np.dtype("float32"): 12, np.dtype("float16"): 8}
+# Significant bits kept per float type (of 53, 24, 11 and 8): a last-bit difference changes
+# a digest only when it crosses a rounding boundary, about once in 2**(p - kept) values.
+_BITS = {"float64": 24, "complex128": 24, "float32": 12, "complex64": 12, "float16": 6}
+_BITS_OTHER = 5  # bfloat16
 _REF = "$reference"  # how a reference function passed as an argument enters a digest
 
 
@@ -67,9 +70,9 @@ class _Unrecordable(Exception):
 # -- digests ------------------------------------------------------------------------------
 
 
-def _round(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Floats rounded to the dtype's kept bits, as float64; NaN made canonical."""
-    bits = _BITS.get(values.dtype, 24)
+def _round(values: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any]:
+    """Floats rounded to the bits kept for ``dtype`` (see _BITS), as float64; NaN canonical."""
+    bits = _BITS.get(dtype, _BITS_OTHER)
     wide = values.astype(np.float64)
     mantissa, exponent = np.frexp(wide)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -82,7 +85,7 @@ def _quantized(value: Any) -> Any:
     """``value`` with every float rounded (see the module docstring); other leaves unchanged."""
     kind = type(value)
     if kind is float:
-        return float(_round(np.array([value]))[0])
+        return float(_round(np.array([value]), "float64")[0])
     if kind is list or kind is tuple:
         return kind(_quantized(v) for v in value)
     if kind is dict:
@@ -90,16 +93,18 @@ def _quantized(value: Any) -> Any:
     if kind is np.ndarray or isinstance(value, np.generic):
         array = np.asarray(value)
         if array.dtype.kind == "f":
-            return ("$nd", array.dtype.str, _round(array))
+            return ("$nd", array.dtype.str, _round(array, array.dtype.name))
         if array.dtype.kind == "c":
-            return ("$nd", array.dtype.str, _round(array.real), _round(array.imag))
+            name = array.dtype.name
+            return ("$nd", array.dtype.str, _round(array.real, name), _round(array.imag, name))
         return value
     torch = sys.modules.get("torch")
     if torch is not None and kind is torch.Tensor:
         array = value.detach().to("cpu")
         floating = array.is_floating_point()
         numbers = array.double().numpy() if floating else array.numpy()
-        rounded = _round(numbers) if floating else numbers
+        name = str(value.dtype).removeprefix("torch.")
+        rounded = _round(numbers, name) if floating else numbers
         return ("$tensor", str(value.dtype), bool(value.requires_grad), rounded)
     return value
 
