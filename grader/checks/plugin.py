@@ -202,6 +202,7 @@ class GraderPlugin:
             details=details,
             student_traceback=tb,
             duration_s=round(time.monotonic() - self._started[name], 4),
+            uses=sorted(self.session.used) if self.session is not None else [],
         )
 
 
