@@ -11,8 +11,9 @@ The steps:
    skipped with a note and never followed) or of a zip (read by hand: absolute paths, ``..``,
    drive letters, symbolic links and password protection are refused; backslashes count as
    separators, so ``..\\x`` is ``../x``). Debris (``__MACOSX``, ``.DS_Store``, ``__pycache__``,
-   ``.git``, ``.ipynb_checkpoints``, ``Thumbs.db``) is left out. At most :data:`MAX_FILES`
-   files and :data:`MAX_TOTAL_BYTES` bytes, by the sizes the folder or zip declares.
+   ``.git``, ``.ipynb_checkpoints``, ``Thumbs.db``, the self-check bundle ``.grader``) is left
+   out. At most :data:`MAX_FILES` files and :data:`MAX_TOTAL_BYTES` bytes, by the sizes the
+   folder or zip declares.
 2. **Choose the root**: the top level, or the one sub-folder that holds every required file
    when the top level does not (``hw5/nn.py`` from zipping the folder itself).
 3. **Copy** the files under the root, counting the bytes actually read against the cap (zip
@@ -61,7 +62,7 @@ MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
 _CHUNK = 1 << 20
 _DEBRIS = frozenset(
-    {"__MACOSX", ".DS_Store", "__pycache__", ".git", ".ipynb_checkpoints", "Thumbs.db"}
+    {"__MACOSX", ".DS_Store", "__pycache__", ".git", ".ipynb_checkpoints", "Thumbs.db", ".grader"}
 )
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _ZIP_ERRORS = (

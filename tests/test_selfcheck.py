@@ -268,3 +268,26 @@ def test_nn_numpy_self_check_reference_template_and_mutant(tmp_path: Path) -> No
     found = {c.name: c.status for c in self_check(tmp_path / "mutant", bundle=bundle).result.checks}
     assert found["test_compute_loss_and_acc_small_batch"] == "failed"
     assert found["test_sigmoid_matches_reference"] == "passed"
+
+
+def test_a_notebook_beside_the_py_files_is_what_gets_checked(tmp_path: Path) -> None:
+    """The template folder holds nn.py and nn_numpy.ipynb: check() called from the notebook
+    (or given the notebook's path) checks the notebook, not the stubs beside it."""
+    import json
+
+    from grader.notebook.write import notebook_from_modules, notebook_text
+
+    folder = tmp_path / "nn_numpy"
+    shutil.copytree(REPO / "student_template" / "nn_numpy", folder)
+    reference = (REPO / "reference" / "nn_numpy" / "nn.py").read_text()
+    nb = notebook_from_modules(
+        {"nn.py": solution_text(reference)}, handout="# hw", assignment_id="nn_numpy"
+    )
+    (folder / "nn_numpy.ipynb").write_text(notebook_text(nb))
+    on_notebook = self_check(folder / "nn_numpy.ipynb", "nn_numpy")
+    on_folder = self_check(folder, "nn_numpy")
+    assert on_notebook.checked.startswith("the saved notebook nn_numpy.ipynb")
+    assert {c.status for c in on_notebook.result.checks} <= {"passed", "not_run"}
+    assert sum(c.status == "passed" for c in on_notebook.result.checks) >= 8
+    assert on_folder.checked == "nn.py" and on_folder.result.score == 0
+    assert json.loads((folder / "nn_numpy.ipynb").read_text())["nbformat"] == 4

@@ -6,6 +6,7 @@ as one line, not raised, so a notebook shows the fix rather than a traceback.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from grader.errors import InstructorError
@@ -24,8 +25,11 @@ def check(
     In a notebook, the saved ``.ipynb`` is what gets checked (unless the ``.py`` files are
     there): save first. ``details=True`` also prints each check that did not pass in full.
     """
+    target = Path(path)
+    if target.is_dir() and "ipykernel" in sys.modules:  # called from a notebook cell
+        target = _this_notebook(target, assignment_id) or target
     try:
-        report = self_check(Path(path), assignment_id)
+        report = self_check(target, assignment_id)
     except InstructorError as exc:
         print(f"error: {exc}")
         return
@@ -42,3 +46,13 @@ def check(
     if details:
         print()
         print(details_text(report))
+
+
+def _this_notebook(folder: Path, assignment_id: str | None) -> Path | None:
+    """In a notebook, the notebook to check: the one named after the assignment, else the
+    only one in the folder, else None (then the folder's files are checked)."""
+    notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    named = [p for p in notebooks if assignment_id and p.stem == assignment_id]
+    if named:
+        return named[0]
+    return notebooks[0] if len(notebooks) == 1 else None

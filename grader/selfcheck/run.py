@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -110,19 +111,21 @@ def self_check(
     with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
         assignment = write_course(Path(scratch) / "course", files)
         replayer = Replayer(assignment.spec.submission.modules, recordings(files))
+        graded = _notebook_alone(path, Path(scratch) / "notebook")
         result = grade_folder(
             assignment,
-            folder,
+            graded or folder,
             seed=PUBLIC_SEED,
             sandbox=sandbox,
             reference_for=replayer.for_check,
         )
+        checked = checked_files(graded or folder, assignment)
     return SelfCheckReport(
         assignment=bundled,
         folder=folder,
         mode="public checks",
         result=result,
-        checked=checked_files(folder, assignment),
+        checked=checked,
         pass_percent=assignment.spec.ci.pass_percent,
         bundle=found,
     )
@@ -181,6 +184,16 @@ def grade_folder(
         )
         tail = output.read_text("utf-8", errors="replace")[-4000:] if output.is_file() else ""
         return scored(assignment, loaded, runs[0], seed=seed, started=started, stdout_tail=tail)
+
+
+def _notebook_alone(path: Path, scratch: Path) -> Path | None:
+    """A folder holding only the notebook ``path`` names, so that it is what gets checked even
+    beside ``.py`` files (the template folder has both); None when ``path`` is no notebook."""
+    if not (path.is_file() and path.suffix.lower() == ".ipynb"):
+        return None
+    scratch.mkdir(parents=True)
+    shutil.copy2(path, scratch / path.name)
+    return scratch
 
 
 def _folder(path: Path) -> Path:
