@@ -60,7 +60,7 @@ def test_sgd_step_single_step(submission, reference, rng) -> None:
         expect.close(got[key], ref[key], rtol=1e-12, atol=1e-14, what=f"params[{key!r}]")
 
 
-def test_train_mlp_valid_accuracy(submission, reference, seed) -> None:
+def test_train_mlp_valid_accuracy(submission, seed) -> None:
     """train_mlp's defaults must reach 75% accuracy on the validation digits within 120 seconds."""
     data = load_digits(32)
     result = submission.nn.train_mlp(
@@ -79,9 +79,10 @@ def test_train_mlp_valid_accuracy(submission, reference, seed) -> None:
     for key, shape in zip(keys, [(1024, width), (width,), (width, 10), (10,)], strict=True):
         expect.shape(params[key], shape, what=f"params[{key!r}] from train_mlp")
     weights = {key: np.asarray(params[key], dtype=np.float64) for key in keys}
-    hidden = reference.nn.forward(data.valid_x, weights, "layer1", reference.nn.sigmoid)
-    probs = reference.nn.forward(hidden, weights, "output", reference.nn.softmax)
-    accuracy = float(np.mean(np.argmax(probs, axis=1) == np.argmax(data.valid_y, axis=1)))
+    # the grader's own forward pass (no reference needed, so the self-check can run it too)
+    hidden = 1.0 / (1.0 + np.exp(-(data.valid_x @ weights["Wlayer1"] + weights["blayer1"])))
+    logits = hidden @ weights["Woutput"] + weights["boutput"]  # softmax keeps the argmax
+    accuracy = float(np.mean(np.argmax(logits, axis=1) == np.argmax(data.valid_y, axis=1)))
     expect.that(
         accuracy >= 0.75,
         f"the trained network classifies {accuracy:.1%} of the validation digits correctly; "
