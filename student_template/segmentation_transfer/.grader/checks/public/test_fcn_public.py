@@ -1,0 +1,147 @@
+"""Public checks on fcn.py: FCN32's output shape, the bilinear kernel, and train_segmentation.
+
+FCN32 is built in your process on a VGG16 with random weights (torchvision's architecture,
+``weights=None``; nothing is downloaded), and run without gradients on small images. The
+training check trains a small segmentation network of the check's own with your
+train_segmentation, so it tests the training loop alone.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from grader.checks import expect
+from grader.datasets.voc import voc_palette, write_voc_like
+
+HELPERS = '''
+import types
+
+import torch
+import torchvision
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def vgg16(seed):
+    """torchvision's VGG16 (weights=None) with He-uniform weights and small biases drawn from a
+    generator seeded with seed: the same network in every process, built fast."""
+    with torch.device("meta"):
+        model = torchvision.models.vgg16(weights=None)
+    model = model.to_empty(device="cpu")
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, (nn.Conv2d, nn.Linear)):
+                bound = (6.0 / layer.weight[0].numel()) ** 0.5
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                layer.bias.uniform_(-0.1, 0.1, generator=generator)
+    return model
+
+
+def output_shapes(fcn32, n_classes, seed, shapes, device):
+    """The output shape of fcn32(n_classes, vgg16(seed)) in eval mode, without gradients, for
+    random images of each shape (or the type of what came out instead of a tensor)."""
+    model = fcn32(n_classes, vgg16(seed)).to(device).eval()
+    generator = torch.Generator().manual_seed(seed)
+    got = []
+    with torch.no_grad():
+        for shape in shapes:
+            out = model(torch.rand(shape, generator=generator).to(device))
+            got.append(list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__)
+    return got
+
+
+def tiny_segnet(seed, n_classes, device):
+    """A small fully convolutional network: (B, 3, H, W) -> (B, n_classes, H, W), H, W % 4 == 0."""
+    torch.manual_seed(seed)
+    model = nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 16, 3, padding=1, stride=2), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1, stride=2), nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(32, n_classes, 1),
+        nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
+    )
+    return model.to(device)
+
+
+def make_loader(images, masks, batch_size, shuffle, seed):
+    """A DataLoader over (images, masks); shuffled by a generator seeded with seed."""
+    return DataLoader(
+        TensorDataset(images.contiguous(), masks.contiguous()),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=torch.Generator().manual_seed(seed),
+    )
+
+
+helpers = types.SimpleNamespace(
+    vgg16=vgg16, output_shapes=output_shapes, tiny_segnet=tiny_segnet, make_loader=make_loader
+)
+'''
+
+COLOR_MAP = voc_palette()[:21].tolist()
+
+
+def test_fcn32_output_shape(submission, seed, device) -> None:
+    """FCN32(5, vgg16) must map images (B, 3, H, W) to scores (B, 5, H, W): (2, 3, 32, 32) -> (2, 5, 32, 32) and (1, 3, 64, 48) -> (1, 5, 64, 48)."""
+    helpers = submission.define(HELPERS, "helpers")
+    shapes = [[2, 3, 32, 32], [1, 3, 64, 48]]
+    got = helpers.output_shapes(submission.fcn.FCN32, 5, seed, shapes, device)
+    for shape, out in zip(shapes, got, strict=True):
+        want = [shape[0], 5, shape[2], shape[3]]
+        expect.that(
+            out == want,
+            f"FCN32(5, vgg16)(x) for x of shape {tuple(shape)} gave {out if isinstance(out, str) else tuple(out)}, "
+            f"not {tuple(want)}: is the upsampled map cropped to the input's size from row and "
+            "column 19?",
+        )
+
+
+def test_bilinear_kernel_values(submission, reference) -> None:
+    """bilinear_kernel(channels, k) must give (channels, channels, k, k) float32 weights: the bilinear filter on the diagonal (weight[c, c]) and zeros elsewhere, for odd and even k."""
+    for channels, k in ((3, 4), (2, 5), (1, 64)):
+        what = f"bilinear_kernel({channels}, {k})"
+        got = submission.fcn.bilinear_kernel(channels, k)
+        expect.that(
+            type(got) is torch.Tensor and got.dtype == torch.float32,
+            f"{what} must return a float32 torch.Tensor, not {type(got).__name__}",
+        )
+        want = reference.fcn.bilinear_kernel(channels, k).numpy()
+        expect.close(got.numpy(), want, rtol=0.0, atol=1e-6, what=what)
+
+
+def _voc_tensors(voc, seed: int, n: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images (n, 3, size, size) and masks (n, size, size) of a synthetic VOC2007, read by the
+    reference VocDataset (borders 255)."""
+    with tempfile.TemporaryDirectory(prefix="voc-") as tmp:
+        write_voc_like(
+            Path(tmp), n, 0, classes=(1, 2, 3), seed=seed, width=(40, 56), height=(36, 48)
+        )
+        dataset = voc.VocDataset(tmp, COLOR_MAP, size, split="train")
+        items = [dataset[i] for i in range(n)]
+    return torch.stack([i for i, _ in items]), torch.stack([m for _, m in items])
+
+
+def test_train_segmentation_loss_falls(submission, reference, seed, device) -> None:
+    """train_segmentation(model, loader, 4, 0.01, device) must return 4 Python floats, one mean loss per epoch, falling over the epochs on a small VOC-format dataset (masks with 255 borders)."""
+    images, masks = _voc_tensors(reference.voc, seed, 24, 32)
+    helpers = submission.define(HELPERS, "helpers")
+    model = helpers.tiny_segnet(seed, 21, device)
+    loader = helpers.make_loader(images, masks, 8, True, seed)
+    got = submission.fcn.train_segmentation(model, loader, 4, 0.01, device)
+    expect.that(
+        type(got) is list and len(got) == 4 and all(type(v) in (float, int) for v in got),
+        f"train_segmentation must return a list of 4 Python floats (one per epoch; use "
+        f"loss.item()), not {type(got).__name__}"
+        + (f" of {len(got)}" if type(got) is list else ""),
+    )
+    expect.that(
+        all(np.isfinite(got)) and got[-1] < got[0],
+        f"the epoch losses {np.round(got, 3).tolist()} do not fall: is the optimiser stepping, "
+        "and are gradients cleared each batch?",
+    )

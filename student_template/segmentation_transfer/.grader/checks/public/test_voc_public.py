@@ -1,0 +1,119 @@
+"""Public checks on voc.py: VocDataset reads a small dataset in the VOC2007 layout.
+
+Each check writes a synthetic VOC2007 (``VOCdevkit/VOC2007`` with JPEGImages, palette PNG masks
+in SegmentationClass and the split files in ImageSets/Segmentation: coloured shapes on textured
+backgrounds) into a folder of your process, then reads it with your VocDataset. Make one to
+try your code on with ``python -m grader.datasets.make voc2007 DIR``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from grader.checks import expect
+from grader.datasets.voc import voc_palette, write_voc_like
+
+HELPERS = '''
+import os
+import tempfile
+import types
+
+
+def write_tree(files):
+    """Write {relative path: bytes} into a new folder under the working folder; its path."""
+    root = tempfile.mkdtemp(prefix="voc-", dir=os.getcwd())
+    for rel, data in files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+    return root
+
+
+def items(dataset, indices):
+    """(len(dataset), [dataset[i] for i in indices])."""
+    return len(dataset), [dataset[i] for i in indices]
+
+
+helpers = types.SimpleNamespace(write_tree=write_tree, items=items)
+'''
+
+COLOR_MAP = voc_palette()[:21].tolist()  # VOC's 21 class colours, as VOC_COLORMAP lists them
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file under root, by its path relative to root."""
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def _checked_item(item: object, size: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """(image, mask) as numpy, after checking the types, dtypes and shapes the docstring gives."""
+    expect.that(
+        type(item) in (tuple, list) and len(item) == 2,
+        f"{what} must be a pair (image, mask), not {type(item).__name__}",
+    )
+    image, mask = item
+    for name, value, dtype, shape in (
+        ("image", image, torch.float32, (3, size, size)),
+        ("mask", mask, torch.int64, (size, size)),
+    ):
+        expect.that(
+            type(value) is torch.Tensor,
+            f"the {name} of {what} must be a torch.Tensor, not {type(value).__name__}",
+        )
+        expect.that(
+            value.dtype == dtype,
+            f"the {name} of {what} must be {dtype}, not {value.dtype}",
+        )
+        expect.shape(value.numpy(), shape, what=f"the {name} of {what}")
+    return image.numpy(), mask.numpy()
+
+
+def test_voc_dataset_length_and_types(submission, seed) -> None:
+    """VocDataset(root, VOC_COLORMAP, size, split) must hold one item per id of ImageSets/Segmentation/<split>.txt, each a pair (image (3, size, size) float32 in [0, 1], mask (size, size) int64)."""
+    helpers = submission.define(HELPERS, "helpers")
+    with tempfile.TemporaryDirectory(prefix="voc-") as tmp:
+        write_voc_like(Path(tmp), n_train=5, n_val=3, seed=(seed, 1))
+        root = helpers.write_tree(_tree(Path(tmp)))
+    for split, count in (("train", 5), ("val", 3)):
+        dataset = submission.voc.VocDataset(root, COLOR_MAP, 40, split=split)
+        length, items = helpers.items(dataset, [0, count - 1])
+        expect.that(
+            length == count,
+            f"len(VocDataset(..., split={split!r})) is {length!r}; {split}.txt lists {count} ids",
+        )
+        for index, item in zip((0, count - 1), items, strict=True):
+            what = f"VocDataset(root, VOC_COLORMAP, 40, split={split!r})[{index}]"
+            image, mask = _checked_item(item, 40, what)
+            expect.that(
+                0.0 <= image.min() and image.max() <= 1.0,
+                f"the image of {what} has values from {image.min():.3g} to {image.max():.3g}; "
+                "divide the pixels by 255 to get [0, 1]",
+            )
+            labels = set(np.unique(mask).tolist())
+            expect.that(
+                labels <= set(range(21)) | {255},
+                f"the mask of {what} holds labels {sorted(labels - set(range(21)) - {255})} that "
+                "are neither a class (0..20) nor the ignore index 255",
+            )
+
+
+def test_voc_dataset_channel_order(submission, reference, seed) -> None:
+    """VocDataset's image must be the JPEG's RGB pixels / 255 moved to channels first with a permute (image[c, i, j] = pixel (i, j)'s channel c), not cut into three blocks by a reshape."""
+    helpers = submission.define(HELPERS, "helpers")
+    with tempfile.TemporaryDirectory(prefix="voc-") as tmp:
+        write_voc_like(Path(tmp), 2, 2, seed=(seed, 2), width=(48, 48), height=(48, 48))
+        root = helpers.write_tree(_tree(Path(tmp)))
+        want = reference.voc.VocDataset(tmp, COLOR_MAP, 48, split="train")
+        wanted = [want[i][0].numpy() for i in range(2)]
+    _, items = helpers.items(submission.voc.VocDataset(root, COLOR_MAP, 48, split="train"), [0, 1])
+    for index, (item, image_want) in enumerate(zip(items, wanted, strict=True)):
+        what = f"the image of VocDataset(root, VOC_COLORMAP, 48, split='train')[{index}] (48 x 48 JPEG, no resizing)"
+        image, _ = _checked_item(item, 48, what)
+        expect.close(image, image_want, rtol=0.0, atol=1e-5, what=what)
