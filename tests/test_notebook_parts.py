@@ -217,8 +217,24 @@ def test_pick_rules(tmp_path: Path) -> None:
     assert refusal is None and source is not None and source.notebook == "a.ipynb"
     assert where["ops.scale"].cell == 1 and (tmp_path / "ops.py").is_file()
     notes.clear()
+    (tmp_path / "ops.py").write_text("def scale(x, k):\n    return k * x\n")
     source, _, _ = attach_notebook(config("ops.ipynb"), tmp_path, ["ops.py", "a.ipynb"], notes)
     assert source is None and ".py files come first" in notes[0]
+
+
+def test_a_finished_notebook_beats_untouched_py_stubs(tmp_path: Path) -> None:
+    """The template holds ops.py and a notebook; a student who worked in the notebook hands
+    in both, and the stubs left in ops.py must not be what gets graded."""
+    stub = 'def scale(x, k):\n    raise NotImplementedError("scale: your code here")\n'
+    (tmp_path / "ops.py").write_text(stub)
+    (tmp_path / "ops.ipynb").write_bytes(nb_bytes("def scale(x, k):\n    return k * x"))
+    notes: list[str] = []
+    source, _, refusal = attach_notebook(
+        config("ops.ipynb"), tmp_path, ["ops.py", "ops.ipynb"], notes
+    )
+    assert refusal is None and source is not None and source.modules == ["ops"]
+    assert "graded ops.ipynb instead of ops.py" in notes[0]
+    assert "return k * x" in (tmp_path / "ops.py").read_text()
 
 
 def test_only_notebook_is_taken_with_a_note(tmp_path: Path) -> None:

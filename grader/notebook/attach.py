@@ -2,7 +2,9 @@
 
 The rule students read (also in docs/authoring.md):
 
-1. If every required ``.py`` file is there, those are graded and notebooks are not.
+1. If every required ``.py`` file is there, those are graded and notebooks are not, unless
+   the notebook has fewer unfinished stubs (``raise NotImplementedError``) than the ``.py``
+   files: a student who worked in the template's notebook leaves its ``.py`` stubs untouched.
 2. Otherwise the notebook whose name matches ``[submission.notebook] accept`` is graded.
    Names are compared forgivingly: letter case, spaces, hyphens and underscores, a leading
    ``Copy of`` and a trailing `` (1)`` or `` copy`` do not matter.
@@ -61,12 +63,25 @@ def attach_notebook(
     missing = [f for f in config.files if f.endswith(".py") and f not in files]
     if nb_config is None or not notebooks:
         return None, {}, None
-    if not missing:
+    quiet: list[str] = []
+    chosen, refusal = _pick(
+        notebooks, nb_config, quiet if not missing or not named_by_file else notes
+    )
+    if not missing:  # both forms handed in: grade the one with fewer stubs left
+        py_files = [f for f in config.files if f.endswith(".py")]
+        in_py = sum(_stubs((workdir / f).read_bytes()) for f in py_files)
+        in_nb = _stubs((workdir / chosen).read_bytes()) if chosen else in_py
+        if in_nb >= in_py:
+            notes.append(
+                f"graded your .py file(s); {_join(notebooks)} not graded, since .py files come "
+                "first unless a notebook has fewer unfinished stubs (raise NotImplementedError)"
+            )
+            return None, {}, None
         notes.append(
-            f"graded your .py file(s); {_join(notebooks)} not graded, since .py files come first"
+            f"graded {chosen} instead of {_join(py_files)}: the notebook has {in_nb} unfinished "
+            f"stub(s) (raise NotImplementedError) and the .py file(s) {in_py}"
         )
-        return None, {}, None
-    chosen, refusal = _pick(notebooks, nb_config, notes if named_by_file else [])
+        missing = py_files
     if chosen is None:
         return None, {}, refusal
     path = workdir / chosen
@@ -106,6 +121,12 @@ def attach_notebook(
         seconds=nb_config.seconds,
     )
     return source, locations, None
+
+
+def _stubs(data: bytes) -> int:
+    """How many ``raise NotImplementedError`` stubs a file still holds (text count; in a
+    notebook's JSON they are counted the same way)."""
+    return data.count(b"raise NotImplementedError")
 
 
 def _pick(notebooks: list[str], config: NotebookConfig, notes: list[str]) -> tuple[str | None, str]:

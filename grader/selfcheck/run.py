@@ -119,7 +119,7 @@ def self_check(
             sandbox=sandbox,
             reference_for=replayer.for_check,
         )
-        checked = checked_files(graded or folder, assignment)
+        checked = checked_files(graded or folder, assignment, result.notes)
     return SelfCheckReport(
         assignment=bundled,
         folder=folder,
@@ -148,7 +148,7 @@ def full_check(
         folder=folder,
         mode="all checks",
         result=result,
-        checked=checked_files(folder, assignment),
+        checked=checked_files(folder, assignment, result.notes),
         pass_percent=assignment.spec.ci.pass_percent,
     )
 
@@ -208,11 +208,13 @@ def _folder(path: Path) -> Path:
     return resolved
 
 
-def checked_files(folder: Path, assignment: Assignment) -> str:
-    """Which files were checked, in words: the ``.py`` files, or the saved notebook and its age."""
+def checked_files(folder: Path, assignment: Assignment, notes: list[str] | None = None) -> str:
+    """Which files were checked, in words: the ``.py`` files, or the saved notebook and its age
+    (also when the load stage graded a notebook beside the ``.py`` files, as its notes say)."""
     files = assignment.spec.submission.files
     modules = [f for f in files if f.endswith(".py")]
-    if all((folder / f).is_file() for f in modules):
+    took_notebook = any(n.startswith("graded the notebook ") for n in notes or [])
+    if all((folder / f).is_file() for f in modules) and not took_notebook:
         return ", ".join(modules)
     notebooks = sorted(
         (p for p in folder.glob("*.ipynb") if p.is_file()), key=lambda p: p.stat().st_mtime
