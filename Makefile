@@ -6,7 +6,7 @@ DEMO_OUT ?= results/demo
 .PHONY: demo test test-fast test-slow lint
 
 demo:  ## install, then grade the bundled demo classes into results/demo/<assignment>/
-	@venv=$(VENV) && for a in nn_numpy backprop_torch cnn_classifiers; do \
+	@venv=$(VENV) && for a in nn_numpy backprop_torch cnn_classifiers segmentation_transfer; do \
 	  $$venv/bin/grader grade examples/$$a/submissions --assignment $$a --out $(DEMO_OUT)/$$a --jobs 2 --force || exit 1; \
 	  $$venv/bin/grader report $(DEMO_OUT)/$$a || exit 1; \
 	done

@@ -249,10 +249,42 @@ def cnn_class(assignment: Assignment) -> dict[str, str | bytes]:
     return out
 
 
+# pickle.dump(model, f) of a whole transfer.SmallCNN, in miniature: refused as small_cnn.pt.
+PICKLED_SMALL_CNN = b"\x80\x02ctransfer\nSmallCNN\nq\x00)\x81q\x01}q\x02b."
+
+
+def segmentation_class(assignment: Assignment) -> dict[str, str | bytes]:
+    """The segmentation_transfer demo: right, one notable bug each, a refused checkpoint, untouched."""
+    files = assignment.spec.submission.files
+    ref = {f: reference_solution(assignment, f) for f in files}
+    by_name = {m.name: m for m in load_mutants(assignment)}
+
+    def mutant(name: str) -> dict[str, str]:
+        m = by_name[name]
+        return {f: mutated_source(assignment, m) if f == m.file else ref[f] for f in files}
+
+    students: dict[str, dict[str, str]] = {
+        "ama": ref,  # correct
+        "bo": mutant("reshape_instead_of_permute"),  # image.reshape(3, 256, 256): the UMD bug
+        "cai": mutant("bilinear_masks"),  # interpolated labels
+        "dina": mutant("no_crop"),  # FCN32's output is larger than the image
+        "emil": mutant("iou_divides_by_zero"),  # ZeroDivisionError on absent classes
+        "fatu": mutant("backbone_not_frozen"),  # fine-tuning changes the pretrained weights
+        "gio": ref,  # correct code, but small_cnn.pt is a pickled model, not weights
+        "hiro": _template_modules(assignment),  # the template, untouched
+    }
+    out: dict[str, str | bytes] = {
+        f"{s}/{f}": text for s, texts in students.items() for f, text in texts.items()
+    }
+    out["gio/small_cnn.pt"] = PICKLED_SMALL_CNN
+    return out
+
+
 CLASSES: dict[str, Callable[[Assignment], dict[str, str | bytes]]] = {
     "nn_numpy": demo_class,
     "backprop_torch": backprop_class,
     "cnn_classifiers": cnn_class,
+    "segmentation_transfer": segmentation_class,
 }
 
 

@@ -123,3 +123,41 @@ def test_cnn_demo_grades_as_intended(tmp_path: Path) -> None:
         assert all(c.status == "passed" for c in checks.values()), student
     assert r["hana"].score == 0 and r["hana"].gradable
     assert not r["ivo"].gradable and "training.py" in (r["ivo"].not_gradable_reason or "")
+
+
+@pytest.mark.slow
+def test_segmentation_demo_grades_as_intended(tmp_path: Path) -> None:
+    """Does each segmentation_transfer student lose points where their bug is, and is a handed-in
+    small_cnn.pt scored instead of training (gio's pickled model refused, jun's weights used)?"""
+    subs = tmp_path / "class"
+    shutil.copytree(out_dir("segmentation_transfer"), subs)
+    shutil.copytree(subs / "ama", subs / "jun")  # correct code and untrained weights
+    spec = importlib.util.spec_from_file_location("demo_transfer", subs / "jun" / "transfer.py")
+    assert spec is not None and spec.loader is not None
+    transfer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(transfer)
+    torch.manual_seed(0)
+    torch.save(transfer.SmallCNN(17).state_dict(), subs / "jun" / "small_cnn.pt")
+
+    report = grade(REPO, "segmentation_transfer", subs, tmp_path / "out", jobs=2)
+    r = {x.student: x for x in report.results}
+    full = r["ama"].max_score
+    assert r["ama"].score == full
+    for student, check in [
+        ("bo", "test_voc_dataset_channel_order"),
+        ("cai", "test_voc_dataset_masks_not_interpolated"),
+        ("dina", "test_fcn32_output_shape_voc_sizes"),
+        ("emil", "test_iou_per_class_absent_classes"),
+        ("fatu", "test_finetune_squeezenet_training_keeps_backbone"),
+    ]:
+        assert 0 < r[student].score < full, student
+        assert {c.name: c.status for c in r[student].checks}[check] != "passed", student
+    for student, status, words in [
+        ("gio", "error", "weights_only"),
+        ("jun", "failed", "small_cnn.pt"),
+    ]:
+        checks = {c.name: c for c in r[student].checks}
+        scored = checks.pop("test_small_cnn_accuracy")
+        assert scored.status == status and words in scored.message, (student, scored.message)
+        assert all(c.status == "passed" for c in checks.values()), student
+    assert r["hiro"].score == 0 and r["hiro"].gradable

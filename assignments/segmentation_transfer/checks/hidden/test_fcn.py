@@ -103,8 +103,13 @@ def forward(fcn32, n_classes, seed, score_weight, score_bias, images, device):
         model.score_fr.weight.copy_(score_weight)
         model.score_fr.bias.copy_(score_bias)
     model.to(device).eval()
-    with torch.no_grad():
-        out = model(images.to(device))
+    tf32 = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False  # full float32 convolutions on a GPU, as on the CPU
+    try:
+        with torch.no_grad():
+            out = model(images.to(device))
+    finally:
+        torch.backends.cudnn.allow_tf32 = tf32
     return out.cpu() if isinstance(out, torch.Tensor) else out
 
 
@@ -231,9 +236,9 @@ def test_fcn32_forward_matches_reference(submission, reference, rng, seed, devic
         model.score_fr.bias.copy_(bias)
         want = model.eval()(images).numpy()
     del model
-    rtol, _ = expect.tolerance(device, "float32")
-    scale = float(np.abs(want).max())
-    expect.close(got.numpy(), want, rtol=10 * rtol, atol=1e-4 * scale, what=what)
+    scale = float(np.abs(want).max())  # 16 float32 layers: errors relative to the map's scale
+    rtol, atol = (1e-2, 1e-2 * scale) if device.startswith("cuda") else (1e-3, 1e-4 * scale)
+    expect.close(got.numpy(), want, rtol=rtol, atol=atol, what=what)
 
 
 def test_fcn32_gradients_reach_score_fr(submission, rng, seed, device) -> None:

@@ -274,7 +274,8 @@ def test_accuracy_matches_reference(submission, reference, rng, seed, device) ->
     want = reference.transfer.accuracy(
         ref_model, LOCAL.make_loader(images, labels, 16, False, seed), "cpu"
     )
-    expect.close(got, want, rtol=0.0, atol=1e-9, what="accuracy on 50 examples in batches of 16")
+    slack = 1.5 / 50 if device.startswith("cuda") else 1e-9  # a near-tie may flip on a GPU
+    expect.close(got, want, rtol=0.0, atol=slack, what="accuracy on 50 examples in batches of 16")
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from grader.checks import expect
 from grader.datasets.voc import voc_palette, write_voc_like
@@ -104,14 +105,20 @@ def test_voc_dataset_length_and_types(submission, seed) -> None:
             )
 
 
-def test_voc_dataset_channel_order(submission, reference, seed) -> None:
+def _decoded(root: Path, image_id: str) -> np.ndarray:
+    """A JPEG's RGB pixels as VocDataset must give them: (3, H, W) float32 in [0, 1]."""
+    with Image.open(root / "VOCdevkit" / "VOC2007" / "JPEGImages" / f"{image_id}.jpg") as jpeg:
+        pixels = np.asarray(jpeg.convert("RGB"), dtype=np.float32) / 255  # (H, W, 3)
+    return pixels.transpose(2, 0, 1)  # (3, H, W)
+
+
+def test_voc_dataset_channel_order(submission, seed) -> None:
     """VocDataset's image must be the JPEG's RGB pixels / 255 moved to channels first with a permute (image[c, i, j] = pixel (i, j)'s channel c), not cut into three blocks by a reshape."""
     helpers = submission.define(HELPERS, "helpers")
     with tempfile.TemporaryDirectory(prefix="voc-") as tmp:
-        write_voc_like(Path(tmp), 2, 2, seed=(seed, 2), width=(48, 48), height=(48, 48))
+        ids = write_voc_like(Path(tmp), 2, 2, seed=(seed, 2), width=(48, 48), height=(48, 48))
         root = helpers.write_tree(_tree(Path(tmp)))
-        want = reference.voc.VocDataset(tmp, COLOR_MAP, 48, split="train")
-        wanted = [want[i][0].numpy() for i in range(2)]
+        wanted = [_decoded(Path(tmp), image_id) for image_id in ids["train"].ids]
     _, items = helpers.items(submission.voc.VocDataset(root, COLOR_MAP, 48, split="train"), [0, 1])
     for index, (item, image_want) in enumerate(zip(items, wanted, strict=True)):
         what = f"the image of VocDataset(root, VOC_COLORMAP, 48, split='train')[{index}] (48 x 48 JPEG, no resizing)"

@@ -1,0 +1,77 @@
+"""PASCAL VOC2007 for semantic segmentation: a torch Dataset of (image, mask) pairs.
+
+After UMD Assignment 5, Part 3. The dataset lives under ``root/VOCdevkit/VOC2007``:
+
+* ``JPEGImages/<id>.jpg``: the RGB photos, of varying sizes;
+* ``SegmentationClass/<id>.png``: the masks, palette PNGs drawn in VOC's colour map
+  (:data:`VOC_COLORMAP`): a pixel of colour ``VOC_COLORMAP[k]`` belongs to class k. Object
+  outlines are drawn in the border colour (224, 224, 192), which is in no class: those
+  pixels get the ignore index 255, which the loss and the metrics skip;
+* ``ImageSets/Segmentation/<split>.txt``: the ids of each split (train, val, trainval), one
+  a line. Only these images have masks: VOC2007 has more JPEGs than masks, so take the ids
+  from the split file, never from the JPEGImages folder.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+
+VOC_CLASSES = [
+    "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat",
+    "chair", "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant",
+    "sheep", "sofa", "train", "tvmonitor",
+]  # fmt: skip
+VOC_COLORMAP = [
+    [0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128], [128, 0, 128],
+    [0, 128, 128], [128, 128, 128], [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0],
+    [64, 0, 128], [192, 0, 128], [64, 128, 128], [192, 128, 128], [0, 64, 0], [128, 64, 0],
+    [0, 192, 0], [128, 192, 0], [0, 64, 128],
+]  # fmt: skip  # RGB colour of class k = VOC_COLORMAP[k]
+IGNORE_INDEX = 255  # the label of border pixels, and of any colour not in the colour map
+
+
+class VocDataset(Dataset):
+    """The VOC2007 segmentation images of one split, resized to size x size.
+
+    ``dataset[i]`` is ``(image, mask)`` for the i-th id of ``ImageSets/Segmentation/<split>.txt``:
+
+    * image: (3, size, size) float32 in [0, 1], channels first (red, green, blue), as
+      ``torchvision.transforms.ToTensor`` gives it. The JPEG is read as RGB, resized with
+      bilinear interpolation (PIL's ``Image.resize((size, size), Image.Resampling.BILINEAR)``),
+      divided by 255 and moved to channels-first with a permute. A reshape would not move the
+      channels: it would cut the (H, W, 3) pixels into three meaningless blocks.
+    * mask: (size, size) int64 class indices: pixel (i, j) is k where its colour is
+      ``color_map[k]``, and 255 (the ignore index) where the colour is in no class, as VOC's
+      border colour (224, 224, 192) is. Resize the mask with nearest-neighbour interpolation
+      only: interpolating labels invents colours (and so classes) that are not in the image.
+
+    Args:
+        root: the folder that holds ``VOCdevkit/``.
+        color_map: the RGB colour of each class, a list of n_classes [r, g, b] lists
+            (:data:`VOC_COLORMAP` for VOC's 21 classes).
+        size: the side the images and masks are resized to.
+        split: which ``ImageSets/Segmentation/<split>.txt`` to read.
+    """
+
+    def __init__(
+        self, root: str, color_map: list[list[int]], size: int = 256, split: str = "trainval"
+    ) -> None:
+        raise NotImplementedError("__init__: your code here")
+
+    def __len__(self) -> int:
+        """The number of ids in the split file."""
+        raise NotImplementedError("__len__: your code here")
+
+    def convert_to_segmentation_mask(self, mask: np.ndarray) -> np.ndarray:
+        """Class indices (H, W) int64 for an RGB mask (H, W, 3) uint8: k where the pixel's
+        colour is color_map[k], 255 where it is in no class."""
+        raise NotImplementedError("convert_to_segmentation_mask: your code here")
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(image (3, size, size) float32, mask (size, size) int64) of the index-th id."""
+        raise NotImplementedError("__getitem__: your code here")
