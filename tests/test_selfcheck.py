@@ -253,9 +253,10 @@ def test_nn_numpy_self_check_reference_template_and_mutant(tmp_path: Path) -> No
     ref.mkdir()
     (ref / "nn.py").write_text(solution_text((a.reference_dir / "nn.py").read_text()))
     got = {c.name: c.status for c in self_check(ref, "nn_numpy", bundle=bundle).result.checks}
-    assert set(got.values()) == {"passed", "not_run"}
-    assert got["test_train_mlp_valid_accuracy"] == "not_run"  # scores the student's weights
-    assert sum(s == "passed" for s in got.values()) >= 8
+    # every public check runs offline: the training check computes accuracy with its own
+    # forward pass instead of asking the reference about the student's weights
+    assert set(got.values()) == {"passed"}
+    assert len(got) == 10
 
     tpl = tmp_path / "template"
     tpl.mkdir()
