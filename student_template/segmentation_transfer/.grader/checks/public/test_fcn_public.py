@@ -84,6 +84,7 @@ helpers = types.SimpleNamespace(
 )
 '''
 
+
 def test_fcn32_output_shape(submission, seed, device) -> None:
     """FCN32(5, vgg16) must map images (B, 3, H, W) to scores (B, 5, H, W): (2, 3, 32, 32) -> (2, 5, 32, 32) and (1, 3, 64, 48) -> (1, 5, 64, 48)."""
     helpers = submission.define(HELPERS, "helpers")
