@@ -122,7 +122,7 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
 
     def on_run(job: Job, run: RunOutcome) -> None:
         task, started = job.context
-        finish(task, job.loaded, run, started, _tail(job.output_path))
+        finish(task, job.loaded, run, started, output_tail(job.output_path))
 
     run_many(assignment, first.seed, jobs(), on_run, device=first.device)
     return finished
@@ -179,7 +179,8 @@ def write_result(result: SubmissionResult, out_dir: Path) -> None:
     atomic.write_text(result_path(out_dir, result.student), result.model_dump_json(indent=2))
 
 
-def _tail(path: Path) -> str:
+def output_tail(path: Path) -> str:
+    """The last few KB of a worker's output file (empty when there is none)."""
     try:
         with path.open("rb") as handle:
             handle.seek(max(path.stat().st_size - _STDOUT_TAIL, 0))

@@ -66,6 +66,15 @@ class NotebookSource(_Model):
         return None
 
 
+class UnitProblem(_Model):
+    """A notebook statement or cell that failed while the module was built in the worker."""
+
+    label: str
+    type: str
+    message: str
+    traceback: str = ""
+
+
 class LoadedSubmission(_Model):
     """A submission materialised into a scratch folder, or the reason it cannot be graded."""
 
@@ -124,6 +133,7 @@ class SubmissionResult(_Model):
     gradable: bool
     not_gradable_reason: str | None = None
     notes: list[str] = Field(default_factory=list)
+    notebook: str | None = None  # the notebook graded in place of the .py files, if one was
     parts: list[PartResult] = Field(default_factory=list)
     checks: list[CheckResult] = Field(default_factory=list)
     seed: int

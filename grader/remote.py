@@ -280,7 +280,7 @@ class SubmissionSession:
                 raise WorkerDied(
                     "an object from before your code's process was restarted is no longer available"
                 )
-            if value._path and value._root in self.labels and value._root in self.roots.values():
+            if value._path and value._root in self.roots.values():
                 self.used.add(f"{self.labels[value._root]}.{value._path[0]}")
             return {"$ref": [value._root, list(value._path)]}
         raise MaterialError(

@@ -26,20 +26,9 @@ from pydantic import BaseModel, ConfigDict
 from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
-from grader.models import CheckOutcome, LoadedSubmission, NotebookSource
+from grader.models import CheckOutcome, LoadedSubmission, NotebookSource, UnitProblem
 from grader.remote import SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
-
-
-class UnitProblem(BaseModel):
-    """A notebook statement or cell that failed while the module was built in the worker."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    label: str
-    type: str
-    message: str
-    traceback: str = ""
 
 
 class RunOutcome(BaseModel):

@@ -49,6 +49,7 @@ def score(
         gradable=loaded.gradable,
         not_gradable_reason=loaded.not_gradable,
         notes=loaded.notes,
+        notebook=loaded.notebook.notebook if loaded.notebook is not None else None,
         parts=parts,
         checks=checks,
         seed=seed,

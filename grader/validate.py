@@ -72,13 +72,20 @@ def _copy_data_files(assignment: Assignment, dest: Path) -> None:
             (dest / file).write_bytes((assignment.reference_dir / file).read_bytes())
 
 
-def _write_reference(assignment: Assignment, dest: Path) -> None:
-    _copy_data_files(assignment, dest)
+def _solutions(assignment: Assignment) -> dict[str, str]:
+    """Each submitted ``.py`` file of the reference, markers removed."""
+    texts = {}
     for file in assignment.spec.submission.files:
         if _is_source(file):
             path = assignment.reference_dir / file
-            text = solution_text(path.read_text(encoding="utf-8"), str(path))
-            (dest / file).write_text(text, encoding="utf-8")
+            texts[file] = solution_text(path.read_text(encoding="utf-8"), str(path))
+    return texts
+
+
+def _write_reference(assignment: Assignment, dest: Path) -> None:
+    _copy_data_files(assignment, dest)
+    for file, text in _solutions(assignment).items():
+        (dest / file).write_text(text, encoding="utf-8")
 
 
 def _write_template(assignment: Assignment, dest: Path) -> None:
@@ -95,12 +102,9 @@ def _write_notebooks(assignment: Assignment, subs: Path) -> list[str]:
     if nb is None:
         return []
     name = f"{assignment.id}.ipynb"
-    solutions = {}
-    for file in assignment.spec.submission.files:
-        if _is_source(file):
-            path = assignment.reference_dir / file
-            solutions[file] = solution_text(path.read_text(encoding="utf-8"), str(path))
-    notebook = notebook_from_modules(solutions, handout="# reference", assignment_id=assignment.id)
+    notebook = notebook_from_modules(
+        _solutions(assignment), handout="# reference", assignment_id=assignment.id
+    )
     for folder, text in [
         ("reference-notebook", notebook_text(notebook)),
         ("template-notebook", template_files(assignment)[name]),

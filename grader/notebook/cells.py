@@ -9,21 +9,12 @@ become notes that name their cell.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Protocol
 
-from grader.models import CheckOutcome, NotebookSource
+from grader.models import CheckOutcome, NotebookSource, UnitProblem
 
 __all__ = ["in_cells", "outcomes_in_cells", "unit_notes"]
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
-
-
-class _Problem(Protocol):
-    label: str
-    type: str
-    message: str
-    traceback: str
 
 
 def in_cells(traceback: str, notebook: NotebookSource) -> str:
@@ -41,7 +32,7 @@ def in_cells(traceback: str, notebook: NotebookSource) -> str:
     return _FRAME.sub(cell_frame, traceback)
 
 
-def unit_notes(problems: Sequence[_Problem], notebook: NotebookSource) -> list[str]:
+def unit_notes(problems: list[UnitProblem], notebook: NotebookSource) -> list[str]:
     """One note per unit that failed while the notebook's module was built."""
     notes = []
     for problem in problems:

@@ -29,10 +29,12 @@ from pydantic import BaseModel, ConfigDict
 from grader.notebook.magics import clean_cell
 from grader.notebook.read import ParsedNotebook
 
-__all__ = ["Definition", "NotebookModule", "Unit", "build_module"]
+__all__ = ["DEFINITIONS", "Definition", "NotebookModule", "Unit", "build_module", "statement_text"]
 
 Mode = Literal["definitions", "execute"]
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+"""The top-level statements a notebook cell or template cell is built around."""
+_DEFS = DEFINITIONS
 
 
 class Unit(BaseModel):
@@ -143,7 +145,7 @@ def _definitions(parsed: list[tuple[int, list[str], ast.Module]], notes: list[st
         kind = _kind(stmt)
         if kind in ("definition", "import", "constant"):
             keep.add(index)
-            needed |= _names_read(_segment(lines, stmt))
+            needed |= _names_read(statement_text(lines, stmt))
         elif kind == "assignment":
             assigns.append(index)
     changed = True
@@ -153,7 +155,7 @@ def _definitions(parsed: list[tuple[int, list[str], ast.Module]], notes: list[st
             _, lines, stmt = candidates[index]
             if index not in keep and _targets(stmt) & needed:
                 keep.add(index)
-                needed |= _names_read(_segment(lines, stmt))
+                needed |= _names_read(statement_text(lines, stmt))
                 changed = True
     dropped = sorted(
         {n for i, (n, _, stmt) in enumerate(candidates) if i not in keep and not _inert(stmt)}
@@ -237,7 +239,8 @@ def _walk_reads(table: symtable.SymbolTable, *, top: bool) -> Iterator[str]:
         yield from _walk_reads(child, top=False)
 
 
-def _segment(lines: list[str], stmt: ast.stmt) -> str:
+def statement_text(lines: list[str], stmt: ast.stmt) -> str:
+    """The source of a top-level statement, its decorators included (``lines`` of its text)."""
     start, end = _span(stmt)
     return "\n".join(lines[start - 1 : end])
 

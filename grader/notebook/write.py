@@ -14,9 +14,9 @@ from typing import Any
 
 import nbformat
 
-__all__ = ["notebook_from_modules", "notebook_text"]
+from grader.notebook.extract import DEFINITIONS, statement_text
 
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+__all__ = ["notebook_from_modules", "notebook_text"]
 
 
 Notebook = dict[str, Any]
@@ -31,15 +31,17 @@ def notebook_from_modules(modules: dict[str, str], *, handout: str, assignment_i
         if len(modules) > 1:
             cells.append(_markdown(f"## `{name}`\n\n{_docstring(tree)}".strip()))
         setup = [
-            _source(lines, s) for s in tree.body if not isinstance(s, _DEFS) and not _is_doc(s)
+            statement_text(lines, s)
+            for s in tree.body
+            if not isinstance(s, DEFINITIONS) and not _is_doc(s)
         ]
         if setup:
             cells.append(_code("\n".join(setup)))
         for stmt in tree.body:
-            if isinstance(stmt, _DEFS):
+            if isinstance(stmt, DEFINITIONS):
                 kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
                 cells.append(_markdown(f"### `{stmt.name}` ({kind})"))
-                cells.append(_code(_source(lines, stmt)))
+                cells.append(_code(statement_text(lines, stmt)))
     cells.append(
         _markdown(
             "## Check your work\n\nSave the notebook first: the checks read the saved file. "
@@ -83,12 +85,6 @@ def _code(text: str) -> dict[str, Any]:
 
 def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
-
-
-def _source(lines: list[str], stmt: ast.stmt) -> str:
-    decorators = getattr(stmt, "decorator_list", [])
-    start = min([stmt.lineno, *(d.lineno for d in decorators)])
-    return "\n".join(lines[start - 1 : stmt.end_lineno])
 
 
 def _is_doc(stmt: ast.stmt) -> bool:

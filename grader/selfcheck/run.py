@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from grader.course import Assignment, find_course, load_assignment
 from grader.errors import InstructorError
-from grader.grade import scored
+from grader.grade import output_tail, scored
 from grader.load import load
 from grader.models import SubmissionResult
 from grader.run import Job, RunOutcome, resolve_device, run_many
@@ -119,7 +119,7 @@ def self_check(
             sandbox=sandbox,
             reference_for=replayer.for_check,
         )
-        checked = checked_files(graded or folder, assignment, result.notes)
+        checked = checked_files(graded or folder, assignment, result.notebook)
     return SelfCheckReport(
         assignment=bundled,
         folder=folder,
@@ -148,7 +148,7 @@ def full_check(
         folder=folder,
         mode="all checks",
         result=result,
-        checked=checked_files(folder, assignment, result.notes),
+        checked=checked_files(folder, assignment, result.notebook),
         pass_percent=assignment.spec.ci.pass_percent,
     )
 
@@ -182,7 +182,7 @@ def grade_folder(
             device=device,
             reference_for=reference_for,
         )
-        tail = output.read_text("utf-8", errors="replace")[-4000:] if output.is_file() else ""
+        tail = output_tail(output)
         return scored(assignment, loaded, runs[0], seed=seed, started=started, stdout_tail=tail)
 
 
@@ -208,13 +208,14 @@ def _folder(path: Path) -> Path:
     return resolved
 
 
-def checked_files(folder: Path, assignment: Assignment, notes: list[str] | None = None) -> str:
-    """Which files were checked, in words: the ``.py`` files, or the saved notebook and its age
-    (also when the load stage graded a notebook beside the ``.py`` files, as its notes say)."""
+def checked_files(folder: Path, assignment: Assignment, notebook: str | None = None) -> str:
+    """Which files were checked, in words: the ``.py`` files, or the saved notebook and its age.
+    ``notebook`` is the one the load stage graded (``SubmissionResult.notebook``), when known."""
+    if notebook is not None and (folder / notebook).is_file():
+        return f"the saved notebook {notebook}, saved {_ago((folder / notebook).stat().st_mtime)}"
     files = assignment.spec.submission.files
     modules = [f for f in files if f.endswith(".py")]
-    took_notebook = any(n.startswith("graded the notebook ") for n in notes or [])
-    if all((folder / f).is_file() for f in modules) and not took_notebook:
+    if all((folder / f).is_file() for f in modules):
         return ", ".join(modules)
     notebooks = sorted(
         (p for p in folder.glob("*.ipynb") if p.is_file()), key=lambda p: p.stat().st_mtime

@@ -168,14 +168,15 @@ class Server:
         modules: dict[str, Any] = {}
         problems: list[dict[str, Any]] = []
         if notebook is not None:
+            built = [n for n in names if n in notebook["modules"]]
             module, problems = run_units(
                 os.path.join(self.workdir, notebook["file"]),
-                [n for n in names if n in notebook["modules"]],
+                built,
                 notebook["units"],
                 float(notebook["unit_seconds"]),
                 lambda exc: self.describe(exc)["error"],
             )
-            modules = {n: _Keep(module) for n in names if n in notebook["modules"]}
+            modules = {n: _Keep(module) for n in built}
         for name in names:
             if name not in modules:
                 modules[name] = _Keep(importlib.import_module(name))
