@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from grader.checks.plugin import GraderPlugin
+from grader.checks.plugin import GraderPlugin, Slot
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
 from grader.models import CheckOutcome, LoadedSubmission, NotebookSource, UnitProblem
@@ -75,8 +75,10 @@ def worker_config(
     *,
     threads: int = 1,
     sandbox: bool = True,
+    gpu_memory_fraction: float | None = None,
 ) -> WorkerConfig:
-    """The worker settings of an assignment: its limits, its preload list, the sandbox switch."""
+    """The worker settings of an assignment: its limits, its preload list, the sandbox switch,
+    and on a GPU run the worker's share of the GPU's memory."""
     limits = assignment.spec.limits
     return WorkerConfig(
         workdir=workdir,
@@ -91,6 +93,7 @@ def worker_config(
         open_files=limits.open_files,
         file_size_mb=limits.file_size_mb,
         disk_mb=limits.disk_mb,
+        gpu_memory_fraction=gpu_memory_fraction,
     )
 
 
@@ -179,6 +182,10 @@ class Job:
     threads: int = 1
     sandbox: bool = True
     context: Any = None
+    seed: int | None = None  # this submission's seed, when not the run's
+    resumed: dict[str, CheckOutcome] = field(default_factory=dict)  # checks not to run again
+    on_check: Callable[[CheckOutcome], None] | None = None  # each check's outcome, streamed
+    gpu_memory_fraction: float | None = None  # the worker's share of the GPU (cuda runs)
 
 
 def run_many(
@@ -215,8 +222,9 @@ def _sessions(
     jobs: Iterable[Job],
     on_run: Callable[[Job, RunOutcome], None],
     errors: list[BaseException],
-) -> Iterator[tuple[SubmissionSession, Callable[[GraderPlugin], None]]]:
-    """(session, done) for each job; an error from the caller's side ends the loop and is kept."""
+) -> Iterator[Slot]:
+    """A slot (session, done, ...) for each job; an error from the caller's side ends the loop
+    and is kept."""
     limits = assignment.spec.limits
     try:
         for job in jobs:
@@ -227,6 +235,7 @@ def _sessions(
                 job.output_path,
                 threads=job.threads,
                 sandbox=job.sandbox,
+                gpu_memory_fraction=job.gpu_memory_fraction,
             )
             notebook = job.loaded.notebook
             session = SubmissionSession(
@@ -248,7 +257,7 @@ def _sessions(
                     errors.append(exc)
 
             try:
-                yield session, done
+                yield Slot(session, done, job.seed, job.resumed, job.on_check)
             finally:
                 session.close()
             if errors:

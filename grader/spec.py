@@ -123,6 +123,14 @@ class DeviceConfig(_Strict):
     """Where tensors run: always the CPU, CUDA when asked, or CUDA when present."""
 
     policy: Literal["cpu", "cuda", "auto"] = "cpu"
+    # On a GPU run with --jobs N, each worker may use this share of the GPU's memory; by
+    # default 0.9 / N (the rest is left for the CUDA contexts and the checks' own tensors).
+    gpu_memory_fraction: float | None = Field(default=None, gt=0.0, le=1.0)
+
+
+def gpu_share(configured: float | None, lanes: int) -> float:
+    """Each worker's share of the GPU's memory when ``lanes`` submissions share it."""
+    return configured if configured is not None else round(0.9 / max(lanes, 1), 4)
 
 
 class DataConfig(_Strict):

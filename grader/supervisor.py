@@ -57,6 +57,7 @@ class WorkerConfig:
     file_size_mb: int = 256
     disk_mb: int = 512
     python: str = sys.executable
+    gpu_memory_fraction: float | None = None  # set on GPU runs: the worker's share of the GPU
 
     def request(self) -> dict[str, Any]:
         policy = {
@@ -67,6 +68,7 @@ class WorkerConfig:
             "open_files": self.open_files,
             "file_size_mb": self.file_size_mb,
             "disk_mb": self.disk_mb,
+            "gpu_memory_fraction": self.gpu_memory_fraction,
         }
         return {"sandbox": self.sandbox, "policy": policy}
 

@@ -29,6 +29,7 @@ WORKER_MODULES = (
     "worker/__init__.py",
     "worker/cells.py",
     "worker/forbid.py",
+    "worker/gpu.py",
     "worker/landlock.py",
     "worker/sandbox.py",
     "worker/serve.py",

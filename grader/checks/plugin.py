@@ -12,6 +12,7 @@ import inspect
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -43,12 +44,20 @@ def check_rng(seed: int, check: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(check.encode())])
 
 
+@dataclass
+class Slot:
+    """One submission's turn in the plugin's loop."""
+
+    session: SubmissionSession  # the submission's worker
+    done: Callable[[GraderPlugin], None]  # receives the plugin once every check has run
+    seed: int | None = None  # this submission's seed, when not the run's (a resumed run's)
+    resumed: dict[str, CheckOutcome] = field(default_factory=dict)  # kept, not run again
+    on_check: Callable[[CheckOutcome], None] | None = None  # each check's outcome, when known
+
+
 class GraderPlugin:
     """Registered with ``pytest.main(plugins=[...])``; runs the collected checks once for each
     submission that ``jobs`` yields, all within one pytest session (collection happens once).
-
-    ``jobs`` yields ``(session, done)`` pairs: the submission's worker session, and a callback
-    that receives the plugin once that submission's checks have run.
     """
 
     def __init__(
@@ -56,7 +65,7 @@ class GraderPlugin:
         assignment: Assignment,
         reference: SimpleNamespace,
         seed: int,
-        jobs: Iterable[tuple[SubmissionSession, Callable[[GraderPlugin], None]]],
+        jobs: Iterable[Slot],
         device: str = "cpu",
         reference_for: Callable[[str], Any] | None = None,
     ) -> None:
@@ -65,6 +74,7 @@ class GraderPlugin:
         self.reference_ns = reference
         self.reference_for = reference_for  # per check: a recorder or replayer (grader.selfcheck)
         self.run_seed = seed
+        self.seed_now = seed  # the current submission's seed
         self.jobs = jobs
         self.session: SubmissionSession | None = None
         self.outcomes: dict[str, CheckOutcome] = {}
@@ -76,16 +86,20 @@ class GraderPlugin:
         """Every submission in turn: fresh fixtures, fresh outcomes, the same collected checks."""
         if self.instructor_errors:
             return True
-        items = session.items
-        for submission, done in self.jobs:
-            self.session, self.outcomes, self._started = submission, {}, {}
+        for slot in self.jobs:
+            self.session, self.outcomes, self._started = slot.session, dict(slot.resumed), {}
+            self.seed_now = self.run_seed if slot.seed is None else slot.seed
             self._notes = {}
+            items = [i for i in session.items if _name(i) not in slot.resumed]
             for index, item in enumerate(items):
                 following = items[index + 1] if index + 1 < len(items) else None
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
                 if self.instructor_errors:
                     return True
-            done(self)
+                finished = following is None or _name(following) != _name(item)
+                if finished and slot.on_check is not None and _name(item) in self.outcomes:
+                    slot.on_check(self.outcomes[_name(item)])  # all its parameters have run
+            slot.done(self)
         return True
 
     # -- fixtures --------------------------------------------------------------------
@@ -106,7 +120,7 @@ class GraderPlugin:
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         """A generator seeded by the run's seed and this check's name."""
-        return check_rng(self.run_seed, request.node.originalname)
+        return check_rng(self.seed_now, request.node.originalname)
 
     @pytest.fixture
     def params(self) -> dict[str, Any]:
@@ -129,8 +143,8 @@ class GraderPlugin:
 
     @pytest.fixture
     def seed(self) -> int:
-        """This grading run's seed (recorded in the results)."""
-        return self.run_seed
+        """This submission's grading seed (recorded in its result)."""
+        return self.seed_now
 
     # -- collection and timing ---------------------------------------------------------
 
@@ -204,6 +218,11 @@ class GraderPlugin:
             duration_s=round(time.monotonic() - self._started[name], 4),
             uses=sorted(self.session.used) if self.session is not None else [],
         )
+
+
+def _name(item: pytest.Item) -> str:
+    """A check's name: parametrised items share their function's."""
+    return str(getattr(item, "originalname", item.name))
 
 
 def describe(item_function: Any) -> str:

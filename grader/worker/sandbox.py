@@ -69,6 +69,7 @@ class Policy:
     open_files: int
     file_size_mb: int
     disk_mb: int
+    gpu_memory_fraction: float | None = None  # a GPU run: see _memory_limit
     read_only: list[str] = field(default_factory=list)
 
 
@@ -203,22 +204,38 @@ def _read_tree(root: str) -> dict[str, bytes]:
     return files
 
 
-def _vm_size_bytes() -> int:
+def _status_bytes(field_name: str) -> int:
+    """A size from /proc/self/status (``VmSize``, ``VmData``) in bytes."""
     with open("/proc/self/status") as handle:
         for line in handle:
-            if line.startswith("VmSize:"):
+            if line.startswith(f"{field_name}:"):
                 return int(line.split()[1]) * 1024
     return 0
 
 
+def _memory_limit(policy: Policy) -> tuple[int, int]:
+    """(rlimit, bytes) bounding the worker's memory at ``memory_mb`` more than it has now.
+
+    On the CPU that is the address space (``RLIMIT_AS``). CUDA reserves tens of GB of address
+    space it never touches, so a GPU run bounds the private writable memory instead
+    (``RLIMIT_DATA``: malloc, numpy and torch CPU tensors, anonymous mappings), which CUDA's
+    reservations do not count against.
+    """
+    mb = 1024 * 1024
+    if policy.gpu_memory_fraction is not None:
+        return resource.RLIMIT_DATA, _status_bytes("VmData") + policy.memory_mb * mb
+    return resource.RLIMIT_AS, _status_bytes("VmSize") + policy.memory_mb * mb
+
+
 def _set_limits(policy: Policy) -> str:
     mb = 1024 * 1024
+    memory, memory_bytes = _memory_limit(policy)
     limits = {
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_NOFILE: policy.open_files,
         resource.RLIMIT_FSIZE: policy.file_size_mb * mb,
         resource.RLIMIT_NPROC: policy.processes,
-        resource.RLIMIT_AS: _vm_size_bytes() + policy.memory_mb * mb,
+        memory: memory_bytes,
     }
     for which, value in limits.items():
         _, hard = resource.getrlimit(which)
@@ -228,8 +245,13 @@ def _set_limits(policy: Policy) -> str:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises EFBIG instead
     # PID 1 of a namespace ignores SIGXCPU's default action, so end with a code of our own.
     signal.signal(signal.SIGXCPU, lambda *_: os._exit(CPU_LIMIT_EXIT))
+    gpu = (
+        ""
+        if policy.gpu_memory_fraction is None
+        else f", GPU memory {policy.gpu_memory_fraction:.0%} of the device"
+    )
     return (
-        f"limits: memory +{policy.memory_mb} MB, CPU {policy.cpu_seconds} s, {policy.processes} "
+        f"limits: memory +{policy.memory_mb} MB{gpu}, CPU {policy.cpu_seconds} s, {policy.processes} "
         f"processes, {policy.open_files} open files, files up to {policy.file_size_mb} MB"
     )
 

@@ -39,6 +39,7 @@ from typing import Any
 from grader.codec import CodecError, decode_payload, encode_message, recv_frame, send_frame
 from grader.worker.cells import run_units
 from grader.worker.forbid import Guard
+from grader.worker.gpu import cap_gpu_memory, is_gpu_out_of_memory
 
 _MAX_TRACEBACK_CHARS = 8000
 
@@ -244,6 +245,12 @@ def _named_limit(exc: BaseException, limits: dict[str, Any]) -> str | None:
     memory = (
         f"used more than {limits.get('memory_mb')} MB of memory (the limit for this assignment)"
     )
+    share = limits.get("gpu_memory_fraction")
+    if share is not None and is_gpu_out_of_memory(exc):
+        return (
+            f"ran out of GPU memory: each submission may use {float(share):.0%} of the GPU's "
+            "memory, because several are graded on it at once (use smaller batches or models)"
+        )
     if isinstance(exc, MemoryError) or "can't allocate memory" in _safe_str(exc):
         return memory
     if not isinstance(exc, OSError):
@@ -283,6 +290,8 @@ def run(fd: int, workdir: str, limits: dict[str, Any], isolation: list[str]) -> 
     sys.path.insert(0, workdir)
     os.chdir(workdir)
     builtins.input = _no_input
+    if limits.get("gpu_memory_fraction") is not None:
+        cap_gpu_memory(float(limits["gpu_memory_fraction"]))
     Server(sock, workdir, limits, isolation).serve()
 
 

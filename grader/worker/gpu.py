@@ -1,0 +1,50 @@
+"""The worker's share of the GPU, for runs where several submissions share one device.
+
+Each worker may allocate at most ``fraction`` of each GPU's memory through torch's caching
+allocator (``torch.cuda.set_per_process_memory_fraction``). The cap is queued to apply when
+the submission first touches CUDA, so a worker that never does pays nothing for it, and
+a worker that does is capped before its first allocation. Past the cap torch raises
+``torch.cuda.OutOfMemoryError`` in that worker alone, which the server names in plain words;
+the other submissions on the GPU keep their memory. The student's code cannot lift its cap
+through torch's public function, which is replaced by one that refuses.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+REFUSAL = (
+    "the grader sets each submission's share of the GPU's memory; your code cannot change it "
+    "(remove the call to set_per_process_memory_fraction)"
+)
+
+
+def cap_gpu_memory(fraction: float) -> bool:
+    """Queue the cap for CUDA's initialisation; False when torch is not importable here."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    cuda: Any = torch.cuda
+    original = cuda.memory.set_per_process_memory_fraction
+
+    def apply() -> None:
+        for device in range(cuda.device_count()):
+            original(fraction, device)
+
+    cuda._lazy_call(apply)  # runs now if CUDA is up, else inside its lazy initialisation
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError(REFUSAL)
+
+    cuda.set_per_process_memory_fraction = refuse
+    cuda.memory.set_per_process_memory_fraction = refuse
+    return True
+
+
+def is_gpu_out_of_memory(exc: BaseException) -> bool:
+    """torch's CUDA out-of-memory error (without importing torch where it is not loaded)."""
+    torch = sys.modules.get("torch")
+    oom = getattr(getattr(torch, "cuda", None), "OutOfMemoryError", None)
+    return isinstance(oom, type) and isinstance(exc, oom)
