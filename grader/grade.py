@@ -27,6 +27,7 @@ from grader import atomic
 from grader.course import Assignment, load_assignment
 from grader.datasets import require
 from grader.discover import discover
+from grader.errors import InstructorError
 from grader.load import load
 from grader.models import CheckOutcome, GradeReport, LoadedSubmission, Submission, SubmissionResult
 from grader.notebook.cells import outcomes_in_cells, unit_notes
@@ -206,12 +207,23 @@ def grade(
     sandbox: bool = True,
     device: str | None = None,
     on_result: Callable[[LaneResult], None] | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> GradeReport:
-    """Grade every submission in ``submissions_dir``; results land in ``out_dir`` as they finish."""
+    """Grade every submission in ``submissions_dir``; results land in ``out_dir`` as they finish.
+
+    ``executor`` is "local" (a pool of lanes here) or "ray" (Ray tasks on the cluster at
+    ``address``, or on a local Ray when it is None; see :mod:`grader.cluster`)."""
+    if executor not in ("local", "ray"):
+        raise InstructorError(f"--executor must be local or ray, given: {executor!r}")
+    if address is not None and executor != "ray":
+        raise InstructorError(f"--address {address} is a Ray cluster's; add --executor ray")
     started = time.monotonic()
     material = load_assignment(course, assignment_id)  # fail fast, before any lane starts
     require(material.spec.data.needs, material.data_roots())
-    device_name = resolve_device(device or material.spec.device.policy)
+    policy = device or material.spec.device.policy
+    # a cluster's GPUs are on its nodes: grader.cluster checks "cuda" there, not here
+    device_name = "cuda" if executor == "ray" and policy == "cuda" else resolve_device(policy)
     submissions = discover(submissions_dir)
     seed_given = seed is not None
     seed = secrets.randbits(31) if seed is None else seed
@@ -236,7 +248,12 @@ def grade(
     ]
     done: dict[str, LaneResult] = {}
     try:
-        _run_pool(tasks, jobs, done, on_result)
+        if executor == "ray":
+            from grader.cluster import run_on_ray  # Ray is an optional extra
+
+            run_on_ray(tasks, done, on_result, address=address, jobs=jobs)
+        else:
+            _run_pool(tasks, jobs, done, on_result)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         finished = [
@@ -273,7 +290,7 @@ def _run_pool(
             if tries[task.submission.student] < 2:
                 pending.append(task)
                 continue
-            lane = LaneResult(result=_lane_died(task))
+            lane = LaneResult(result=lane_died(task))
             write_result(lane.result, task.out_dir)
             done[task.submission.student] = lane
             if on_result is not None:
@@ -323,7 +340,7 @@ def batches(tasks: list[GradeTask], lanes: int, most: int = 8) -> list[list[Grad
     return [tasks[i : i + size] for i in range(0, len(tasks), size)]
 
 
-def _lane_died(task: GradeTask) -> SubmissionResult:
+def lane_died(task: GradeTask) -> SubmissionResult:
     assignment = _assignment(task.course, task.assignment)
     loaded = LoadedSubmission(
         student=task.submission.student,
