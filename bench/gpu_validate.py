@@ -14,9 +14,10 @@ Standard library only, so it runs before anything is installed. The steps:
    A machine without internet needs ``PIP_FIND_LINKS=<folder of wheels>`` for that; otherwise
    the script stops and prints exactly which packages are missing. The grader itself is not
    installed: it runs from this checkout with ``PYTHONPATH`` (workers get their own copy).
-2. **Probe.** torch's version, the GPU's name, and whether CUDA starts under the address-space
-   limit that the sandbox gives each worker (``RLIMIT_AS`` = its size + ``[limits] memory_mb``):
-   CUDA reserves a lot of address space, so a failure here explains failing GPU checks.
+2. **Probe.** torch's version, the GPU's name, and whether CUDA starts under the
+   memory limits the sandbox gives each GPU worker (``RLIMIT_DATA`` = its data size +
+   ``[limits] memory_mb``, and a share of the GPU's memory queued for CUDA's start), the CUDA
+   start-up time, and whether the share is enforced; a failure here explains failing GPU checks.
 3. ``grader validate --device <--validate>``; output in ``OUT/validate-<device>.txt``.
 4. ``grader grade examples/<id>/submissions --device D --seed S --force`` for each device in
    ``--devices``, into ``OUT/grade-<D>/``; output in ``OUT/grade-<D>.txt``.
@@ -65,18 +66,30 @@ FROM_THE_MACHINE = ("torch", "torchvision", "numpy")  # never pip-installed over
 GRADER_IMPORTS = "import grader.cli, grader.grade, grader.validate, grader.report"
 
 PROBE = """
-import resource, sys, torch
+import resource, sys, time, torch
 print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())
 if not torch.cuda.is_available():
     sys.exit(0)
-print("device", torch.cuda.get_device_name(0))
+sizes = {}
 for line in open("/proc/self/status"):
-    if line.startswith("VmSize:"):
-        size = int(line.split()[1]) * 1024
-limit = size + int(sys.argv[1]) * 2**20
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if line.startswith(("VmSize:", "VmData:")):
+        sizes[line.split(":")[0]] = int(line.split()[1]) * 1024
+# what the sandbox does for a GPU worker: RLIMIT_DATA (not RLIMIT_AS), and the memory share
+# queued for CUDA's lazy start (grader/worker/sandbox.py _memory_limit, grader/worker/gpu.py)
+limit = sizes["VmData"] + int(sys.argv[1]) * 2**20
+resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+torch.cuda._lazy_call(lambda: torch.cuda.set_per_process_memory_fraction(0.1125, 0))
+began = time.perf_counter()
 x = torch.ones(256, 256, device="cuda")
-print("CUDA starts under RLIMIT_AS = VmSize +", sys.argv[1], "MB:", float((x @ x).sum()) == 256.0**3)
+ok = float((x @ x).sum()) == 256.0**3
+print("device", torch.cuda.get_device_name(0), "CUDA start-up s", round(time.perf_counter() - began, 3))
+print("CUDA starts under RLIMIT_DATA = VmData +", sys.argv[1], "MB with a 0.1125 share:", ok)
+total = torch.cuda.get_device_properties(0).total_memory
+try:
+    torch.empty(int(total * 0.2), dtype=torch.uint8, device="cuda")
+    print("the 0.1125 share was NOT enforced: 20% of the GPU was allocated")
+except torch.cuda.OutOfMemoryError:
+    print("the 0.1125 share is enforced: 20% of the GPU raised OutOfMemoryError")
 """
 
 
