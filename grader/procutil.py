@@ -29,3 +29,25 @@ def lane_initializer() -> None:
     takes its lanes with it, so an interrupted submission never gets a half result."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
+
+
+def limit_threads(threads: int) -> None:
+    """Make this (trusted) process compute with ``threads`` threads, as its workers do.
+
+    Two gains: lanes x threads never exceeds the cores, and the reference's float results
+    come from the same thread count as the student's (reductions split across threads round
+    differently; Adam turns such differences in tiny gradients into visible steps).
+    """
+    import os
+
+    n = str(max(1, threads))
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = n  # read by torch when it starts its thread pool
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(max(1, threads))
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=max(1, threads))  # numpy's BLAS, already loaded
