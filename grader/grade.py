@@ -31,10 +31,19 @@ from grader.errors import InstructorError
 from grader.load import load
 from grader.models import CheckOutcome, GradeReport, LoadedSubmission, Submission, SubmissionResult
 from grader.notebook.cells import outcomes_in_cells, unit_notes
-from grader.procutil import lane_initializer
+from grader.procutil import lane_initializer, limit_threads
+from grader.progress import (
+    ProgressHeader,
+    ProgressWriter,
+    Resumed,
+    progress_path,
+    read_progress,
+    resume,
+)
 from grader.report import write_feedback, write_gradebook, write_gradescope
 from grader.run import Job, RunOutcome, resolve_device, run_many
 from grader.score import score
+from grader.spec import gpu_share
 
 _STDOUT_TAIL = 4000
 
@@ -55,6 +64,7 @@ class GradeTask(BaseModel):
     threads: int = 1
     sandbox: bool = True
     device: str = "cpu"
+    gpu_memory_fraction: float | None = None  # each worker's share of the GPU (cuda runs)
 
 
 class LaneResult(BaseModel):
@@ -90,6 +100,7 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
     """Grade several submissions of one assignment in one pytest session, writing each
     result as soon as it is known. Returns them in the order they finished."""
     first = tasks[0]
+    limit_threads(first.threads)  # the lane's share of the cores, the same as its workers'
     assignment = _assignment(first.course, first.assignment)
     material = assignment.material_hash()
     finished: list[LaneResult] = []
@@ -102,10 +113,9 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
             if before is not None:
                 finished.append(LaneResult(result=before, skipped=True))
             elif loaded.workdir is None or not loaded.gradable:
-                finish(task, loaded, None, started)
+                finish(task, loaded, None, started, task.seed)
             else:
-                output = loaded.workdir.parent / f"{loaded.student}.stdout"
-                yield Job(loaded, output, task.threads, task.sandbox, context=(task, started))
+                yield _job(task, loaded, started)
             _cleanup(loaded)
 
     def finish(
@@ -113,20 +123,64 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
         loaded: LoadedSubmission,
         run: RunOutcome | None,
         started: float,
+        seed: int,
         stdout_tail: str = "",
     ) -> None:
         result = scored(
-            assignment, loaded, run, seed=task.seed, started=started, stdout_tail=stdout_tail
+            assignment, loaded, run, seed=seed, started=started, stdout_tail=stdout_tail
         )
         write_result(result, task.out_dir)
         finished.append(LaneResult(result=result))
 
     def on_run(job: Job, run: RunOutcome) -> None:
-        task, started = job.context
-        finish(task, job.loaded, run, started, output_tail(job.output_path))
+        task, started, writer, seed = job.context
+        finish(task, job.loaded, run, started, seed, output_tail(job.output_path))
+        writer.finish()
 
     run_many(assignment, first.seed, jobs(), on_run, device=first.device)
     return finished
+
+
+def _job(task: GradeTask, loaded: LoadedSubmission, started: float) -> Job:
+    """The run of one gradable submission: each check's outcome streams to its progress
+    file, and the checks an interrupted run of the same submission finished are kept."""
+    assert loaded.workdir is not None
+    output = loaded.workdir.parent / f"{loaded.student}.stdout"
+    student_dir = task.out_dir / loaded.student
+    header = ProgressHeader(
+        assignment=task.assignment,
+        content_hash=loaded.content_hash,
+        seed=task.seed,
+        grader_version=grader.__version__,
+    )
+    kept = (
+        Resumed(seed=task.seed)
+        if task.force
+        else resume(student_dir, header, seed_given=task.seed_given)
+    )
+    header = header.model_copy(update={"seed": kept.seed})
+    writer = ProgressWriter(student_dir, header, kept=len(kept.outcomes))
+    if kept.outcomes:
+        loaded = loaded.model_copy(
+            update={
+                "notes": [
+                    *loaded.notes,
+                    f"{len(kept.outcomes)} checks were graded by an earlier run that was "
+                    f"interrupted; their results are kept (seed {kept.seed})",
+                ]
+            }
+        )
+    return Job(
+        loaded,
+        output,
+        task.threads,
+        task.sandbox,
+        context=(task, started, writer, kept.seed),
+        seed=kept.seed,
+        resumed=kept.outcomes,
+        on_check=writer.record,
+        gpu_memory_fraction=task.gpu_memory_fraction,
+    )
 
 
 def _unchanged(task: GradeTask, loaded: LoadedSubmission) -> SubmissionResult | None:
@@ -217,7 +271,10 @@ def grade(
     if executor not in ("local", "ray"):
         raise InstructorError(f"--executor must be local or ray, given: {executor!r}")
     if address is not None and executor != "ray":
-        raise InstructorError(f"--address {address} is a Ray cluster's; add --executor ray")
+        raise InstructorError(
+            f"--address {address} names a Ray cluster, which only --executor ray uses; "
+            "add --executor ray, or leave --address out"
+        )
     started = time.monotonic()
     material = load_assignment(course, assignment_id)  # fail fast, before any lane starts
     require(material.spec.data.needs, material.data_roots())
@@ -227,7 +284,8 @@ def grade(
     submissions = discover(submissions_dir)
     seed_given = seed is not None
     seed = secrets.randbits(31) if seed is None else seed
-    threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))
+    threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))  # jobs x threads = the cores
+    share = _gpu_share(material, jobs) if device_name == "cuda" else None
     out_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
     tasks = [
@@ -243,6 +301,7 @@ def grade(
             threads=threads,
             sandbox=sandbox,
             device=device_name,
+            gpu_memory_fraction=share,
         )
         for s in submissions
     ]
@@ -277,6 +336,7 @@ def _run_pool(
     on_result: Callable[[LaneResult], None] | None,
 ) -> None:
     """Run tasks in lanes; a lane that dies costs only its submission, after one retry."""
+    since = time.time()  # progress files older than this are an earlier run's
     pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
     most = 8
     while pending:
@@ -290,7 +350,7 @@ def _run_pool(
             if tries[task.submission.student] < 2:
                 pending.append(task)
                 continue
-            lane = LaneResult(result=lane_died(task))
+            lane = LaneResult(result=lane_died(task, since))
             write_result(lane.result, task.out_dir)
             done[task.submission.student] = lane
             if on_result is not None:
@@ -340,19 +400,60 @@ def batches(tasks: list[GradeTask], lanes: int, most: int = 8) -> list[list[Grad
     return [tasks[i : i + size] for i in range(0, len(tasks), size)]
 
 
-def lane_died(task: GradeTask) -> SubmissionResult:
+def _gpu_share(assignment: Assignment, lanes: int) -> float:
+    """Each worker's share of the GPU's memory; lanes x share may not exceed the GPU."""
+    configured = assignment.spec.device.gpu_memory_fraction
+    share = gpu_share(configured, lanes)
+    if share * lanes > 1.0:
+        raise InstructorError(
+            f"{assignment.dir / 'assignment.toml'}: [device] gpu_memory_fraction = {configured} "
+            f"with --jobs {lanes} gives the lanes more than the whole GPU; lower one of them "
+            f"(at most {1.0 / lanes:.3f} for {lanes} lanes) or leave the fraction out"
+        )
+    return share
+
+
+def lane_died(task: GradeTask, since: float) -> SubmissionResult:
+    """The result of a submission whose grading process died twice: the checks it streamed
+    to its progress file during this run are kept, the others are not run."""
     assignment = _assignment(task.course, task.assignment)
+    student_dir = task.out_dir / task.submission.student
+    header, outcomes = read_progress(student_dir)
+    fresh = header is not None and _modified(progress_path(student_dir)) >= since
+    kept = list(outcomes.values()) if fresh else []
+    reason = (
+        "the grader's own process crashed twice while grading this submission; "
+        "ask your instructor to look at it"
+    )
     loaded = LoadedSubmission(
         student=task.submission.student,
         source=task.submission.path,
-        not_gradable="the grader's own process crashed twice while grading this "
-        "submission; ask your instructor to look at it",
+        not_gradable=None if kept else reason,
+        notes=[f"{reason}. The checks it finished before that are kept."] if kept else [],
     )
+    missing = [
+        CheckOutcome(
+            name=name,
+            visibility=assignment.checks[name],
+            status="crashed",
+            message="not run: " + reason,
+        )
+        for name in assignment.spec.check_names()
+        if name not in outcomes or not fresh
+    ]
+    seed = header.seed if fresh and header is not None else task.seed
     return score(
         assignment,
         loaded,
-        [],
-        seed=task.seed,
+        [*kept, *missing] if kept else [],
+        seed=seed,
         isolation="not started",
         grader_version=grader.__version__,
     )
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
