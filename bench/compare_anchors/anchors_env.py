@@ -58,7 +58,7 @@ def cache_dir() -> Path:
 def env_prefix() -> Path:
     """The environment's folder for the current requirements and Python version."""
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:12]
-    tag = "py%d%d" % sys.version_info[:2]
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
     return cache_dir() / f"anchors-{tag}-{digest}"
 
 

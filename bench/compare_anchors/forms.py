@@ -241,9 +241,7 @@ def our_template() -> Notebook:
     from grader.notebook.write import notebook_from_modules
 
     module = SETUP + "\n\n\n" + "\n\n".join(SOLUTIONS[f] for f in FUNCTIONS)
-    return notebook_from_modules(
-        {f"{MODULE}.py": module}, handout=TITLE, assignment_id=ASSIGNMENT
-    )
+    return notebook_from_modules({f"{MODULE}.py": module}, handout=TITLE, assignment_id=ASSIGNMENT)
 
 
 def write_our_submissions(out: Path, students: list[Student]) -> None:

@@ -48,8 +48,8 @@ from bench.compare_anchors.students import Student, make_class  # noqa: E402
 from bench.compare_anchors.tools import (  # noqa: E402
     ToolRun,
     grade_nbgrader,
-    grade_ours,
     grade_otter,
+    grade_ours,
 )
 
 TOOLS = ("nbgrader", "otter", "ours")
@@ -68,7 +68,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--tools", default=",".join(TOOLS), help="which to run (default nbgrader,otter,ours)"
     )
-    parser.add_argument("--out", type=Path, default=RESULTS, help=f"Markdown table (default {RESULTS})")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS, help=f"Markdown table (default {RESULTS})"
+    )
     args = parser.parse_args()
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     args.jobs = [int(j) for j in args.jobs.split(",") if j.strip()]
@@ -136,7 +138,9 @@ def main() -> None:
         runs, reruns = grade_all(args, work, students, anchors)
         rows = make_rows(runs, students, reruns)
         notes = [anchor_time(r) for r in runs if not r.tool.startswith("grader")]
-        notes += [our_time(r, int(r.tool.rsplit(" ", 1)[1])) for r in runs if r.tool.startswith("grader")]
+        notes += [
+            our_time(r, int(r.tool.rsplit(" ", 1)[1])) for r in runs if r.tool.startswith("grader")
+        ]
         header = describe(args, students, where, anchors)
         print("\n" + header + "\n\n" + text_table(rows) + "\n" + "\n".join(notes))
         args.out.write_text(
@@ -165,7 +169,7 @@ def describe(
         f"without Docker, so the benchmark kills an `otter run` after {OTTER_SUBMISSION_S} s.\n"
         f"Anchors' environment: {install}.\n"
         "Ratios are throughput over nbgrader's (its seconds per notebook over the tool's); "
-        "\"w/o the loop\" leaves out the infinite-loop notebook (nbgrader and Otter: their "
+        '"w/o the loop" leaves out the infinite-loop notebook (nbgrader and Otter: their '
         "time on it subtracted; ours: graded again without it)."
     )
 

@@ -20,23 +20,23 @@ def {name}(x):
 '''
 
 ALTERNATIVES = {  # correct, written differently: a grader must not care
-    "softmax": '''\
+    "softmax": """\
 def softmax(x):
     # shift by the max for stability
     shifted = x - np.max(x, axis=-1, keepdims=True)
     exps = np.exp(shifted)
     out = exps / np.sum(exps, axis=-1, keepdims=True)
     return out
-''',
-    "sigmoid_grad": '''\
+""",
+    "sigmoid_grad": """\
 def sigmoid_grad(x):
     s = 0.5 * (1.0 + np.tanh(0.5 * x))  # the same sigmoid, without overflow warnings
     return s - s * s
-''',
-    "tanh_grad": '''\
+""",
+    "tanh_grad": """\
 def tanh_grad(x):
     return 1.0 / np.cosh(x) ** 2
-''',
+""",
 }
 
 FAULTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -78,8 +78,11 @@ FAULTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "def tanh_grad(x):\n    return 1.0 - np.tanh(x)\n",
         ("test_tanh_grad_values", "test_tanh_grad_matrix"),
     ),
-    "tanh_unfinished": ("tanh_grad", STUB.format(name="tanh_grad"), ("test_tanh_grad_values",
-                                                                        "test_tanh_grad_matrix")),
+    "tanh_unfinished": (
+        "tanh_grad",
+        STUB.format(name="tanh_grad"),
+        ("test_tanh_grad_values", "test_tanh_grad_matrix"),
+    ),
     "tanh_infinite_loop": (
         "tanh_grad",
         "def tanh_grad(x):\n    y = 1.0 - np.tanh(x) ** 2\n    while True:  # forgot to stop\n"

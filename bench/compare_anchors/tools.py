@@ -197,7 +197,9 @@ def grade_otter(anchors: AnchorEnv, work: Path, students: list[Student]) -> Tool
     )
 
 
-def _run_limited(cmd: list[str], env: dict[str, str], log: Path, limit: float) -> tuple[float, bool]:
+def _run_limited(
+    cmd: list[str], env: dict[str, str], log: Path, limit: float
+) -> tuple[float, bool]:
     """Run ``cmd`` for at most ``limit`` seconds; (seconds, whether it finished)."""
     started = time.perf_counter()
     with log.open("w") as out:
@@ -225,7 +227,9 @@ def grade_ours(
     grader = Path(sys.executable).with_name("grader")
     cmd = [str(grader), "grade", str(subs), "--assignment", ASSIGNMENT, "--course", str(course)]
     cmd += ["--out", str(out), "--jobs", str(jobs), "--seed", "0", "--force"]
-    wall = run(cmd, cwd=work, env=dict(os.environ), log=work / "logs" / f"ours{label}-jobs{jobs}.log")
+    wall = run(
+        cmd, cwd=work, env=dict(os.environ), log=work / "logs" / f"ours{label}-jobs{jobs}.log"
+    )
     scores, seconds, timeouts = {}, {}, {}
     for student in students:
         path = out / student.name / "result.json"
