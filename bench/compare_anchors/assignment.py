@@ -149,12 +149,12 @@ files = ["{MODULE}.py"]
 [submission.notebook]
 accept = ["{NOTEBOOK}"]
 mode = "execute"  # every cell runs, as in nbgrader and Otter
-cell_seconds = {TIMEOUT_S}
-seconds = {OTTER_SUBMISSION_S}
+cell_seconds = {{timeout}}
+seconds = {{notebook}}
 
 [limits]
-check_seconds = {TIMEOUT_S}
-import_seconds = {OTTER_SUBMISSION_S}
+check_seconds = {{timeout}}
+import_seconds = {{notebook}}
 
 [worker]
 preload = ["numpy"]
@@ -162,13 +162,14 @@ preload = ["numpy"]
 {{parts}}"""
 
 
-def spec_text() -> str:
-    """``assignment.toml``: one part per function, the tests' points."""
+def spec_text(timeout_s: float = TIMEOUT_S) -> str:
+    """``assignment.toml``: one part per function, the tests' points; ``timeout_s`` per check
+    and per cell, three times that for the whole notebook."""
     parts = []
     for function in FUNCTIONS:
         checks = ", ".join(f"{t.name} = {t.points}" for t in tests_of(function))
         parts.append(f'[[parts]]\nname = "{function}"\nchecks = {{ {checks} }}\n')
-    return SPEC.format(parts="\n".join(parts))
+    return SPEC.format(parts="\n".join(parts), timeout=timeout_s, notebook=3 * timeout_s)
 
 
 def reference_text() -> str:

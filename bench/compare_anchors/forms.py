@@ -92,7 +92,7 @@ def source_text(cell: dict[str, Any]) -> str:
 def answered(template: Notebook, student: Student) -> Notebook:
     """``template`` (a tool's student notebook) with ``student``'s code in its answer cells:
     the setup cell, and the cell holding ``def <function>(`` for each function."""
-    nb = json.loads(json.dumps(template))
+    nb: Notebook = json.loads(json.dumps(template))
     found: set[str] = set()
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
@@ -219,11 +219,11 @@ def write_otter_submissions(student_notebook: Path, out: Path, students: list[St
 # -- ours -------------------------------------------------------------------------------------
 
 
-def make_our_course(root: Path) -> Path:
-    """A course folder with the one assignment; returns it."""
+def make_our_course(root: Path, timeout_s: float = TIMEOUT_S) -> Path:
+    """A course folder with the one assignment (``timeout_s`` per check); returns it."""
     course = root / "ours"
     files = {
-        f"assignments/{ASSIGNMENT}/assignment.toml": spec_text(),
+        f"assignments/{ASSIGNMENT}/assignment.toml": spec_text(timeout_s),
         f"assignments/{ASSIGNMENT}/checks/public/test_public.py": CHECKS_PUBLIC,
         f"assignments/{ASSIGNMENT}/checks/hidden/test_hidden.py": CHECKS_HIDDEN,
         f"reference/{ASSIGNMENT}/{MODULE}.py": reference_text(),
