@@ -74,6 +74,21 @@ def grade_cmd(
         str | None,
         typer.Option("--device", help="cpu, cuda or auto (default: the spec's [device] policy)."),
     ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="local (lanes on this machine) or ray (Ray tasks on a cluster; docs/cluster.md).",
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help="With --executor ray: the cluster (auto, HOST:6379 or ray://HOST:10001); "
+            "default: start a local Ray.",
+        ),
+    ] = None,
     course: CourseOpt = None,
 ) -> None:
     """Grade a class: scores, per-student feedback and a gradebook."""
@@ -113,6 +128,8 @@ def grade_cmd(
                 sandbox=sandbox,
                 device=device,
                 on_result=advance,
+                executor=executor,
+                address=address,
             )
         except KeyboardInterrupt:
             print(INTERRUPTED, file=sys.stderr)

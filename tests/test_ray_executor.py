@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from grader.cluster import _resources
 from grader.errors import InstructorError
-from grader.grade import LaneResult, grade
-from grader.models import GradeReport, SubmissionResult
+from grader.grade import GradeTask, LaneResult, grade
+from grader.models import GradeReport, Submission, SubmissionResult
 from tests.test_grade import write_class
 from tests.toycourse import make_course, solution
 
@@ -68,8 +70,41 @@ def test_unknown_executor_and_stray_address_are_refused(tmp_path: Path) -> None:
     subs = toy_class(tmp_path)
     with pytest.raises(InstructorError, match="--executor must be local or ray, given: 'dask'"):
         grade(course, "toy", subs, tmp_path / "out", executor="dask")
-    with pytest.raises(InstructorError, match="--address auto .* add --executor ray"):
+    with pytest.raises(
+        InstructorError, match="--address auto names a Ray cluster, which only --executor ray uses"
+    ):
         grade(course, "toy", subs, tmp_path / "out", address="auto")
+
+
+class FakeRay:
+    """Just enough of the ``ray`` module for :func:`grader.cluster._resources`."""
+
+    def __init__(self, *nodes: dict[str, float]) -> None:
+        self.listed = [{"Alive": True, "Resources": n} for n in nodes]
+
+    def nodes(self) -> list[dict[str, Any]]:
+        return [*self.listed, {"Alive": False, "Resources": {"CPU": 64.0, "GPU": 8.0}}]
+
+
+def test_tasks_ask_for_what_the_cluster_can_give(tmp_path: Path) -> None:
+    """Does each task ask for its threads in CPUs (never more than the largest live node
+    has), 1/jobs of a GPU on cuda, and is cuda on a cluster without GPUs refused?"""
+    task = GradeTask(
+        course=tmp_path,
+        assignment="toy",
+        submission=Submission(student="alice", path=tmp_path / "alice", kind="directory"),
+        out_dir=tmp_path / "out",
+        scratch_root=tmp_path / "scratch",
+        seed=1,
+        threads=8,
+    )
+    cpu_nodes = FakeRay({"CPU": 4.0}, {"CPU": 2.0})
+    assert _resources(cpu_nodes, task, jobs=2) == (4.0, 0.0, 1)  # type: ignore[arg-type]
+    cuda = task.model_copy(update={"device": "cuda", "threads": 2})
+    gpu_nodes = FakeRay({"CPU": 16.0, "GPU": 1.0}, {"CPU": 16.0, "GPU": 2.0})
+    assert _resources(gpu_nodes, cuda, jobs=4) == (2.0, 0.25, 12)  # type: ignore[arg-type]
+    with pytest.raises(InstructorError, match="no node of the Ray cluster has a GPU"):
+        _resources(cpu_nodes, cuda, jobs=2)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -193,8 +228,9 @@ def starts(log: Path) -> list[tuple[str, str]]:
 
 
 class NodeKiller:
-    """An ``on_result`` hook: at the first result that finds a submission still being graded
-    on a worker node, kill that node (no graceful shutdown) and remember who was on it."""
+    """An ``on_result`` hook: at the first result, wait for a submission to start on a
+    worker node (the nodes take queued tasks on their own), then kill that node at once,
+    with no graceful shutdown, so the submission is surely still in flight."""
 
     def __init__(self, cluster: Any, log: Path) -> None:
         self.cluster, self.log = cluster, log
@@ -203,15 +239,19 @@ class NodeKiller:
 
     def __call__(self, lane: LaneResult) -> None:
         self.done.add(lane.result.student)
-        if self.killed:
+        if self.killed or len(self.done) > 1:
             return
-        running = {s: n for s, n in starts(self.log) if s not in self.done and s != "doomed"}
-        for node in self.cluster.worker_nodes:
-            on_it = [s for s, n in running.items() if n == node.node_id]
-            if on_it:
-                self.killed = on_it
+        seen = len(starts(self.log))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            fresh = [(s, n) for s, n in starts(self.log)[seen:] if s != "doomed"]
+            if fresh:
+                student, node_id = fresh[0]
+                node = next(n for n in self.cluster.worker_nodes if n.node_id == node_id)
                 self.cluster.remove_node(node, allow_graceful=False)
+                self.killed = [student]
                 return
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -243,14 +283,22 @@ def cluster_run(
             for _ in range(2):
                 cluster.add_node(num_cpus=1, **SMALL_RAY)
             cluster.wait_for_nodes()
-            ray.init(address=cluster.address, log_to_driver=False)
             killer = NodeKiller(cluster, log)
             report = grade(
-                course, "slow", subs, root / "out", jobs=2, seed=3, executor="ray", on_result=killer
+                course,
+                "slow",
+                subs,
+                root / "out",
+                jobs=2,
+                seed=3,
+                on_result=killer,
+                executor="ray",
+                address=cluster.address,  # connects as `grader grade --address HOST:PORT` does
             )
+            assert not ray.is_initialized()  # it disconnected, and left the cluster running
+            assert len(cluster.list_all_nodes()) == 2
             yield report, killer, log
         finally:
-            ray.shutdown()
             cluster.shutdown()
 
 
