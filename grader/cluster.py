@@ -56,9 +56,9 @@ __all__ = ["RETRIES", "run_on_ray"]
 RETRIES = 1
 """How often Ray re-runs a task whose worker process or node died (as the local pool does)."""
 INSTALL_HINT = "pip install 'dl-grader[cluster]'"
-LOCAL_OBJECT_STORE_BYTES = (
-    256 * 1024**2
-)  # results are small JSON texts; Ray's default is 30% of RAM
+LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
+"""The object store of a Ray started here: results are small JSON texts (Ray's default
+would reserve 30% of the memory)."""
 
 _LANES = TypeAdapter(list[LaneResult])
 OnResult = Callable[[LaneResult], None] | None
