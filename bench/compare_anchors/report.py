@@ -20,7 +20,7 @@ class Row(BaseModel):
     n: int
     wall_s: float
     per_s: float
-    ratio: float  # throughput over nbgrader's (its seconds per notebook / ours)
+    ratio: float | None  # throughput over nbgrader's (its seconds per notebook / this tool's)
     quiet_per_s: float | None  # seconds per notebook without the infinite-loop notebook(s)
     quiet_ratio: float | None
     right: int  # scores equal to the expected ones
@@ -56,7 +56,7 @@ def loop_words(run: ToolRun, students: list[Student]) -> str:
         got = "no result" if score is None else f"{score:g}/{MAX_POINTS}"
         how = run.timeouts.get(student.name, "no timeout seen")
         seconds = run.seconds.get(student.name)
-        spent = f", {seconds:.0f} s" if seconds is not None else ""
+        spent = f" after {seconds:.0f} s" if seconds is not None else ""
         words.append(f"{how}{spent}: {got} (expected {student.expected})")
     return "; ".join(words) or "no infinite loop in this class"
 
@@ -83,7 +83,7 @@ def make_rows(
                 n=len(students),
                 wall_s=run.wall_s,
                 per_s=per,
-                ratio=base_per / per if base_per else float("nan"),
+                ratio=base_per / per if base_per else None,
                 quiet_per_s=quiet,
                 quiet_ratio=base_quiet / quiet if base_quiet and quiet else None,
                 right=len(students) - len(wrong),
@@ -96,6 +96,10 @@ def make_rows(
 
 def _num(value: float | None, fmt: str) -> str:
     return "–" if value is None else format(value, fmt)
+
+
+def _times(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.1f}×"
 
 
 HEADER = (
@@ -117,9 +121,9 @@ def cells(row: Row) -> list[str]:
         str(row.n),
         f"{row.wall_s:.1f}",
         f"{row.per_s:.3f}",
-        f"{row.ratio:.1f}×",
+        _times(row.ratio),
         _num(row.quiet_per_s, ".3f"),
-        _num(row.quiet_ratio, ".1f") + ("×" if row.quiet_ratio else ""),
+        _times(row.quiet_ratio),
         f"{row.right}/{row.n}",
         row.loop,
     ]
@@ -144,18 +148,29 @@ def text_table(rows: list[Row]) -> str:
     return "\n".join(out) + "\n"
 
 
-def our_time(run: ToolRun, jobs: int) -> str:
-    """Where ``grader grade``'s wall time went, from each result's ``duration_s``."""
+def our_time(run: ToolRun, rerun: ToolRun | None, single: ToolRun | None) -> str:
+    """Where ``grader grade``'s wall time went: the cost of starting (a run on one notebook),
+    each further notebook, and the lane time (``duration_s``) inside that."""
     lanes = sorted(run.seconds.values())
     if not lanes:
         return f"{run.tool}: no results"
-    busy = sum(lanes) / jobs
-    return (
-        f"{run.tool}: wall {run.wall_s:.1f} s = {busy:.1f} s of lane time per lane "
-        f"(sum of duration_s / jobs; median {1000 * statistics.median(lanes):.0f} ms a notebook, "
-        f"slowest {lanes[-1]:.1f} s) + {run.wall_s - busy:.1f} s outside any notebook "
-        "(CLI and pool start, pytest sessions, writing results and feedback)"
-    )
+    words = [
+        f"{run.tool}: lane time (duration_s: load, run the notebook in a sandboxed worker, the "
+        f"six checks, score) median {1000 * statistics.median(lanes):.0f} ms a notebook, "
+        f"slowest {lanes[-1]:.1f} s"
+    ]
+    if single is not None:
+        words.append(
+            f"grading one notebook takes {single.wall_s:.1f} s (CLI start, isolation probe, "
+            "lanes and warm parent, one pytest session)"
+        )
+        if rerun is not None and len(rerun.students) > 1:
+            each = (rerun.wall_s - single.wall_s) / (len(rerun.students) - 1)
+            words.append(
+                f"each further notebook {1000 * each:.0f} ms of wall time (without the loop: "
+                f"{rerun.wall_s:.1f} s for {len(rerun.students)})"
+            )
+    return "; ".join(words)
 
 
 def anchor_time(run: ToolRun) -> str:

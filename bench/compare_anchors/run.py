@@ -25,11 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
 
-from bench.compare_anchors.anchors_env import AnchorEnv, ensure_env  # noqa: E402
+from bench.compare_anchors.anchors_env import REQUIREMENTS, AnchorEnv, ensure_env  # noqa: E402
 from bench.compare_anchors.assignment import (  # noqa: E402
     MAX_POINTS,
     OTTER_SUBMISSION_S,
@@ -99,10 +100,12 @@ def machine() -> str:
 
 def grade_all(
     args: argparse.Namespace, work: Path, students: list[Student], anchors: AnchorEnv | None
-) -> tuple[list[ToolRun], dict[str, ToolRun]]:
-    """Every tool's run, in table order, and ours again without the infinite loop."""
+) -> tuple[list[ToolRun], dict[str, ToolRun], ToolRun | None]:
+    """Every tool's run, in table order; ours again without the infinite loop; and ours on
+    a single notebook (what grading costs before the first notebook)."""
     runs: list[ToolRun] = []
     reruns: dict[str, ToolRun] = {}
+    single = None
     if "nbgrader" in args.tools and anchors:
         print(f"nbgrader autograde: {len(students)} notebooks, one after the other...", flush=True)
         runs.append(grade_nbgrader(anchors, work, students))
@@ -119,7 +122,9 @@ def grade_all(
             runs.append(run)
             if looping and quiet:
                 reruns[run.tool] = grade_ours(course, work, quiet, jobs=jobs, label="-noloop")
-    return runs, reruns
+        if quiet:
+            single = grade_ours(course, work, quiet[:1], jobs=1, label="-single")
+    return runs, reruns, single
 
 
 def main() -> None:
@@ -135,13 +140,13 @@ def main() -> None:
         if {"nbgrader", "otter"} & set(args.tools):
             anchors = ensure_env(work / "logs" / "pip-install.log")
         students = make_class(args.n)
-        runs, reruns = grade_all(args, work, students, anchors)
+        runs, reruns, single = grade_all(args, work, students, anchors)
         rows = make_rows(runs, students, reruns)
         notes = [anchor_time(r) for r in runs if not r.tool.startswith("grader")]
         notes += [
-            our_time(r, int(r.tool.rsplit(" ", 1)[1])) for r in runs if r.tool.startswith("grader")
+            our_time(r, reruns.get(r.tool), single) for r in runs if r.tool.startswith("grader")
         ]
-        header = describe(args, students, where, anchors)
+        header = describe(students, where, anchors)
         print("\n" + header + "\n\n" + text_table(rows) + "\n" + "\n".join(notes))
         args.out.write_text(
             header + "\n\n" + markdown_table(rows) + "\n" + "".join(f"- {n}\n" for n in notes),
@@ -152,25 +157,29 @@ def main() -> None:
             print(f"kept the work folder {keep} (forms, notebooks, results, logs/)")
 
 
-def describe(
-    args: argparse.Namespace, students: list[Student], where: str, anchors: AnchorEnv | None
-) -> str:
-    kinds = sorted({s.kind for s in students})
+def describe(students: list[Student], where: str, anchors: AnchorEnv | None) -> str:
+    """The lines above the table: what was graded, where, with what limits."""
+    kinds = Counter(s.kind for s in students)
     install = "not used"
     if anchors:
+        pins = [line for line in REQUIREMENTS.read_text().splitlines() if "grader==" in line]
         install = (
-            f"{anchors.prefix} ({'reused; built' if anchors.reused else 'built'} in "
-            f"{anchors.install_s:.0f} s, not counted)"
+            f"{', '.join(pins)} in {anchors.prefix} ({'reused; built' if anchors.reused else 'built'}"
+            f" in {anchors.install_s:.0f} s, not counted)"
         )
+    command = " ".join(["python", "bench/compare_anchors/run.py", *sys.argv[1:]])
     return (
-        f"{len(students)} student notebooks worth {MAX_POINTS} points each, {len(kinds)} kinds "
-        f"({', '.join(kinds)}); machine: {where}.\n"
-        f"Time limits: {TIMEOUT_S} s per cell (nbgrader) and per check (ours); Otter has none "
+        "# nbgrader, Otter and ours on the same notebooks\n\n"
+        f"`{command}`, {time.strftime('%Y-%m-%d')}\n\n"
+        f"- Class: {len(students)} notebooks worth {MAX_POINTS} points each: "
+        f"{', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}.\n"
+        f"- Machine: {where}.\n"
+        f"- Time limits: {TIMEOUT_S} s per cell (nbgrader) and per check (ours); Otter has none "
         f"without Docker, so the benchmark kills an `otter run` after {OTTER_SUBMISSION_S} s.\n"
-        f"Anchors' environment: {install}.\n"
-        "Ratios are throughput over nbgrader's (its seconds per notebook over the tool's); "
-        '"w/o the loop" leaves out the infinite-loop notebook (nbgrader and Otter: their '
-        "time on it subtracted; ours: graded again without it)."
+        f"- Anchors: {install}.\n"
+        "- Ratios: throughput over nbgrader's (its seconds per notebook over the tool's). "
+        '"w/o the loop" leaves out the infinite-loop notebook: nbgrader and Otter with their '
+        "time on it subtracted, ours graded again without it."
     )
 
 
