@@ -128,6 +128,8 @@ class SubmissionSession:
         self.import_failure: SubmissionFault | None = None
         self.workers_started = 0
         self.isolation: list[str] = []
+        self.made: list[int] = []  # handles the current check received (released after it)
+        self.released: set[int] = set()  # handles of earlier checks, gone from the worker
 
     # -- deadlines, set by the pytest plugin around each check -------------------------
 
@@ -138,8 +140,19 @@ class SubmissionSession:
         self.used = set()
 
     def end_check(self) -> None:
+        """The check is over: the objects it made in the worker are let go, so a submission's
+        worker does not grow with every check (handles live for one check)."""
         self.check_deadline = float("inf")
         self.check_forbids = []
+        made, self.made = self.made, []
+        client = self.client
+        if not made or client is None or not client.alive:
+            return
+        self.released.update(made)
+        try:  # a student's __del__ runs here: it gets a few seconds, then the worker goes
+            self._send({"op": "release", "handles": made}, time.monotonic() + 5, "cleaning up")
+        except SubmissionFault:
+            client.kill()
 
     # -- the worker ----------------------------------------------------------------------
 
@@ -175,6 +188,7 @@ class SubmissionSession:
         self.client = WorkerClient(self.config)
         self.workers_started += 1
         self.generation += 1
+        self.made, self.released = [], set()  # the old worker's objects went with it
         deadline = min(time.monotonic() + self.import_seconds, self.submission_deadline)
         names = ", ".join(f"{m}.py" for m in self.modules)
         try:
@@ -219,6 +233,7 @@ class SubmissionSession:
         if self.generation == 1:  # a restarted worker fails the same units again: said once
             self.import_problems = [p for p in reply.get("problems", []) if type(p) is dict]
         self.roots = {name: handle._root for name, handle in reply["modules"].items()}
+        self.made = [h for h in self.made if h not in self.roots.values()]  # modules stay
         self.labels = {v: k for k, v in self.roots.items()}
 
     def module_free_start(self) -> None:
@@ -280,6 +295,11 @@ class SubmissionSession:
                 raise WorkerDied(
                     "an object from before your code's process was restarted is no longer available"
                 )
+            if value._root in self.released:
+                raise MaterialError(
+                    f"a check used {value._label}, an object made by an earlier check; objects "
+                    "in the worker live for one check, so make it again in this one"
+                )
             if value._path and value._root in self.roots.values():
                 self.used.add(f"{self.labels[value._root]}.{value._path[0]}")
             return {"$ref": [value._root, list(value._path)]}
@@ -292,6 +312,8 @@ class SubmissionSession:
         if type(body) is not int:
             raise BadReply("malformed handle")
         self.labels.setdefault(body, self._naming)  # named after the call that made it
+        if body not in self.roots.values():
+            self.made.append(body)
         return Remote(self, self.generation, body)
 
     # -- helpers for check authors ----------------------------------------------------------
