@@ -161,7 +161,7 @@ def our_time(run: ToolRun, rerun: ToolRun | None, single: ToolRun | None) -> str
     ]
     if single is not None:
         words.append(
-            f"grading one notebook takes {single.wall_s:.1f} s (CLI start, isolation probe, "
+            f"grading one notebook with --jobs 1 takes {single.wall_s:.1f} s (CLI start, isolation probe, "
             "lanes and warm parent, one pytest session)"
         )
         if rerun is not None and len(rerun.students) > 1:

@@ -157,6 +157,20 @@ def main() -> None:
             print(f"kept the work folder {keep} (forms, notebooks, results, logs/)")
 
 
+def figures_args(argv: list[str]) -> list[str]:
+    """The options that change the figures: ``--keep`` and ``--out`` left out."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--keep", "--out"):
+            skip = True
+        elif not arg.startswith(("--keep=", "--out=")):
+            kept.append(arg)
+    return kept
+
+
 def describe(students: list[Student], where: str, anchors: AnchorEnv | None) -> str:
     """The lines above the table: what was graded, where, with what limits."""
     kinds = Counter(s.kind for s in students)
@@ -167,7 +181,7 @@ def describe(students: list[Student], where: str, anchors: AnchorEnv | None) -> 
             f"{', '.join(pins)} in {anchors.prefix} ({'reused; built' if anchors.reused else 'built'}"
             f" in {anchors.install_s:.0f} s, not counted)"
         )
-    command = " ".join(["python", "bench/compare_anchors/run.py", *sys.argv[1:]])
+    command = " ".join(["python", "bench/compare_anchors/run.py", *figures_args(sys.argv[1:])])
     return (
         "# nbgrader, Otter and ours on the same notebooks\n\n"
         f"`{command}`, {time.strftime('%Y-%m-%d')}\n\n"
