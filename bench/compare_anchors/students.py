@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.compare_anchors.assignment import FUNCTIONS, SETUP, SOLUTIONS, TESTS, tests_of
+from bench.compare_anchors.assignment import FUNCTIONS, SETUP, SOLUTIONS, TESTS
 
 STUB = '''\
 def {name}(x):
@@ -166,8 +166,3 @@ def make_class(n: int) -> list[Student]:
         expected = sum(t.points for t in TESTS if t.name not in failing)
         students.append(Student(f"s{i:02d}", kind, setup, cells, expected, failing))
     return students
-
-
-def lost_points(function: str, failing: tuple[str, ...]) -> int:
-    """Points of ``function``'s tests among ``failing``."""
-    return sum(t.points for t in tests_of(function) if t.name in failing)
