@@ -65,7 +65,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--jobs", default="1,2", help="grader grade --jobs values, comma-separated (default 1,2)"
     )
-    parser.add_argument("--keep", type=Path, help="work in DIR and keep it (default: a temp dir)")
+    parser.add_argument(
+        "--keep", type=Path, help="work in DIR, new or empty, and keep it (default: a temp dir)"
+    )
     parser.add_argument(
         "--tools", default=",".join(TOOLS), help="which to run (default nbgrader,otter,ours)"
     )
@@ -75,6 +77,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     args.jobs = [int(j) for j in args.jobs.split(",") if j.strip()]
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        parser.error(f"--keep needs a new or empty folder, given: {args.keep} (not empty)")
     unknown = set(args.tools) - set(TOOLS)
     if unknown or args.n < 1 or not args.jobs or min(args.jobs) < 1:
         parser.error(
