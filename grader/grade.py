@@ -394,10 +394,22 @@ def _one_pool(
 
 
 def batches(tasks: list[GradeTask], lanes: int, most: int = 8) -> list[list[GradeTask]]:
-    """Split tasks into batches: big enough to share one pytest session, small enough that
-    every lane stays busy and progress is reported often."""
-    size = max(1, min(most, len(tasks) // (lanes * 4) or 1))
-    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    """Split tasks into batches that shrink as the class goes on ("guided" scheduling).
+
+    Each batch is an eighth of the remaining tasks' share per lane, at most ``most``: early
+    batches are big, so one pytest session serves several submissions (on a large class of
+    quick submissions that halves the grader's cost per submission); later ones are single,
+    so no lane idles at the end while another works through a batch holding a slow
+    submission (two 22 s submissions in one batch of three once cost a 2-lane run 30 %).
+    Lanes take batches in order as they come free.
+    """
+    out: list[list[GradeTask]] = []
+    start = 0
+    while start < len(tasks):
+        size = max(1, min(most, (len(tasks) - start) // (lanes * 8)))
+        out.append(tasks[start : start + size])
+        start += size
+    return out
 
 
 def _gpu_share(assignment: Assignment, lanes: int) -> float:
