@@ -47,6 +47,7 @@ from grader.grade import (
     grade_batch,
     lane_died,
     previous_result,
+    unchanged,
     write_result,
 )
 from grader.load import load
@@ -117,11 +118,11 @@ def _skip_unchanged(
     material = assignment.material_hash()
     pending: list[GradeTask] = []
     for task in tasks:
-        before = None if task.force else previous_result(task.out_dir, task.submission.student)
-        if before is not None and (not task.seed_given or before.seed == task.seed):
+        if not task.force and previous_result(task.out_dir, task.submission.student) is not None:
             loaded = load(task.submission, assignment.spec, task.scratch_root, extra_hash=material)
             shutil.rmtree(task.scratch_root / loaded.student, ignore_errors=True)
-            if loaded.content_hash == before.content_hash:
+            before = unchanged(task, loaded)  # the same rule as the local pool's
+            if before is not None:
                 _record(LaneResult(result=before, skipped=True), done, on_result)
                 continue
         pending.append(task)

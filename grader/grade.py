@@ -109,7 +109,7 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
         for task in tasks:
             started = time.monotonic()
             loaded = load(task.submission, assignment.spec, task.scratch_root, extra_hash=material)
-            before = None if task.force else _unchanged(task, loaded)
+            before = None if task.force else unchanged(task, loaded)
             if before is not None:
                 finished.append(LaneResult(result=before, skipped=True))
             elif loaded.workdir is None or not loaded.gradable:
@@ -183,7 +183,7 @@ def _job(task: GradeTask, loaded: LoadedSubmission, started: float) -> Job:
     )
 
 
-def _unchanged(task: GradeTask, loaded: LoadedSubmission) -> SubmissionResult | None:
+def unchanged(task: GradeTask, loaded: LoadedSubmission) -> SubmissionResult | None:
     """The previous result, if it was made from the same submission, material and seed."""
     before = previous_result(task.out_dir, loaded.student)
     if before is None or before.content_hash != loaded.content_hash:
@@ -431,8 +431,9 @@ def lane_died(task: GradeTask, since: float) -> SubmissionResult:
     assignment = _assignment(task.course, task.assignment)
     student_dir = task.out_dir / task.submission.student
     header, outcomes = read_progress(student_dir)
-    fresh = header is not None and _modified(progress_path(student_dir)) >= since
-    kept = list(outcomes.values()) if fresh else []
+    if header is None or _modified(progress_path(student_dir)) < since:
+        header, outcomes = None, {}  # an earlier run's file: nothing of this run to keep
+    kept = list(outcomes.values())
     reason = (
         "the grader's own process crashed twice while grading this submission; "
         "ask your instructor to look at it"
@@ -451,14 +452,13 @@ def lane_died(task: GradeTask, since: float) -> SubmissionResult:
             message="not run: " + reason,
         )
         for name in assignment.spec.check_names()
-        if name not in outcomes or not fresh
+        if name not in outcomes
     ]
-    seed = header.seed if fresh and header is not None else task.seed
     return score(
         assignment,
         loaded,
         [*kept, *missing] if kept else [],
-        seed=seed,
+        seed=task.seed if header is None else header.seed,
         isolation="not started",
         grader_version=grader.__version__,
     )

@@ -8,6 +8,13 @@ import signal
 import sys
 
 _PR_SET_PDEATHSIG = 1
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+"""The environment variables that fix a process's compute threads (torch, OpenMP, BLAS)."""
 
 
 def die_with_parent(sig: int = signal.SIGKILL) -> bool:
@@ -41,7 +48,7 @@ def limit_threads(threads: int) -> None:
     import os
 
     n = str(max(1, threads))
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for name in THREAD_VARIABLES:
         os.environ[name] = n  # read by torch when it starts its thread pool
     torch = sys.modules.get("torch")
     if torch is not None:

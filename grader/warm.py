@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import InstructorError
+from grader.procutil import THREAD_VARIABLES
 
 START_SECONDS = 180.0  # importing torch and torchvision cold can take a while
 WORKER_MODULES = (
@@ -56,12 +57,8 @@ def thread_env(threads: int) -> dict[str, str]:
     """A small, explicit environment: no secrets of the grader's, fixed thread counts."""
     keep = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
     env = {k: v for k, v in os.environ.items() if k in keep}
-    n = str(threads)
+    env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
     env.update(
-        OMP_NUM_THREADS=n,
-        OPENBLAS_NUM_THREADS=n,
-        MKL_NUM_THREADS=n,
-        NUMEXPR_NUM_THREADS=n,
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONUNBUFFERED="1",
         PYTHONHASHSEED="0",

@@ -160,7 +160,7 @@ class GraderPlugin:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        keep = [i for i in items if getattr(i, "originalname", i.name) in self.assignment.checks]
+        keep = [i for i in items if _name(i) in self.assignment.checks]
         dropped = [i for i in items if i not in keep]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
@@ -168,7 +168,7 @@ class GraderPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
-        name = getattr(item, "originalname", item.name)
+        name = _name(item)
         assert self.session is not None
         spec = self.assignment.spec
         self.session.begin_check(spec.seconds_for(name), spec.forbidden_for(name))
@@ -196,7 +196,7 @@ class GraderPlugin:
     def _record(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
         if call.excinfo is not None and isinstance(call.excinfo.value, InstructorError):
             self.instructor_errors.append(f"{item.nodeid}: {call.excinfo.value}")
-        name = getattr(item, "originalname", item.name)
+        name = _name(item)
         previous = self.outcomes.get(name)
         if previous is not None and previous.status != "passed":
             return  # a parametrised check keeps its first failure
