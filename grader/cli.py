@@ -186,7 +186,17 @@ def validate_cmd(
     """Check the checks: reference 100%, template 0%, every mutant caught by its target checks."""
     from grader.validate import validate
 
-    report = validate(_course(course), assignment, jobs=jobs, seed=seed, device=device)
+    def graded(result: SubmissionResult) -> None:
+        console.print(
+            f"graded {result.student}: {result.score:g}/{result.max_score:g} "
+            f"in {result.duration_s:.1f} s",
+            markup=False,
+            highlight=False,
+        )
+
+    report = validate(
+        _course(course), assignment, jobs=jobs, seed=seed, device=device, on_result=graded
+    )
     table = Table(
         title=f"validate {assignment} (seed {report.seed}, device {report.device}, "
         f"{report.duration_s:.0f} s)"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -127,10 +128,13 @@ def validate(
     jobs: int = 1,
     seed: int | None = None,
     device: str | None = None,
+    on_result: Callable[[SubmissionResult], None] | None = None,
 ) -> ValidationReport:
     """Grade the reference, the template and every mutant; one row each, saying if it is as
     expected. ``device`` is "cpu", "cuda" or "auto" (default: the spec's ``[device] policy``);
-    "cuda" where no GPU is visible fails fast with a :class:`grader.errors.InstructorError`."""
+    "cuda" where no GPU is visible fails fast with a :class:`grader.errors.InstructorError`.
+    ``on_result`` sees each graded copy as it finishes (its student is "reference",
+    "template", "mutant-<name>", ...), so a long run shows progress."""
     assignment = load_assignment(course, assignment_id)
     device_name = resolve_device(device or assignment.spec.device.policy)
     mutants = load_mutants(assignment)
@@ -156,6 +160,7 @@ def validate(
             seed=seed,
             force=True,
             device=device_name,
+            on_result=None if on_result is None else lambda lane: on_result(lane.result),
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
