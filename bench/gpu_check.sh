@@ -5,7 +5,8 @@
 #
 # A dry run here, on the CPU with small sizes (no wheels installed, the project's venv used):
 #
-#     DEVICE=cpu PYTHON=.venv/bin/python COPIES=1 LANES=1,2 CPU_JOBS=2 bash bench/gpu_check.sh
+#     DEVICE=cpu PYTHON=.venv/bin/python WHEELS=none JOBS=1 COPIES=1 LANES=1,2 CPU_JOBS=2 \
+#         VALIDATE_S=200 bash bench/gpu_check.sh
 #
 # The steps, each under its own `timeout`, each writing to its own file in $OUT as it goes
 # (a step cut off still returns what it printed), with one line per step in $OUT/summary.txt:
@@ -24,33 +25,48 @@
 #    CUDA start-up per submission.
 # 6. cpu: the same class on the CPU with $CPU_JOBS lanes, for the GPU-over-CPU ratio.
 #
+# Every limit is cut to what is left before $DEADLINE seconds (default 500) from the start,
+# so the run ends, summary written, inside one 10-minute call on the GPU machine.
 # Exit status: 0 when every step exited 0, else 1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-results/gpu_check}
 device=${DEVICE:-cuda}
 python=${PYTHON:-python3}
+wheels=${WHEELS:-.whl}  # a folder of wheels to install first, or "none"
 jobs=${JOBS:-8}
-copies=${COPIES:-3}
+copies=${COPIES:-2}
+startup_n=${STARTUP_N:-8}
 lanes=${LANES:-1,2,4,8}
 cpu_jobs=${CPU_JOBS:-8}
 seed=${SEED:-7}
-validate_s=${VALIDATE_S:-330}
+validate_s=${VALIDATE_S:-230}
+deadline=${DEADLINE:-500}  # seconds: no step runs past this, so the summary is always written
+started=$(date +%s)
 mkdir -p "$out"
 summary=$out/summary.txt
 : >"$summary"
 failed=0
-export PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED=1 COLUMNS=160  # rich tables unfolded in the logs
 
 say() { echo "$*" | tee -a "$summary"; }
 
-# step NAME SECONDS COMMAND...: run COMMAND under `timeout`, its output in $out/NAME.txt
+# step NAME SECONDS COMMAND...: run COMMAND under `timeout`, its output in $out/NAME.txt; the
+# limit is cut to what is left before the deadline
 step() {
-    local name=$1 limit=$2 began status
+    local name=$1 limit=$2 began status left
     shift 2
+    left=$((started + deadline - $(date +%s)))
+    ((limit > left)) && limit=$left
+    if ((limit < 5)); then
+        say "== $name: skipped, the ${deadline} s deadline has passed"
+        failed=1
+        return 1
+    fi
     say "== $name (limit ${limit} s): $*"
     began=$(date +%s)
-    timeout -k 10 "$limit" "$@" >"$out/$name.txt" 2>&1
+    # through bash, so that a function of this script (environment, grader) can be the command
+    timeout -k 10 "$limit" bash -c '"$@"' "$name" "$@" >"$out/$name.txt" 2>&1
     status=$?
     say "== $name: exit $status in $(($(date +%s) - began)) s$([[ $status == 124 ]] && echo ' (TIMED OUT)')"
     [[ $status == 0 ]] || failed=1
@@ -58,18 +74,18 @@ step() {
 }
 
 environment() {
-    if [[ -d .whl ]] && compgen -G ".whl/*.whl" >/dev/null; then
+    if [[ -d $wheels ]] && compgen -G "$wheels/*.whl" >/dev/null; then
         "$python" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-            --target /tmp/site .whl/*.whl || return 1
+            --target /tmp/site "$wheels"/*.whl || return 1
         export PYTHONPATH=/tmp/site
     fi
     export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
     "$python" - <<'PY'
-import importlib, os, platform, torch
+import importlib, importlib.metadata, os, platform, torch
 print("python", platform.python_version(), "on", os.cpu_count(), "cores")
 for name in ("torch", "torchvision", "numpy", "pytest", "pydantic", "nbformat", "typer", "rich", "jinja2"):
-    module = importlib.import_module(name)
-    print(f"{name} {module.__version__} from {os.path.dirname(module.__file__)}")
+    where = os.path.dirname(importlib.import_module(name).__file__)
+    print(f"{name} {importlib.metadata.version(name)} from {where}")
 print("cuda", torch.version.cuda, "available", torch.cuda.is_available())
 if torch.cuda.is_available():
     props = torch.cuda.get_device_properties(0)
@@ -80,15 +96,17 @@ PY
 }
 
 grader() { "$python" -c "from grader.cli import main; main()" "$@"; }
+export python wheels
+export -f environment grader
 
-step env 120 environment
+step env 90 environment
 # the exports made inside `environment` ran in a child shell: repeat them here
-[[ -d /tmp/site ]] && export PYTHONPATH=/tmp/site
+[[ -d $wheels && -d /tmp/site ]] && export PYTHONPATH=/tmp/site
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 cat "$out/env.txt"
 
-step probe 120 "$python" bench/gpu_probe.py --device "$device"
-tail -n 6 "$out/probe.txt" | tee -a "$summary"
+step probe 90 "$python" bench/gpu_probe.py --device "$device"
+tee -a "$summary" <"$out/probe.txt"
 
 step validate-cnn "$validate_s" grader validate -a cnn_classifiers --device "$device" --jobs "$jobs" \
     --seed "$seed" &
@@ -102,13 +120,13 @@ for name in validate-cnn validate-seg; do
     grep -E "FAIL|validate .*seed|^Error|Error:" "$out/$name.txt" | head -n 20 | tee -a "$summary"
 done
 
-step lanes 240 "$python" bench/lanes.py --assignment cnn_classifiers --device "$device" \
-    --lanes "$lanes" --copies "$copies" --seed "$seed" --startup
+step lanes 200 "$python" bench/lanes.py --assignment cnn_classifiers --device "$device" \
+    --lanes "$lanes" --copies "$copies" --seed "$seed" --startup --startup-n "$startup_n"
 tee -a "$summary" <"$out/lanes.txt"
 
-step cpu 120 "$python" bench/lanes.py --assignment cnn_classifiers --device cpu \
+step cpu 90 "$python" bench/lanes.py --assignment cnn_classifiers --device cpu \
     --lanes "$cpu_jobs" --copies "$copies" --seed "$seed"
 tee -a "$summary" <"$out/cpu.txt"
 
-say "== done: $([[ $failed == 0 ]] && echo 'every step exited 0' || echo 'a step failed')"
+say "== done in $(($(date +%s) - started)) s: $([[ $failed == 0 ]] && echo 'every step exited 0' || echo 'a step failed')"
 exit "$failed"
