@@ -9,9 +9,11 @@ No root needed. In order, each step where this machine allows it:
 3. a private, size-limited tmpfs on ``/tmp`` holding a copy of the submission in
    ``/tmp/work`` (the only writable place; the grader's scratch folder, with the other
    students' files, is hidden under it), a private ``/dev/shm`` and a fresh ``/proc``;
-4. rlimits: address space (grown by ``memory_mb`` from what the warm parent already maps),
-   CPU seconds, processes, open files, file size; no core dumps;
-5. Landlock: read-only access to the Python installation and system folders, read-write to
+4. on a GPU run, CUDA started (:func:`grader.worker.gpu.start_cuda`), before the limits
+   below, which would refuse what starting it takes;
+5. rlimits: memory (grown by ``memory_mb`` from what the worker already maps), CPU seconds,
+   processes, open files, file size; no core dumps;
+6. Landlock: read-only access to the Python installation and system folders, read-write to
    ``/tmp`` and ``/dev/shm`` only, no TCP, no signals to processes outside the sandbox.
 
 :func:`enter` runs in the forked child and returns in a grandchild (PID 1 of the new PID
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 
 from grader.procutil import die_with_parent
 from grader.worker import landlock
+from grader.worker.gpu import start_cuda
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWIPC = 0x40000000, 0x08000000
@@ -143,6 +146,8 @@ def enter(policy: Policy) -> tuple[str, list[str]]:
         workdir, read_write = SANDBOX_WORKDIR, [*DEVICES_READ_WRITE, *gpu_devices()]
     else:
         applied.append("WEAKER: no user namespaces, so no network or process isolation")
+    if policy.gpu_memory_fraction is not None:
+        applied.append(start_cuda())
     applied.append(_set_limits(policy))
     abi = landlock.abi_version()
     if abi:
