@@ -1,6 +1,6 @@
 """GPU runs: each worker gets a share of the GPU's memory it cannot lift, running past it is
 named in plain words, and host memory stays bounded without the address-space limit that
-CUDA cannot start under. The CUDA side itself runs on the GPU machine (bench/gpu_lanes.py);
+CUDA cannot start under. The CUDA side itself runs on the GPU machine (bench/gpu_check.sh);
 these are the parts a CPU machine can check."""
 
 from __future__ import annotations
@@ -62,6 +62,23 @@ def test_the_share_is_queued_for_cuda_start_and_cannot_be_lifted(tmp_path: Path)
     finally:
         plain.close()
         shared.close()
+
+
+def test_a_gpu_worker_starts_cuda_before_its_limits_apply(tmp_path: Path) -> None:
+    """Is CUDA started ahead of the rlimits and Landlock, which refuse what starting it takes
+    (Error 304 on the H200: bench/results/gpu-h200-2026-12-04/diag.txt)?"""
+    session = _session(tmp_path, 0.25)
+    try:
+        SubmissionHandle(session).nn.queued()  # the worker starts on first use
+        lines = session.isolation
+        gpu = next(k for k, line in enumerate(lines) if line.startswith("GPU: "))
+        limits = next(k for k, line in enumerate(lines) if line.startswith("limits: "))
+        landlock = next(k for k, line in enumerate(lines) if line.startswith("Landlock"))
+        assert gpu < limits < landlock
+        if not torch.cuda.is_available():
+            assert lines[gpu] == "GPU: no CUDA device is visible to the worker"
+    finally:
+        session.close()
 
 
 def test_host_memory_stays_bounded_without_the_address_space_limit(tmp_path: Path) -> None:

@@ -236,5 +236,7 @@ def test_worker_cannot_import_the_reference_or_the_checks(tmp_path: Path) -> Non
 def test_objects_are_named_after_the_call_that_made_them(session: SubmissionSession) -> None:
     """Does a message about a remote object say where it came from, not '<object 7>'?"""
     model = SubmissionHandle(session).nn.Model(3)
-    with pytest.raises(SubmissionRaised, match=r"nn\.Model\(\.\.\.\)\.nope\(\.\.\.\) raised AttributeError"):
+    with pytest.raises(
+        SubmissionRaised, match=r"nn\.Model\(\.\.\.\)\.nope\(\.\.\.\) raised AttributeError"
+    ):
         model.nope()
