@@ -182,7 +182,7 @@ def test_execute_mode_runs_every_cell_and_survives_bad_ones(execute: GradeReport
     assert "trained 6" in results["ada"].stdout_tail
     notes = {s: " | ".join(r.notes) for s, r in results.items()}
     assert "cell 3 failed" in notes["bo"] and "input() asks someone to type" in notes["bo"]
-    assert "ran for more than 1 s and was stopped" in notes["cat"]
+    assert "used 1 s of CPU time, the limit for a cell, and was stopped" in notes["cat"]
     assert "sys.exit" in notes["dan"]
     eli = results["eli"]
     assert all(c.status in ("error", "crashed") for c in eli.checks)
