@@ -9,7 +9,9 @@ A limit of ``seconds`` (a check's, the import's, the whole submission's) allows 
   computation barely changes while its wall time grows, so correct code is not failed
   because the grading machine is busy;
 * ``seconds * wall_factor`` of wall-clock time spent waiting for the worker: the backstop that
-  stops code that uses no CPU at all (``time.sleep``, a deadlock, a blocking read).
+  stops code that uses no CPU at all (``time.sleep``, a deadlock, a blocking read). Time the
+  worker spent queued for a free core is not counted (up to 3/4 of the wall time,
+  :mod:`grader.cputime`), so load does not trip the backstop either.
 
 Only time spent in the worker counts: the trusted side's own work during a check (computing
 the reference's expected values) is charged to nobody.
@@ -27,13 +29,22 @@ Kind = Literal["cpu", "wall"]
 
 @dataclass
 class Spent:
-    """Worker time: CPU seconds (all threads and children) and wall-clock seconds."""
+    """Worker time: CPU seconds (all threads and children), wall-clock seconds, and the part
+    of those the worker spent queued for a free core (excused from the wall-clock limit)."""
 
     cpu_s: float = 0.0
     wall_s: float = 0.0
+    queued_s: float = 0.0
 
     def __add__(self, other: Spent) -> Spent:
-        return Spent(self.cpu_s + other.cpu_s, self.wall_s + other.wall_s)
+        return Spent(
+            self.cpu_s + other.cpu_s, self.wall_s + other.wall_s, self.queued_s + other.queued_s
+        )
+
+    @property
+    def counted_wall_s(self) -> float:
+        """The wall-clock time the backstop counts."""
+        return self.wall_s - self.queued_s
 
 
 @dataclass
@@ -56,7 +67,7 @@ class Budget:
         return self.seconds * self.wall_factor
 
     def left(self) -> Spent:
-        return Spent(self.cpu_limit - self.used.cpu_s, self.wall_limit - self.used.wall_s)
+        return Spent(self.cpu_limit - self.used.cpu_s, self.wall_limit - self.used.counted_wall_s)
 
     def charge(self, spent: Spent) -> None:
         self.used = self.used + spent
@@ -65,7 +76,7 @@ class Budget:
         """Which of the two limits has been reached, if one has."""
         if self.used.cpu_s >= self.cpu_limit:
             return "cpu"
-        if self.used.wall_s >= self.wall_limit:
+        if self.used.counted_wall_s >= self.wall_limit:
             return "wall"
         return None
 
@@ -81,8 +92,9 @@ class Budget:
             return f"used {self.cpu_limit:g} s of CPU time{each}, {self.whose} limit"
         return (
             f"ran for {self.wall_limit:g} s of wall-clock time without finishing "
-            f"({self.wall_factor:g} x {self.whose} {self.seconds:g} s limit); it may be "
-            "sleeping or waiting for something that never comes"
+            f"({self.wall_factor:g} x {self.whose} {self.seconds:g} s limit, not counting "
+            "time spent waiting for a free CPU core); it may be sleeping or waiting for "
+            "something that never comes"
         )
 
 

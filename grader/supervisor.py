@@ -15,7 +15,6 @@ import signal
 import socket
 import struct
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 from grader.budget import Kind, Spent
 from grader.codec import MAX_FRAME_BYTES, CodecError, decode_payload, encode_message, recv_frame
-from grader.cputime import TreeClock
+from grader.cputime import RequestMeter, TreeClock
 from grader.errors import BadReply, WorkerDied, WorkerTimeout
 from grader.warm import prepare_runtime, warm_parents
 from grader.worker.sandbox import CPU_LIMIT_EXIT
@@ -99,8 +98,7 @@ class WorkerClient:
         self._killed = False
         self._seq = 0
         self.clock = TreeClock(self.pid)
-        self._charged = 0.0  # the tree's CPU seconds already charged to earlier requests
-        self._cpu_until = self._wall_until = float("inf")
+        self._meter = RequestMeter(self.clock, Spent(), 0.0)
         self.spent = Spent()  # what the last request took
         self.stopped_by: Kind | None = None  # the limit that stopped the last request
 
@@ -129,16 +127,14 @@ class WorkerClient:
     ) -> Any:
         """Send ``msg`` and wait for the reply while the worker stays within ``allowance``.
 
-        Afterwards ``spent`` holds what the request took: the wall-clock time it was awaited,
-        and the CPU time the worker's tree used since the previous request ended (so work a
-        student's thread does between requests is charged too). ``stopped_by`` names the
-        limit that stopped it, if one did.
+        Afterwards ``spent`` holds what the request took: the wall-clock time it was awaited
+        (and how much of it the worker was queued for a core), and the CPU time the worker's
+        tree used since the previous request ended (so work a student's thread does between
+        requests is charged too). ``stopped_by`` names the limit that stopped it, if one did.
         """
         self._seq += 1
         msg = {**msg, "seq": self._seq}
-        began = time.monotonic()
-        self._cpu_until = self._charged + allowance.cpu_s
-        self._wall_until = began + allowance.wall_s
+        self._meter = RequestMeter(self.clock, allowance, self._meter.charged)
         self.stopped_by = None
         try:
             for part in encode_message(msg, on_other):
@@ -147,9 +143,7 @@ class WorkerClient:
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
             raise WorkerDied(f"{what}: your code's process {self.describe_death()}") from exc
         finally:
-            used = self.clock.read()
-            self.spent = Spent(used - self._charged, time.monotonic() - began)
-            self._charged = used
+            self.spent = self._meter.finish()
         try:
             reply = decode_payload(payload, on_handle)
         except CodecError as exc:
@@ -169,10 +163,7 @@ class WorkerClient:
         allowance. The number comes from the kernel, not from the worker."""
         socks: list[socket.socket] = [self.sock]
         while True:
-            remaining = self._wall_until - time.monotonic()
-            if remaining <= 0:
-                self._stop("wall", what)
-            tick = min(remaining, _TICK)
+            tick = min(max(self._meter.wall_left(), 0.0), _TICK)
             ready = (
                 select.select([], socks, [], tick)
                 if for_write
@@ -180,8 +171,9 @@ class WorkerClient:
             )
             if any(ready):
                 return
-            if self.clock.read() >= self._cpu_until:
-                self._stop("cpu", what)
+            kind = self._meter.tick()
+            if kind is not None:
+                self._stop(kind, what)
 
     def _stop(self, kind: Kind, what: str) -> None:
         self.stopped_by = kind
@@ -198,7 +190,7 @@ class WorkerClient:
         """One reply frame. Once its first bytes are in, the rest is read under the wall-clock
         limit only (a worker that sends half a frame and spins is stopped by the backstop)."""
         self._wait(what)
-        remaining = self._wall_until - time.monotonic()
+        remaining = self._meter.wall_left()
         self.sock.settimeout(None if remaining == float("inf") else max(remaining, 0.001))
         try:
             return recv_frame(self.sock, MAX_FRAME_BYTES)
