@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from grader.budget import Kind, Spent
 
-__all__ = ["CREDIT_AT_MOST", "RequestMeter", "TreeClock"]
+__all__ = ["CREDIT_AT_MOST", "READ_EVERY", "RequestMeter", "TreeClock"]
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _MAX_PROCESSES = 4096  # a tree larger than any sandbox allows: stop walking, keep the sum
@@ -34,6 +34,9 @@ _HAS_CHILDREN_FILES = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
 CREDIT_AT_MOST = 0.75
 """The largest share of a request's wall time that queueing for a core may excuse: a worker
 that starves itself (a niced spinner) is still stopped after 4 x the wall-clock limit."""
+READ_EVERY = 0.1
+"""Seconds between two readings at the end of short requests: a reading costs ~0.1-0.3 ms,
+a short request ~0.7 ms; CPU time not read yet is charged to the request that reads it."""
 
 
 @dataclass
@@ -56,11 +59,13 @@ class TreeClock:
         self.root = root
         self._started: bytes | None = None  # the root's start time: a reused pid is not it
         self.last = 0.0
+        self.read_at = float("-inf")  # time.monotonic() of the last reading
 
     def read(self, queued: bool = False) -> Reading:
         """The tree's CPU seconds (user + system), or the last reading once it is gone; with
         ``queued``, each thread's run-queue wait too."""
         reading, seen, todo = Reading(0.0), 0, [self.root]
+        self.read_at = time.monotonic()
         while todo and seen < _MAX_PROCESSES:
             pid = todo.pop()
             fields = _stat_fields(pid)
@@ -121,12 +126,20 @@ class RequestMeter:
             return "wall"
         return None
 
-    def finish(self) -> Spent:
-        """What the request took; the CPU counted is charged, the next request starts there."""
-        cpu = self.clock.read().cpu_s
+    def finish(self, settle: bool = False) -> Spent:
+        """What the request took. The tree is read again (and what it used charged) if
+        ``settle``, or if the last reading is ``READ_EVERY`` old; else its CPU time waits
+        for a later reading."""
         wall = time.monotonic() - self.began
-        spent = Spent(cpu - self.charged, wall, min(self.queued, CREDIT_AT_MOST * wall))
-        self.charged = cpu
+        cpu = 0.0
+        if settle or time.monotonic() - self.clock.read_at >= READ_EVERY:
+            cpu = self.settle()
+        return Spent(cpu, wall, min(self.queued, CREDIT_AT_MOST * wall))
+
+    def settle(self) -> float:
+        """Read the tree now; the CPU seconds used since the last charge, now charged."""
+        cpu = self.clock.read().cpu_s
+        spent, self.charged = cpu - self.charged, cpu
         return spent
 
 

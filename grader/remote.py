@@ -148,10 +148,14 @@ class SubmissionSession:
         """The check is over: the objects it made in the worker are let go, so a submission's
         worker does not grow with every check (handles live for one check). Returns the
         worker time the check used."""
+        client = self.client
+        if client is not None and client.alive:  # CPU time not read yet is the check's
+            late = Spent(cpu_s=client.settle())
+            self.check.charge(late)
+            self.submission.charge(late)
         spent, self.check = self.check.used, self._budget(float("inf"))
         self.check_forbids = []
         made, self.made = self.made, []
-        client = self.client
         if not made or client is None or not client.alive:
             return spent
         self.released.update(made)

@@ -129,21 +129,25 @@ class WorkerClient:
 
         Afterwards ``spent`` holds what the request took: the wall-clock time it was awaited
         (and how much of it the worker was queued for a core), and the CPU time the worker's
-        tree used since the previous request ended (so work a student's thread does between
-        requests is charged too). ``stopped_by`` names the limit that stopped it, if one did.
+        tree used since the previous reading (so work a student's thread does between
+        requests is charged too; short requests are read at most every 0.1 s, and
+        :meth:`settle` reads at once). ``stopped_by`` names the limit that stopped it, if one
+        did.
         """
         self._seq += 1
         msg = {**msg, "seq": self._seq}
         self._meter = RequestMeter(self.clock, allowance, self._meter.charged)
         self.stopped_by = None
+        answered = False
         try:
             for part in encode_message(msg, on_other):
                 self._send(part, what)
             payload = self._receive(what)
+            answered = True
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
             raise WorkerDied(f"{what}: your code's process {self.describe_death()}") from exc
         finally:
-            self.spent = self._meter.finish()
+            self.spent = self._meter.finish(settle=not answered)
         try:
             reply = decode_payload(payload, on_handle)
         except CodecError as exc:
@@ -157,6 +161,10 @@ class WorkerClient:
                 f"{what}: your code's process sent a message out of turn (it wrote to the grader's channel)"
             )
         return reply
+
+    def settle(self) -> float:
+        """Read the worker's CPU time now; the CPU seconds not yet charged to any request."""
+        return self._meter.settle()
 
     def _wait(self, what: str, for_write: bool = False) -> None:
         """Wait until the socket is ready; every tick, compare the worker's CPU time with the
