@@ -54,7 +54,7 @@ class Budget:
     seconds: float
     threads: int = 1
     wall_factor: float = 3.0
-    whose: str = "this check's"  # in messages: "used 20 s of CPU time, this check's limit"
+    whose: str = "this check's"  # in messages: "used 20 s of CPU time, this check's time limit"
     subject: str = "it"  # who used it: "it" (the call), or "the whole submission"
     used: Spent = field(default_factory=Spent)
 
@@ -81,7 +81,7 @@ class Budget:
         return None
 
     def words(self, kind: Kind) -> str:
-        """``used 40 s of CPU time (20 s on each of its 2 threads), this check's limit``, or
+        """``used 40 s of CPU time (20 s on each of its 2 threads), this check's time limit``, or
         the wall-clock equivalent, which says the code may be waiting rather than working."""
         if kind == "cpu":
             each = (
@@ -89,10 +89,10 @@ class Budget:
                 if self.threads > 1
                 else ""
             )
-            return f"used {self.cpu_limit:g} s of CPU time{each}, {self.whose} limit"
+            return f"used {self.cpu_limit:g} s of CPU time{each}, {self.whose} time limit"
         return (
             f"ran for {self.wall_limit:g} s of wall-clock time without finishing "
-            f"({self.wall_factor:g} x {self.whose} {self.seconds:g} s limit, not counting "
+            f"({self.wall_factor:g} x {self.whose} {self.seconds:g} s time limit, not counting "
             "time spent waiting for a free CPU core); it may be sleeping or waiting for "
             "something that never comes"
         )

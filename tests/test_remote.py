@@ -132,7 +132,7 @@ def test_endless_loop_times_out_and_next_call_works(session: SubmissionSession) 
     """Is a hung call stopped at the check's limit, and is the next check served by a fresh worker?"""
     session.begin_check(1)
     started = time.monotonic()
-    with pytest.raises(WorkerTimeout, match="used 1 s of CPU time, this check's limit"):
+    with pytest.raises(WorkerTimeout, match="used 1 s of CPU time, this check's time limit"):
         SubmissionHandle(session).nn.spin()
     assert time.monotonic() - started < 5
     session.begin_check(5)
@@ -183,7 +183,7 @@ def test_import_failure_is_remembered(tmp_path: Path) -> None:
 def test_slow_import_is_stopped(tmp_path: Path) -> None:
     s = session_for(tmp_path, "while True:\n    pass\n", import_seconds=1)
     try:
-        with pytest.raises(ImportFailed, match="used 1 s of CPU time, the import's limit"):
+        with pytest.raises(ImportFailed, match="used 1 s of CPU time, the import's time limit"):
             SubmissionHandle(s).nn.add(1, 2)
     finally:
         s.close()
@@ -236,5 +236,7 @@ def test_worker_cannot_import_the_reference_or_the_checks(tmp_path: Path) -> Non
 def test_objects_are_named_after_the_call_that_made_them(session: SubmissionSession) -> None:
     """Does a message about a remote object say where it came from, not '<object 7>'?"""
     model = SubmissionHandle(session).nn.Model(3)
-    with pytest.raises(SubmissionRaised, match=r"nn\.Model\(\.\.\.\)\.nope\(\.\.\.\) raised AttributeError"):
+    with pytest.raises(
+        SubmissionRaised, match=r"nn\.Model\(\.\.\.\)\.nope\(\.\.\.\) raised AttributeError"
+    ):
         model.nope()

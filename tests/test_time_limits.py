@@ -99,7 +99,7 @@ def test_endless_loop_is_stopped_by_the_cpu_limit(tmp_path: Path) -> None:
     s = session_for(tmp_path)
     try:
         s.begin_check(1)
-        with pytest.raises(WorkerTimeout, match="used 1 s of CPU time, this check's limit"):
+        with pytest.raises(WorkerTimeout, match="used 1 s of CPU time, this check's time limit"):
             SubmissionHandle(s).nn.spin()
         spent = s.end_check()
         assert 1.0 <= spent.cpu_s < 2.0
@@ -179,7 +179,7 @@ def test_tree_clock_reads_a_hostile_name_and_reaped_children() -> None:
 def test_budget_words_name_the_limit() -> None:
     """Do the two timeout messages say which limit was hit and how to read it?"""
     budget = Budget(90, threads=1, wall_factor=3)
-    assert budget.words("cpu") == "used 90 s of CPU time, this check's limit"
+    assert budget.words("cpu") == "used 90 s of CPU time, this check's time limit"
     assert budget.words("wall").startswith("ran for 270 s of wall-clock time without finishing")
     budget.charge(Spent(cpu_s=10, wall_s=280, queued_s=20))
     assert budget.spent_by() is None  # 260 s counted: time queued for a core is excused
@@ -260,7 +260,7 @@ def test_cpu_bound_check_under_load_is_not_timed_out(tmp_path: Path) -> None:
             assert spent.wall_s > 1.5, "premise: under load the clock ran past the limit"
             assert spent.cpu_s < 1.5
             s.begin_check(1.0)
-            with pytest.raises(WorkerTimeout, match="of CPU time, this check's limit"):
+            with pytest.raises(WorkerTimeout, match="of CPU time, this check's time limit"):
                 SubmissionHandle(s).nn.spin()
     finally:
         s.close()
