@@ -15,10 +15,11 @@ import pytest
 
 from grader.budget import Budget, Spent
 from grader.cputime import TreeClock
-from grader.errors import WorkerTimeout
+from grader.errors import SpecError, WorkerTimeout
 from grader.grade import grade
 from grader.models import SubmissionResult
 from grader.remote import SubmissionHandle, SubmissionSession
+from grader.spec import load_spec
 from grader.supervisor import WorkerConfig, prepare_runtime
 from grader.worker.cells import run_units
 from tests.toycourse import make_course, solution
@@ -185,6 +186,15 @@ def test_budget_words_name_the_limit() -> None:
     assert budget.spent_by() is None  # 260 s counted: time queued for a core is excused
     budget.charge(Spent(cpu_s=80))
     assert budget.spent_by() == "cpu"
+
+
+def test_a_wall_factor_below_one_is_refused(tmp_path: Path) -> None:
+    """Does a backstop shorter than the limit fail the spec, naming the file and the field?"""
+    course = make_course(tmp_path / "course")
+    spec = course / "assignments/toy/assignment.toml"
+    spec.write_text(spec.read_text().replace("check_seconds = 3", "wall_factor = 0.5"))
+    with pytest.raises(SpecError, match=r"assignment.toml(.|\n)*limits.wall_factor: .*greater than or equal to 1"):
+        load_spec(spec)
 
 
 def test_a_cell_is_stopped_by_cpu_or_by_the_clock(tmp_path: Path) -> None:
