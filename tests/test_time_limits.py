@@ -193,7 +193,9 @@ def test_a_wall_factor_below_one_is_refused(tmp_path: Path) -> None:
     course = make_course(tmp_path / "course")
     spec = course / "assignments/toy/assignment.toml"
     spec.write_text(spec.read_text().replace("check_seconds = 3", "wall_factor = 0.5"))
-    with pytest.raises(SpecError, match=r"assignment.toml(.|\n)*limits.wall_factor: .*greater than or equal to 1"):
+    with pytest.raises(
+        SpecError, match=r"assignment.toml(.|\n)*limits.wall_factor: .*greater than or equal to 1"
+    ):
         load_spec(spec)
 
 
