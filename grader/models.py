@@ -104,7 +104,9 @@ class CheckOutcome(_Model):
     message: str = ""
     details: str = ""
     student_traceback: str = ""
-    duration_s: float = 0.0
+    duration_s: float = 0.0  # the check's wall time, the trusted side's own work included
+    cpu_s: float = 0.0  # CPU time the worker used for it: all threads and child processes
+    wall_s: float = 0.0  # wall-clock time spent waiting for the worker
     uses: list[str] = Field(default_factory=list)  # "nn.softmax": what the check called
 
 

@@ -11,15 +11,16 @@ Arrays, tensors, numbers, strings and lists/tuples/dicts of those cross by value
 object stays in the worker and comes back as a :class:`Remote`.
 
 A :class:`SubmissionSession` starts the worker lazily, imports the submission once per worker,
-enforces the check's and the submission's deadlines, and replaces a worker that died or hung.
+charges each request to the check's, the import's and the submission's time budgets (CPU time
+with a wall-clock backstop, :mod:`grader.budget`), and replaces a worker that died or hung.
 A failed import is remembered, so later checks fail at once with the same reason.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from grader.budget import Budget, Spent, allowance, exhausted
 from grader.errors import (
     BadReply,
     ForbiddenUse,
@@ -96,7 +97,7 @@ class Remote:
 
 
 class SubmissionSession:
-    """The grader's side of one submission: a (replaceable) worker plus its deadlines."""
+    """The grader's side of one submission: a (replaceable) worker plus its time budgets."""
 
     def __init__(
         self,
@@ -105,6 +106,7 @@ class SubmissionSession:
         *,
         import_seconds: float,
         submission_seconds: float,
+        wall_factor: float = 3.0,
         forbidden: list[str] | None = None,
         notebook: dict[str, Any] | None = None,
     ) -> None:
@@ -114,10 +116,9 @@ class SubmissionSession:
         self.import_problems: list[dict[str, Any]] = []  # units of a notebook that failed
         self.used: set[str] = set()  # "module.name" of what the current check reached
         self.import_seconds = import_seconds
-        self.submission_deadline = time.monotonic() + submission_seconds
-        self.submission_seconds = submission_seconds
-        self.check_deadline = float("inf")
-        self.check_seconds = 0.0
+        self.wall_factor = wall_factor
+        self.submission = self._budget(submission_seconds, "its", "the whole submission")
+        self.check = self._budget(float("inf"))  # between checks: the submission's only
         self.forbidden = forbidden or []
         self.check_forbids: list[str] = []
         self.client: WorkerClient | None = None
@@ -131,28 +132,41 @@ class SubmissionSession:
         self.made: list[int] = []  # handles the current check received (released after it)
         self.released: set[int] = set()  # handles of earlier checks, gone from the worker
 
-    # -- deadlines, set by the pytest plugin around each check -------------------------
+    # -- time budgets, set by the pytest plugin around each check ------------------------
+
+    def _budget(self, seconds: float, whose: str = "this check's", subject: str = "it") -> Budget:
+        return Budget(seconds, self.config.threads, self.wall_factor, whose, subject)
 
     def begin_check(self, seconds: float, forbids: list[str] | None = None) -> None:
-        self.check_seconds = seconds
-        self.check_deadline = time.monotonic() + seconds
+        """A check starts: ``seconds`` of the worker's CPU time (per thread it may use), and
+        ``wall_factor`` times that of wall-clock time waiting for it."""
+        self.check = self._budget(seconds)
         self.check_forbids = forbids or []
         self.used = set()
 
-    def end_check(self) -> None:
+    def end_check(self) -> Spent:
         """The check is over: the objects it made in the worker are let go, so a submission's
-        worker does not grow with every check (handles live for one check)."""
-        self.check_deadline = float("inf")
+        worker does not grow with every check (handles live for one check). Returns the
+        worker time the check used."""
+        client = self.client
+        if client is not None and client.alive:  # CPU time not read yet is the check's
+            late = Spent(cpu_s=client.settle())
+            self.check.charge(late)
+            self.submission.charge(late)
+        spent, self.check = self.check.used, self._budget(float("inf"))
         self.check_forbids = []
         made, self.made = self.made, []
-        client = self.client
         if not made or client is None or not client.alive:
-            return
+            return spent
         self.released.update(made)
         try:  # a student's __del__ runs here: it gets a few seconds, then the worker goes
-            self._send({"op": "release", "handles": made}, time.monotonic() + 5, "cleaning up")
+            cleanup = self._budget(5, "the clean-up's")
+            self._send(
+                {"op": "release", "handles": made}, [cleanup, self.submission], "cleaning up"
+            )
         except SubmissionFault:
             client.kill()
+        return spent
 
     # -- the worker ----------------------------------------------------------------------
 
@@ -162,10 +176,9 @@ class SubmissionSession:
             raise ImportFailed(
                 str(failure), student_traceback=getattr(failure, "student_traceback", "")
             )
-        if time.monotonic() >= self.submission_deadline:
-            raise WorkerTimeout(
-                f"not run: the whole submission ran past its time limit of {self.submission_seconds:g} s"
-            )
+        kind = self.submission.spent_by()
+        if kind is not None:
+            raise WorkerTimeout(f"not run: the whole submission {self.submission.words(kind)}")
         if self.client is not None and self.client.alive:
             return self.client
         self._start()
@@ -173,31 +186,24 @@ class SubmissionSession:
         return self.client
 
     def _start(self) -> None:
-        """Start a worker and import the submission. The time this takes (a cold warm parent
-        importing torch, the import itself, which has its own limit) is not the check's: the
-        check's deadline moves on by as much."""
-        began = time.monotonic()
-        try:
-            self._start_and_import()
-        finally:
-            self.check_deadline += time.monotonic() - began
-
-    def _start_and_import(self) -> None:
+        """Start a worker and import the submission. The time this takes is not the check's:
+        a cold warm parent importing torch is charged to nobody, the import to its own budget
+        (and the submission's)."""
         if self.client is not None:
             self.client.close()
         self.client = WorkerClient(self.config)
         self.workers_started += 1
         self.generation += 1
         self.made, self.released = [], set()  # the old worker's objects went with it
-        deadline = min(time.monotonic() + self.import_seconds, self.submission_deadline)
+        budgets = [self._budget(self.import_seconds, "the import's"), self.submission]
         names = ", ".join(f"{m}.py" for m in self.modules)
+        if self.notebook is not None:
+            names = self.notebook["notebook"]
         try:
-            hello = self._send({"op": "hello"}, deadline, "starting your code's process")
+            hello = self._send({"op": "hello"}, budgets, "starting your code's process")
             self.isolation = (
                 [str(x) for x in hello.get("isolation", [])] if type(hello) is dict else []
             )
-            if self.notebook is not None:
-                names = self.notebook["notebook"]
             reply = self._send(
                 {
                     "op": "import",
@@ -205,7 +211,7 @@ class SubmissionSession:
                     "forbidden": self.forbidden,
                     "notebook": self.notebook,
                 },
-                deadline,
+                budgets,
                 f"importing {names}",
             )
         except WorkerTimeout as exc:
@@ -214,9 +220,7 @@ class SubmissionSession:
                 if self.notebook is not None
                 else 'move slow work (training, loops, downloads) under `if __name__ == "__main__":`'
             )
-            self.import_failure = ImportFailed(
-                f"importing {names} took more than {self.import_seconds:g} s; {fix}"
-            )
+            self.import_failure = ImportFailed(f"{exc}; {fix}")
             raise self.import_failure from exc
         except WorkerDied as exc:
             self.import_failure = ImportFailed(f"{exc} while importing {names}")
@@ -263,31 +267,31 @@ class SubmissionSession:
         self._worker()
         if self.check_forbids:
             msg = {**msg, "forbid": self.check_forbids}
-        deadline = min(self.check_deadline, self.submission_deadline)
-        return self._send(msg, deadline, what, name)
+        return self._send(msg, [self.check, self.submission], what, name)
 
-    def _send(self, msg: dict[str, Any], deadline: float, what: str, name: str = "") -> Any:
+    def _send(self, msg: dict[str, Any], budgets: list[Budget], what: str, name: str = "") -> Any:
+        """One request, charged to every budget in ``budgets`` and stopped by the first spent."""
         self._naming = name or what
         client = self.client
         assert client is not None
         try:
-            reply = client.request(msg, deadline, self._encode_other, self._decode_handle, what)
+            try:
+                reply = client.request(
+                    msg, allowance(budgets), self._encode_other, self._decode_handle, what
+                )
+            finally:
+                for budget in budgets:
+                    budget.charge(client.spent)
         except WorkerTimeout as exc:
-            raise WorkerTimeout(self._timeout_words(what)) from exc
+            budget = exhausted(budgets, client.stopped_by or "wall")
+            words = budget.words(client.stopped_by or "wall")
+            raise WorkerTimeout(f"{what} was stopped: {budget.subject} {words}") from exc
         if type(reply) is not dict or "ok" not in reply:
             client.kill()
             raise BadReply(f"{what}: the worker's reply was malformed")
         if reply["ok"]:
             return reply.get("value")
         raise _fault_from_error(reply.get("error"), what, client)
-
-    def _timeout_words(self, what: str) -> str:
-        if time.monotonic() >= self.submission_deadline:
-            return (
-                f"{what} was stopped: the whole submission ran past its time limit of "
-                f"{self.submission_seconds:g} s"
-            )
-        return f"{what} did not finish within this check's time limit of {self.check_seconds:g} s (an endless loop?)"
 
     def _encode_other(self, value: Any) -> Any:
         if isinstance(value, Remote):

@@ -78,7 +78,11 @@ def worker_config(
     gpu_memory_fraction: float | None = None,
 ) -> WorkerConfig:
     """The worker settings of an assignment: its limits, its preload list, the sandbox switch,
-    and on a GPU run the worker's share of the GPU's memory."""
+    and on a GPU run the worker's share of the GPU's memory.
+
+    The worker's ``RLIMIT_CPU`` is a backstop behind the trusted side's budgets: the whole
+    submission's CPU time on all the threads it may use, plus a margin, so that the budget
+    (with its plain message) stops a worker first."""
     limits = assignment.spec.limits
     return WorkerConfig(
         workdir=workdir,
@@ -88,7 +92,7 @@ def worker_config(
         threads=threads,
         sandbox=sandbox,
         preload=tuple(assignment.spec.worker.preload),
-        cpu_seconds=math.ceil(limits.submission_seconds) + 5,
+        cpu_seconds=math.ceil(limits.submission_seconds * max(1, threads)) + 5,
         processes=limits.processes,
         open_files=limits.open_files,
         file_size_mb=limits.file_size_mb,
@@ -243,8 +247,11 @@ def _sessions(
                 assignment.spec.submission.modules,
                 import_seconds=limits.import_seconds if notebook is None else notebook.seconds,
                 submission_seconds=limits.submission_seconds,
+                wall_factor=limits.wall_factor,
                 forbidden=sorted({api for f in assignment.spec.forbidden for api in f.apis}),
-                notebook=None if notebook is None else _notebook_request(notebook),
+                notebook=None
+                if notebook is None
+                else _notebook_request(notebook, job.threads, limits.wall_factor),
             )
 
             def done(
@@ -266,15 +273,22 @@ def _sessions(
         errors.append(exc)
 
 
-def _notebook_request(notebook: NotebookSource) -> dict[str, Any]:
+def _notebook_request(
+    notebook: NotebookSource, threads: int = 1, wall_factor: float = 3.0
+) -> dict[str, Any]:
     """What the worker needs to build the module from a notebook (no cell text: it is in
-    the module file the load stage wrote)."""
+    the module file the load stage wrote). Each unit's limit counts CPU time, as a check's
+    does, with the same wall-clock backstop (the worker keeps both timers itself: a cell
+    limit only spares the student the rest of the notebook; the notebook's own limit is
+    the trusted side's)."""
     return {
         "notebook": notebook.notebook,
         "file": notebook.file,
         "modules": notebook.modules,
         "units": [[u.first, u.last, u.label] for u in notebook.units],
         "unit_seconds": notebook.unit_seconds,
+        "threads": max(1, threads),
+        "wall_factor": wall_factor,
     }
 
 

@@ -107,6 +107,9 @@ class LimitsConfig(_Strict):
     submission_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)
     memory_mb: int = Field(default=2048, ge=128, le=1024 * 1024)
     import_seconds: float = Field(default=20.0, gt=0, le=600)
+    # The limits above count the worker's CPU time; code that waits instead of working
+    # (sleep, a deadlock) is stopped after wall_factor times a limit of wall-clock time.
+    wall_factor: float = Field(default=3.0, ge=1.0, le=100.0)
     processes: int = Field(default=32, ge=1, le=4096)
     open_files: int = Field(default=256, ge=32, le=65536)
     file_size_mb: int = Field(default=256, ge=1, le=1024 * 1024)

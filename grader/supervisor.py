@@ -1,8 +1,10 @@
 """The trusted side of one worker process: have it forked, talk to it under a deadline, kill it.
 
 Nothing the worker sends is unpickled: replies go through :func:`grader.codec.decode_payload`.
-A worker that runs past its deadline is killed with its whole process group; a worker that
-dies is described in plain words (signal, exit code, CPU limit).
+Each request gets an allowance (:class:`grader.budget.Spent`): CPU seconds of the worker's
+process tree, read from ``/proc`` while the trusted side waits (:mod:`grader.cputime`), and
+wall-clock seconds. A worker that runs past either is killed with its whole process group; a
+worker that dies is described in plain words (signal, exit code, CPU limit).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import signal
 import socket
 import struct
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.budget import Kind, Spent
 from grader.codec import MAX_FRAME_BYTES, CodecError, decode_payload, encode_message, recv_frame
+from grader.cputime import RequestMeter, TreeClock
 from grader.errors import BadReply, WorkerDied, WorkerTimeout
 from grader.warm import prepare_runtime, warm_parents
 from grader.worker.sandbox import CPU_LIMIT_EXIT
@@ -38,6 +41,7 @@ _SIGNAL_WORDS = {
 
 
 _LOST = -1  # no wait status came: the warm parent itself ended
+_TICK = 0.1  # seconds between two readings of the worker's CPU time while a request runs
 
 
 @dataclass
@@ -51,7 +55,7 @@ class WorkerConfig:
     threads: int = 1
     sandbox: bool = True
     preload: tuple[str, ...] = ("numpy",)
-    cpu_seconds: int = 3600
+    cpu_seconds: int = 3600  # RLIMIT_CPU of the worker process: a backstop behind the budgets
     processes: int = 32
     open_files: int = 256
     file_size_mb: int = 256
@@ -93,6 +97,10 @@ class WorkerClient:
         self._status: int | None = None
         self._killed = False
         self._seq = 0
+        self.clock = TreeClock(self.pid)
+        self._meter = RequestMeter(self.clock, Spent(), 0.0)
+        self.spent = Spent()  # what the last request took
+        self.stopped_by: Kind | None = None  # the limit that stopped the last request
 
     @property
     def alive(self) -> bool:
@@ -112,20 +120,34 @@ class WorkerClient:
     def request(
         self,
         msg: dict[str, Any],
-        deadline: float,
+        allowance: Spent,
         on_other: Callable[[Any], Any],
         on_handle: Callable[[Any], Any],
         what: str,
     ) -> Any:
-        """Send ``msg`` and wait for the reply until ``deadline`` (monotonic seconds)."""
+        """Send ``msg`` and wait for the reply while the worker stays within ``allowance``.
+
+        Afterwards ``spent`` holds what the request took: the wall-clock time it was awaited
+        (and how much of it the worker was queued for a core), and the CPU time the worker's
+        tree used since the previous reading (so work a student's thread does between
+        requests is charged too; short requests are read at most every 0.1 s, and
+        :meth:`settle` reads at once). ``stopped_by`` names the limit that stopped it, if one
+        did.
+        """
         self._seq += 1
         msg = {**msg, "seq": self._seq}
+        self._meter = RequestMeter(self.clock, allowance, self._meter.charged)
+        self.stopped_by = None
+        answered = False
         try:
             for part in encode_message(msg, on_other):
-                self._send(part, deadline, what)
-            payload = self._receive(deadline, what)
+                self._send(part, what)
+            payload = self._receive(what)
+            answered = True
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
             raise WorkerDied(f"{what}: your code's process {self.describe_death()}") from exc
+        finally:
+            self.spent = self._meter.finish(settle=not answered)
         try:
             reply = decode_payload(payload, on_handle)
         except CodecError as exc:
@@ -140,32 +162,48 @@ class WorkerClient:
             )
         return reply
 
-    def _wait(self, deadline: float, what: str, for_write: bool = False) -> None:
-        remaining = deadline - time.monotonic()
+    def settle(self) -> float:
+        """Read the worker's CPU time now; the CPU seconds not yet charged to any request."""
+        return self._meter.settle()
+
+    def _wait(self, what: str, for_write: bool = False) -> None:
+        """Wait until the socket is ready; every tick, compare the worker's CPU time with the
+        allowance. The number comes from the kernel, not from the worker."""
         socks: list[socket.socket] = [self.sock]
-        if remaining > 0:
+        while True:
+            tick = min(max(self._meter.wall_left(), 0.0), _TICK)
             ready = (
-                select.select([], socks, [], remaining)
+                select.select([], socks, [], tick)
                 if for_write
-                else select.select(socks, [], [], remaining)
+                else select.select(socks, [], [], tick)
             )
             if any(ready):
                 return
+            kind = self._meter.tick()
+            if kind is not None:
+                self._stop(kind, what)
+
+    def _stop(self, kind: Kind, what: str) -> None:
+        self.stopped_by = kind
         self.kill()
         raise WorkerTimeout(what)
 
-    def _send(self, data: bytes | memoryview, deadline: float, what: str) -> None:
+    def _send(self, data: bytes | memoryview, what: str) -> None:
         view = memoryview(data).cast("B")
         while view.nbytes:
-            self._wait(deadline, what, for_write=True)
+            self._wait(what, for_write=True)
             view = view[self.sock.send(view) :]
 
-    def _receive(self, deadline: float, what: str) -> bytearray:
-        self._wait(deadline, what)
-        self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+    def _receive(self, what: str) -> bytearray:
+        """One reply frame. Once its first bytes are in, the rest is read under the wall-clock
+        limit only (a worker that sends half a frame and spins is stopped by the backstop)."""
+        self._wait(what)
+        remaining = self._meter.wall_left()
+        self.sock.settimeout(None if remaining == float("inf") else max(remaining, 0.001))
         try:
             return recv_frame(self.sock, MAX_FRAME_BYTES)
         except TimeoutError as exc:
+            self.stopped_by = "wall"
             self.kill()
             raise WorkerTimeout(what) from exc
         except CodecError as exc:

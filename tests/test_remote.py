@@ -132,7 +132,7 @@ def test_endless_loop_times_out_and_next_call_works(session: SubmissionSession) 
     """Is a hung call stopped at the check's limit, and is the next check served by a fresh worker?"""
     session.begin_check(1)
     started = time.monotonic()
-    with pytest.raises(WorkerTimeout, match="time limit of 1 s"):
+    with pytest.raises(WorkerTimeout, match="used 1 s of CPU time, this check's time limit"):
         SubmissionHandle(session).nn.spin()
     assert time.monotonic() - started < 5
     session.begin_check(5)
@@ -183,7 +183,7 @@ def test_import_failure_is_remembered(tmp_path: Path) -> None:
 def test_slow_import_is_stopped(tmp_path: Path) -> None:
     s = session_for(tmp_path, "while True:\n    pass\n", import_seconds=1)
     try:
-        with pytest.raises(ImportFailed, match="took more than 1 s"):
+        with pytest.raises(ImportFailed, match="used 1 s of CPU time, the import's time limit"):
             SubmissionHandle(s).nn.add(1, 2)
     finally:
         s.close()
@@ -203,7 +203,7 @@ def test_submission_budget_stops_later_checks(tmp_path: Path) -> None:
     s = session_for(tmp_path, submission_seconds=1.5)
     try:
         s.begin_check(10)
-        with pytest.raises(WorkerTimeout, match="whole submission"):
+        with pytest.raises(WorkerTimeout, match="the whole submission used 1.5 s of CPU time"):
             SubmissionHandle(s).nn.spin()
         started = time.monotonic()
         with pytest.raises(WorkerTimeout, match="not run"):

@@ -3,7 +3,8 @@
 It provides the fixtures check authors use (``submission``, ``reference``, ``rng``, ``seed``),
 keeps only the checks the spec gives points to, sets each check's time limit on the
 submission's session, and turns every outcome into a :class:`grader.models.CheckOutcome`
-with a message a student can act on. Points are attached later, from the spec.
+with a message a student can act on and the worker time the check used. Points are attached
+later, from the spec.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader.budget import Spent
 from grader.checks.expect import collecting_notes
 from grader.course import Assignment
 from grader.errors import (
@@ -80,6 +82,7 @@ class GraderPlugin:
         self.outcomes: dict[str, CheckOutcome] = {}
         self.instructor_errors: list[str] = []
         self._started: dict[str, float] = {}
+        self._spent: dict[str, Spent] = {}  # worker time, per check (its parameters summed)
         self._notes: dict[str, list[str]] = {}  # expect.note, per check
 
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -88,6 +91,7 @@ class GraderPlugin:
             return True
         for slot in self.jobs:
             self.session, self.outcomes, self._started = slot.session, dict(slot.resumed), {}
+            self._spent = {}
             self.seed_now = self.run_seed if slot.seed is None else slot.seed
             self._notes = {}
             items = [i for i in session.items if _name(i) not in slot.resumed]
@@ -177,7 +181,16 @@ class GraderPlugin:
             with collecting_notes(self._notes.setdefault(name, [])):
                 yield
         finally:
-            self.session.end_check()
+            self._charge(name, self.session.end_check())
+
+    def _charge(self, name: str, spent: Spent) -> None:
+        """Add one run of a check (one parameter set) to the worker time its outcome reports."""
+        total = self._spent[name] = self._spent.get(name, Spent()) + spent
+        outcome = self.outcomes.get(name)
+        if outcome is not None:
+            self.outcomes[name] = outcome.model_copy(
+                update={"cpu_s": round(total.cpu_s, 3), "wall_s": round(total.wall_s, 3)}
+            )
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(

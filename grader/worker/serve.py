@@ -176,6 +176,8 @@ class Server:
                 notebook["units"],
                 float(notebook["unit_seconds"]),
                 lambda exc: self.describe(exc)["error"],
+                threads=int(notebook.get("threads", 1)),
+                wall_factor=float(notebook.get("wall_factor", 3.0)),
             )
             modules = {n: _Keep(module) for n in built}
         for name in names:
