@@ -46,6 +46,11 @@ class Assignment(BaseModel):
     def mutants_file(self) -> Path:
         return self.dir / "mutants" / "mutants.toml"
 
+    @property
+    def alternatives_dir(self) -> Path:
+        """Correct submissions written differently; ``grader validate`` grades each."""
+        return self.dir / "alternatives"
+
     def checks_dir(self, visibility: Visibility) -> Path:
         return self.dir / "checks" / visibility
 

@@ -1,4 +1,5 @@
-"""A tiny course written to disk for pipeline tests: one assignment, two checks files, mutants."""
+"""A tiny course written to disk for pipeline tests: one assignment, two checks files, mutants
+and alternatives."""
 
 from __future__ import annotations
 
@@ -82,6 +83,32 @@ old = "(x * x).sum(axis=1)"
 new = "(x * x).sum(axis=0)"
 """
 
+# Correct code written differently: validate expects full marks from each.
+ALTERNATIVES = {
+    "linalg": """import numpy as np
+
+
+def scale(x, k):
+    return np.multiply(x, k)
+
+
+def norm_rows(x):
+    return np.linalg.norm(x, axis=1)
+""",
+    "loops": """import math
+
+import numpy as np
+
+
+def scale(x, k):
+    return np.array([k * v for v in x])
+
+
+def norm_rows(x):
+    return np.array([math.sqrt(sum(v * v for v in row)) for row in x])
+""",
+}
+
 
 def make_course(root: Path) -> Path:
     """Write the toy course under ``root`` and return it."""
@@ -91,6 +118,10 @@ def make_course(root: Path) -> Path:
         "assignments/toy/checks/hidden/test_hidden.py": HIDDEN,
         "assignments/toy/mutants/mutants.toml": MUTANTS,
         "reference/toy/ops.py": REFERENCE,
+        **{
+            f"assignments/toy/alternatives/{name}/ops.py": text
+            for name, text in ALTERNATIVES.items()
+        },
     }
     for rel, text in files.items():
         path = root / rel
