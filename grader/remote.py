@@ -22,6 +22,7 @@ from typing import Any
 
 from grader.errors import (
     BadReply,
+    CheckFailed,
     ForbiddenUse,
     ImportFailed,
     MaterialError,
@@ -107,9 +108,11 @@ class SubmissionSession:
         submission_seconds: float,
         forbidden: list[str] | None = None,
         notebook: dict[str, Any] | None = None,
+        missing: dict[str, str] | None = None,
     ) -> None:
         self.config = config
         self.modules = modules
+        self.missing = missing or {}  # module -> why a check that uses it fails ("not handed in")
         self.notebook = notebook  # how to build the module from a notebook, unit by unit
         self.import_problems: list[dict[str, Any]] = []  # units of a notebook that failed
         self.used: set[str] = set()  # "module.name" of what the current check reached
@@ -249,7 +252,10 @@ class SubmissionSession:
         return self.labels.get(root, f"<object {root}>")
 
     def module(self, name: str) -> Remote:
-        """The remote module ``name`` (one of the submission's modules)."""
+        """The remote module ``name`` (one of the submission's modules). A module the student
+        did not hand in fails the check that uses it, and only that check."""
+        if name in self.missing:
+            raise CheckFailed(f"{self.missing[name]}; this check uses it")
         if name not in self.modules:
             raise MaterialError(
                 f"checks asked for module {name!r}; the spec's submission files give {self.modules}"

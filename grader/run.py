@@ -238,9 +238,11 @@ def _sessions(
                 gpu_memory_fraction=job.gpu_memory_fraction,
             )
             notebook = job.loaded.notebook
+            missing = [f.removesuffix(".py") for f in job.loaded.missing if f.endswith(".py")]
             session = SubmissionSession(
                 config,
-                assignment.spec.submission.modules,
+                [m for m in assignment.spec.submission.modules if m not in missing],
+                missing={m: f"{m}.py was not handed in" for m in missing},
                 import_seconds=limits.import_seconds if notebook is None else notebook.seconds,
                 submission_seconds=limits.submission_seconds,
                 forbidden=sorted({api for f in assignment.spec.forbidden for api in f.apis}),
