@@ -18,6 +18,8 @@ The steps:
    when the top level does not (``hw5/nn.py`` from zipping the folder itself).
 3. **Copy** the files under the root, counting the bytes actually read against the cap (zip
    headers can lie), and hash each file as handed in.
+   The course-provided files (``[submission] provided``) are written beside the code; a
+   student's own copy that differs is replaced, with a note.
 4. **Check** which required files are there. None of them: not gradable, with a hint for
    near misses like ``NN.py`` or ``nn (1).py``. Some: each one left out becomes a note and
    goes into ``missing``, and only the checks that use it fail (the run stage tells the
@@ -43,7 +45,7 @@ import stat
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -94,13 +96,21 @@ class _Member:
 
 
 def load(
-    submission: Submission, spec: AssignmentSpec, scratch_root: Path, *, extra_hash: str = ""
+    submission: Submission,
+    spec: AssignmentSpec,
+    scratch_root: Path,
+    *,
+    extra_hash: str = "",
+    provided: Mapping[str, Path] | None = None,
 ) -> LoadedSubmission:
     """Materialise ``submission`` into ``scratch_root/<student>/`` and check it can be imported.
 
     ``extra_hash`` goes into ``content_hash``: pass a hash of the assignment's checks, spec
-    and reference so that a change there invalidates earlier results.
+    and reference so that a change there invalidates earlier results. ``provided`` maps each
+    course-provided file of the spec to the course's copy
+    (:meth:`grader.course.Assignment.provided_files`); it is placed beside the code.
     """
+    _require_provided(spec, provided or {})
     dest = _fresh_folder(scratch_root, submission.student)
     notes: list[str] = []
     try:
@@ -117,6 +127,7 @@ def load(
             notes=notes,
         )
     files = sorted(digests)
+    _place_provided(provided or {}, dest, files, notes)
     notebook, locations, problem = attach_notebook(
         spec.submission, dest, files, notes, named_by_file=submission.kind != "notebook"
     )
@@ -409,6 +420,30 @@ def _copy_one(member: _Member, target: Path, budget: int, shown: str) -> tuple[b
             f"cannot write {target} ({exc.strerror or exc}); check the scratch folder's disk space"
         ) from exc
     return digest.digest(), budget
+
+
+def _require_provided(spec: AssignmentSpec, provided: Mapping[str, Path]) -> None:
+    absent = [name for name in spec.submission.provided if name not in provided]
+    if absent:
+        raise InstructorError(
+            f"the spec of {spec.id} provides {_join(absent)}, but load() was not given the "
+            "course's copy; pass provided=assignment.provided_files()"
+        )
+
+
+def _place_provided(
+    provided: Mapping[str, Path], dest: Path, files: list[str], notes: list[str]
+) -> None:
+    """Put the course's copy of each provided file beside the code; a student's own copy
+    that differs is replaced, with a note."""
+    for name, path in provided.items():
+        data = path.read_bytes()
+        if name in files and (dest / name).read_bytes() != data:
+            notes.append(
+                f"{name} is provided by the course, so your copy was replaced by the course's: "
+                f"your code ran with the original {name}; make your changes in your own files"
+            )
+        (dest / name).write_bytes(data)
 
 
 # -- step 4: check ------------------------------------------------------------------------
