@@ -3,11 +3,14 @@
 Two modes, chosen in the spec (``[submission.notebook] mode``):
 
 ``definitions`` (the default)
-    Keeps imports, function and class definitions, and the assignments they need: constants
-    (an assignment with no call in it, such as ``LR = 0.01``) and any global a kept function
-    or class reads (``device = torch.device("cpu")`` when a function uses ``device``). Drops
-    the rest: training loops, plots, downloads, prints, ``if __name__ == "__main__":``. So a
-    student's five-minute training cell or ``MNIST(download=True)`` never runs at grade time.
+    Keeps a statement only if it defines something and calls nothing the student wrote at
+    the top level: imports, function and class definitions, constants (an assignment with no
+    call in it, such as ``LR = 0.01``, whose notebook names are all set by kept statements)
+    and any global a kept function or class reads (``device = torch.device("cpu")`` when a
+    function uses ``device``). Drops the rest: training loops, ``losses = train(...)`` and
+    anything aliasing its result, plots, downloads, prints, ``if __name__ == "__main__":``.
+    So a student's five-minute training cell or ``MNIST(download=True)`` never runs at grade
+    time.
 ``execute``
     Keeps every cell, to be run top to bottom like "Run all".
 
@@ -137,25 +140,35 @@ def _execute(parsed: list[tuple[int, list[str], ast.Module]]) -> list[_Piece]:
 
 
 def _definitions(parsed: list[tuple[int, list[str], ast.Module]], notes: list[str]) -> list[_Piece]:
+    """The statements to keep: each defines something and calls nothing the student wrote
+    at the top level. Imports, functions and classes always; an assignment with no call (a
+    constant) when every notebook name it reads is set by a kept statement; an assignment
+    with a call when a kept statement reads what it sets. So ``losses = train(...)`` never
+    runs, not even when a later ``final_loss = losses`` would need it."""
     candidates = [(n, lines, stmt) for n, lines, tree in parsed for stmt in tree.body]
+    student = _student_names([stmt for _, _, stmt in candidates])
+    reads = [_names_read(statement_text(lines, stmt)) for _, lines, stmt in candidates]
+    binds = [_binds(stmt) for _, _, stmt in candidates]
+    in_notebook = set().union(*binds)
     keep: set[int] = set()
     needed: set[str] = set()
-    assigns: list[int] = []
-    for index, (_, lines, stmt) in enumerate(candidates):
-        kind = _kind(stmt)
-        if kind in ("definition", "import", "constant"):
+    for index, (_, _, stmt) in enumerate(candidates):
+        if _kind(stmt) in ("definition", "import") and not _calls_student(stmt, student):
             keep.add(index)
-            needed |= _names_read(statement_text(lines, stmt))
-        elif kind == "assignment":
-            assigns.append(index)
+            needed |= reads[index]
     changed = True
-    while changed:  # a kept function reads a global that is set by a call: keep that too
+    while changed:  # keeping a statement can make another's names available or needed
         changed = False
-        for index in assigns:
-            _, lines, stmt = candidates[index]
-            if index not in keep and _targets(stmt) & needed:
+        unset = in_notebook - set().union(*(binds[i] for i in keep))
+        for index, (_, _, stmt) in enumerate(candidates):
+            kind = _kind(stmt)
+            if index in keep or kind not in ("constant", "assignment"):
+                continue
+            if _calls_student(stmt, student) or reads[index] & unset:
+                continue
+            if kind == "constant" or _targets(stmt) & needed:
                 keep.add(index)
-                needed |= _names_read(statement_text(lines, stmt))
+                needed |= reads[index]
                 changed = True
     dropped = sorted(
         {n for i, (n, _, stmt) in enumerate(candidates) if i not in keep and not _inert(stmt)}
@@ -167,6 +180,67 @@ def _definitions(parsed: list[tuple[int, list[str], ast.Module]], notes: list[st
             "plots, prints and downloads are not run"
         )
     return [_piece(*candidates[i]) for i in sorted(keep)]
+
+
+def _top_level(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """The nodes of ``stmt`` that run when it runs: not the bodies of the functions, lambdas
+    and classes it defines."""
+    if isinstance(stmt, _DEFS):
+        return
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (*_DEFS, ast.Lambda)):
+                todo.append(child)
+
+
+def _binds(stmt: ast.stmt) -> set[str]:
+    """The global names a top-level statement sets (``from x import *``: none known)."""
+    if isinstance(stmt, _DEFS):
+        return {stmt.name}
+    names: set[str] = set()
+    for node in _top_level(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
+    for node in ast.walk(stmt):  # functions and classes defined inside an if or a try
+        if isinstance(node, _DEFS) and node is not stmt:
+            names.add(node.name)
+    return names
+
+
+def _student_names(stmts: list[ast.stmt]) -> set[str]:
+    """Names that hold the student's code: the notebook's functions and classes, and what a
+    statement reading one of them sets (``model = Net()``, ``losses = train(model)``)."""
+    student: set[str] = set()
+    for _ in range(2):  # twice: a cell run out of order may use a name set further down
+        for stmt in stmts:
+            if isinstance(stmt, _DEFS):
+                student.add(stmt.name)
+            elif _loads(stmt) & student:
+                student |= _binds(stmt)
+    return student
+
+
+def _loads(stmt: ast.stmt) -> set[str]:
+    return {
+        n.id for n in _top_level(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+
+
+def _calls_student(stmt: ast.stmt, student: set[str]) -> bool:
+    """Whether running ``stmt`` calls the student's code: a call at its top level whose
+    function or arguments name one of ``student`` (``train(...)``, ``model(x)``,
+    ``np.mean(train(x))``, ``map(my_fn, xs)``)."""
+    for node in _top_level(stmt):
+        if isinstance(node, ast.Call):
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            if names & student:
+                return True
+    return False
 
 
 def _inert(stmt: ast.stmt) -> bool:
