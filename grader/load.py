@@ -437,13 +437,18 @@ def _place_provided(
     """Put the course's copy of each provided file beside the code; a student's own copy
     that differs is replaced, with a note."""
     for name, path in provided.items():
-        data = path.read_bytes()
-        if name in files and (dest / name).read_bytes() != data:
+        data, target = path.read_bytes(), dest / name
+        if target.is_dir():  # a folder of that name: it goes, like a differing copy
+            shutil.rmtree(target)
+            replaced = True
+        else:
+            replaced = name in files and target.read_bytes() != data
+        if replaced:
             notes.append(
                 f"{name} is provided by the course, so your copy was replaced by the course's: "
                 f"your code ran with the original {name}; make your changes in your own files"
             )
-        (dest / name).write_bytes(data)
+        target.write_bytes(data)
 
 
 # -- step 4: check ------------------------------------------------------------------------
