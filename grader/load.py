@@ -14,8 +14,8 @@ The steps:
    ``.git``, ``.ipynb_checkpoints``, ``Thumbs.db``, the self-check bundle ``.grader``) is left
    out. At most :data:`MAX_FILES` files and :data:`MAX_TOTAL_BYTES` bytes, by the sizes the
    folder or zip declares.
-2. **Choose the root**: the top level, or the one sub-folder that holds every required file
-   when the top level does not (``hw5/nn.py`` from zipping the folder itself).
+2. **Choose the root**: the top level, or the one sub-folder that holds more of the required
+   files than the top level and any other folder (``hw5/nn.py`` from zipping the folder).
 3. **Copy** the files under the root, counting the bytes actually read against the cap (zip
    headers can lie), and hash each file as handed in.
    The course-provided files (``[submission] provided``) are written beside the code; a
@@ -24,8 +24,8 @@ The steps:
    near misses like ``NN.py`` or ``nn (1).py``. Some: each one left out becomes a note and
    goes into ``missing``, and only the checks that use it fail (the run stage tells the
    worker to import only the modules handed in). Each ``.py`` file handed in must be UTF-8
-   text and compile. ``compile`` only parses; nothing runs here. A
-   UTF-8 byte-order mark is removed and CRLF line endings become LF in the copy.
+   text and compile. ``compile`` only parses; nothing runs here. A UTF-8 byte-order mark is
+   removed and CRLF line endings become LF in the copy.
 
 ``content_hash`` is a sha256 over the sorted (relative path, sha256 of bytes as handed in) of
 *every* copied file, helpers included, then ``extra_hash``. When nothing could be copied it
