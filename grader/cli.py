@@ -183,7 +183,8 @@ def validate_cmd(
     ] = None,
     course: CourseOpt = None,
 ) -> None:
-    """Check the checks: reference 100%, template 0%, every mutant caught by its target checks."""
+    """Check the checks: reference 100%, template 0%, every mutant caught by its target checks,
+    every alternative (correct code written differently) 100%."""
     from grader.validate import validate
 
     def graded(result: SubmissionResult) -> None:
@@ -201,11 +202,12 @@ def validate_cmd(
         title=f"validate {assignment} (seed {report.seed}, device {report.device}, "
         f"{report.duration_s:.0f} s)"
     )
-    for col in ("submission", "score", "expected", "result", "problem"):
+    for col in ("submission", "kind", "score", "expected", "result", "problem"):
         table.add_column(col, overflow="fold")
     for row in report.rows:
         table.add_row(
             row.name,
+            row.kind,
             f"{row.score:g}/{row.max_score:g}",
             row.expectation,
             "[green]ok[/]" if row.ok else "[red]FAIL[/]",

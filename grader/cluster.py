@@ -119,7 +119,13 @@ def _skip_unchanged(
     pending: list[GradeTask] = []
     for task in tasks:
         if not task.force and previous_result(task.out_dir, task.submission.student) is not None:
-            loaded = load(task.submission, assignment.spec, task.scratch_root, extra_hash=material)
+            loaded = load(
+                task.submission,
+                assignment.spec,
+                task.scratch_root,
+                extra_hash=material,
+                provided=assignment.provided_files(),
+            )
             shutil.rmtree(task.scratch_root / loaded.student, ignore_errors=True)
             before = unchanged(task, loaded)  # the same rule as the local pool's
             if before is not None:

@@ -1,8 +1,8 @@
 """A course folder and the material of one assignment in it.
 
-A course is a folder holding ``assignments/<id>/`` (spec, checks, mutants), ``reference/<id>/``
-(the solutions, between markers) and ``student_template/<id>/`` (generated). Every mistake
-here is the instructor's and fails fast, naming the file, the rule and the fix.
+A course is a folder holding ``assignments/<id>/`` (spec, checks, mutants, alternatives,
+provided files), ``reference/<id>/`` (the solutions, between markers) and
+``student_template/<id>/`` (generated). Every mistake here is the instructor's and fails fast, naming the file, the rule and the fix.
 """
 
 from __future__ import annotations
@@ -46,6 +46,20 @@ class Assignment(BaseModel):
     def mutants_file(self) -> Path:
         return self.dir / "mutants" / "mutants.toml"
 
+    @property
+    def alternatives_dir(self) -> Path:
+        """Correct submissions written differently; ``grader validate`` grades each."""
+        return self.dir / "alternatives"
+
+    @property
+    def provided_dir(self) -> Path:
+        """Course files placed beside every submission (``[submission] provided``)."""
+        return self.dir / "provided"
+
+    def provided_files(self) -> dict[str, Path]:
+        """Name -> path of every course-provided file, in the spec's order."""
+        return {name: self.provided_dir / name for name in self.spec.submission.provided}
+
     def checks_dir(self, visibility: Visibility) -> Path:
         return self.dir / "checks" / visibility
 
@@ -67,6 +81,7 @@ class Assignment(BaseModel):
             self.dir / "assignment.toml",
             *self.check_files(),
             *sorted(self.reference_dir.rglob("*.py")),
+            *self.provided_files().values(),
         ]
         for path in files:
             digest.update(
@@ -108,6 +123,7 @@ def load_assignment(course: Path, assignment_id: str) -> Assignment:
         )
     spec = load_spec(spec_path)
     _require_reference(course, spec)
+    _require_provided(course, spec, spec_path)
     checks = _collect_checks(course / "assignments" / assignment_id / "checks")
     _match_spec(spec, checks, spec_path)
     return Assignment(id=assignment_id, course=course, spec=spec, checks=checks)
@@ -120,6 +136,17 @@ def _require_reference(course: Path, spec: AssignmentSpec) -> None:
         raise MaterialError(
             f"{ref}: the reference solution is missing {', '.join(missing)}; every file in "
             "[submission].files needs a reference with its solutions between # BEGIN/END SOLUTION"
+        )
+
+
+def _require_provided(course: Path, spec: AssignmentSpec, spec_path: Path) -> None:
+    folder = course / "assignments" / spec.id / "provided"
+    missing = [name for name in spec.submission.provided if not (folder / name).is_file()]
+    if missing:
+        raise MaterialError(
+            f"{spec_path}: [submission] provided lists {', '.join(missing)}, but "
+            f"{', '.join(str(folder / n) for n in missing)} does not exist; put the course's "
+            "copy there or remove the name from provided"
         )
 
 

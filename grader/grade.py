@@ -108,7 +108,13 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
     def jobs() -> Iterator[Job]:
         for task in tasks:
             started = time.monotonic()
-            loaded = load(task.submission, assignment.spec, task.scratch_root, extra_hash=material)
+            loaded = load(
+                task.submission,
+                assignment.spec,
+                task.scratch_root,
+                extra_hash=material,
+                provided=assignment.provided_files(),
+            )
             before = None if task.force else unchanged(task, loaded)
             if before is not None:
                 finished.append(LaneResult(result=before, skipped=True))

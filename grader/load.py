@@ -14,13 +14,18 @@ The steps:
    ``.git``, ``.ipynb_checkpoints``, ``Thumbs.db``, the self-check bundle ``.grader``) is left
    out. At most :data:`MAX_FILES` files and :data:`MAX_TOTAL_BYTES` bytes, by the sizes the
    folder or zip declares.
-2. **Choose the root**: the top level, or the one sub-folder that holds every required file
-   when the top level does not (``hw5/nn.py`` from zipping the folder itself).
+2. **Choose the root**: the top level, or the one sub-folder that holds more of the required
+   files than the top level and any other folder (``hw5/nn.py`` from zipping the folder).
 3. **Copy** the files under the root, counting the bytes actually read against the cap (zip
    headers can lie), and hash each file as handed in.
-4. **Check** that every required file is there (with a hint for near misses like ``NN.py`` or
-   ``nn (1).py``), is UTF-8 text and compiles. ``compile`` only parses; nothing runs here. A
-   UTF-8 byte-order mark is removed and CRLF line endings become LF in the copy.
+   The course-provided files (``[submission] provided``) are written beside the code; a
+   student's own copy that differs is replaced, with a note.
+4. **Check** which required files are there. None of them: not gradable, with a hint for
+   near misses like ``NN.py`` or ``nn (1).py``. Some: each one left out becomes a note and
+   goes into ``missing``, and only the checks that use it fail (the run stage tells the
+   worker to import only the modules handed in). Each ``.py`` file handed in must be UTF-8
+   text and compile. ``compile`` only parses; nothing runs here. A UTF-8 byte-order mark is
+   removed and CRLF line endings become LF in the copy.
 
 ``content_hash`` is a sha256 over the sorted (relative path, sha256 of bytes as handed in) of
 *every* copied file, helpers included, then ``extra_hash``. When nothing could be copied it
@@ -40,7 +45,7 @@ import stat
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -91,13 +96,21 @@ class _Member:
 
 
 def load(
-    submission: Submission, spec: AssignmentSpec, scratch_root: Path, *, extra_hash: str = ""
+    submission: Submission,
+    spec: AssignmentSpec,
+    scratch_root: Path,
+    *,
+    extra_hash: str = "",
+    provided: Mapping[str, Path] | None = None,
 ) -> LoadedSubmission:
     """Materialise ``submission`` into ``scratch_root/<student>/`` and check it can be imported.
 
     ``extra_hash`` goes into ``content_hash``: pass a hash of the assignment's checks, spec
-    and reference so that a change there invalidates earlier results.
+    and reference so that a change there invalidates earlier results. ``provided`` maps each
+    course-provided file of the spec to the course's copy
+    (:meth:`grader.course.Assignment.provided_files`); it is placed beside the code.
     """
+    _require_provided(spec, provided or {})
     dest = _fresh_folder(scratch_root, submission.student)
     notes: list[str] = []
     try:
@@ -114,17 +127,23 @@ def load(
             notes=notes,
         )
     files = sorted(digests)
+    _place_provided(provided or {}, dest, files, notes)
     notebook, locations, problem = attach_notebook(
         spec.submission, dest, files, notes, named_by_file=submission.kind != "notebook"
     )
-    required, plain = spec.submission.files, spec.submission.modules
+    required = spec.submission.files
     if notebook is not None:  # the notebook stands for the missing modules; its module is
         # built unit by unit, each parsed on its own, so it is not compiled here as a whole
         required = [f for f in required if f.removesuffix(".py") not in notebook.modules]
-        plain = [m for m in plain if m not in notebook.modules]
-    present = files
-    problem = problem or _check(required, dest, present, notes)
+    present = [f for f in required if f in files]
+    absent = [f for f in required if f not in files]
+    if problem is None and not present and notebook is None:
+        problem = _absent_message(absent, files)  # none of the files: nothing to grade
+    elif problem is None:
+        notes.extend(_absent_note(name, files) for name in absent)
+    problem = problem or _check(present, dest, notes)
     if problem is None:
+        plain = [f.removesuffix(".py") for f in present if f.endswith(".py")]
         locations = {**module_locations(dest, plain), **locations}
     return LoadedSubmission(
         student=submission.student,
@@ -134,6 +153,7 @@ def load(
         content_hash=_combine(digests, extra_hash),
         not_gradable=problem,
         notes=notes,
+        missing=absent if problem is None else [],
         notebook=notebook if problem is None else None,
         locations=locations if problem is None else {},
     )
@@ -346,13 +366,17 @@ def _unreadable_zip(zip_name: str, exc: Exception) -> str:
 
 
 def _choose_root(members: list[_Member], required: list[str], notes: list[str]) -> str:
-    """The root: "" for the top level, else the one folder that holds every required file."""
+    """The root: "" for the top level, else the one folder that holds more of the required
+    files than the top level and than any other folder."""
     paths = {m.rel for m in members}
-    if all(name in paths for name in required):
+    top = sum(name in paths for name in required)
+    if top == len(required):
         return ""
     folders = {str(p) for rel in paths for p in PurePosixPath(rel).parents} - {"."}
-    holders = [f for f in folders if all(f"{f}/{name}" in paths for name in required)]
-    if len(holders) != 1:
+    held = {f: sum(f"{f}/{name}" in paths for name in required) for f in folders}
+    most = max(held.values(), default=0)
+    holders = [f for f, count in held.items() if count == most]
+    if most <= top or len(holders) != 1:
         return ""
     root = holders[0]
     notes.append(f"used the files inside {root}/")
@@ -398,14 +422,42 @@ def _copy_one(member: _Member, target: Path, budget: int, shown: str) -> tuple[b
     return digest.digest(), budget
 
 
+def _require_provided(spec: AssignmentSpec, provided: Mapping[str, Path]) -> None:
+    absent = [name for name in spec.submission.provided if name not in provided]
+    if absent:
+        raise InstructorError(
+            f"the spec of {spec.id} provides {_join(absent)}, but load() was not given the "
+            "course's copy; pass provided=assignment.provided_files()"
+        )
+
+
+def _place_provided(
+    provided: Mapping[str, Path], dest: Path, files: list[str], notes: list[str]
+) -> None:
+    """Put the course's copy of each provided file beside the code; a student's own copy
+    that differs is replaced, with a note."""
+    for name, path in provided.items():
+        data, target = path.read_bytes(), dest / name
+        if target.is_dir():  # a folder of that name: it goes, like a differing copy
+            shutil.rmtree(target)
+            replaced = True
+        else:
+            replaced = name in files and target.read_bytes() != data
+        if replaced:
+            notes.append(
+                f"{name} is provided by the course, so your copy was replaced by the course's: "
+                f"your code ran with the original {name}; make your changes in your own files"
+            )
+        target.write_bytes(data)
+
+
 # -- step 4: check ------------------------------------------------------------------------
 
 
-def _check(required: list[str], workdir: Path, files: list[str], notes: list[str]) -> str | None:
-    """Why the copied files cannot be imported, or None."""
+def _check(present: list[str], workdir: Path, notes: list[str]) -> str | None:
+    """Why the required files handed in cannot be imported, or None."""
     try:
-        _require(required, files)
-        for name in required:
+        for name in present:
             if name.endswith(".py"):  # data files (weights, say) are the checks' business
                 _check_source(workdir / name, name, notes)
     except _Refused as exc:
@@ -413,20 +465,25 @@ def _check(required: list[str], workdir: Path, files: list[str], notes: list[str
     return None
 
 
-def _require(required: list[str], files: list[str]) -> None:
-    absent = [name for name in required if name not in files]
-    if not absent:
-        return
+def _absent_message(absent: list[str], files: list[str]) -> str:
+    """Why a submission holding none of the required files cannot be graded."""
     verb, what = ("is", "a file") if len(absent) == 1 else ("are", "files")
     hints = [hint for name in absent if (hint := _near_miss(name, files))]
-    raise _Refused(
-        " ".join(
-            [
-                f"{_join(absent)} {verb} missing; your submission contains: {_listing(files)}.",
-                *hints,
-                f"Hand in {what} named {_join(absent)} at the top level.",
-            ]
-        )
+    return " ".join(
+        [
+            f"{_join(absent)} {verb} missing; your submission contains: {_listing(files)}.",
+            *hints,
+            f"Hand in {what} named {_join(absent)} at the top level.",
+        ]
+    )
+
+
+def _absent_note(name: str, files: list[str]) -> str:
+    """The note for one required file left out of a submission that is graded without it."""
+    hint = _near_miss(name, files)
+    return (
+        f"{name} was not handed in, so the checks that use it earn no points; the rest of "
+        "your work was graded." + (f" {hint}" if hint else "")
     )
 
 

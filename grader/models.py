@@ -85,6 +85,7 @@ class LoadedSubmission(_Model):
     content_hash: str = ""
     not_gradable: str | None = None
     notes: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)  # required files not handed in
     notebook: NotebookSource | None = None
     locations: dict[str, SourceLocation] = Field(default_factory=dict)  # "nn.softmax" -> where
 

@@ -1,5 +1,9 @@
 """Release: generate ``student_template/<id>/`` from ``reference/<id>/`` by stripping solutions.
 
+The course-provided files (``[submission] provided``, kept in ``assignments/<id>/provided/``)
+are copied in byte for byte, so students run their code beside the same ``util.py`` the
+grader uses.
+
 The template is generated, checked in and never edited by hand; :func:`stale_files` tells a
 test (and ``grader release --check``) when the checked-in copy has drifted.
 """
@@ -31,7 +35,9 @@ def template_files(assignment: Assignment) -> dict[str, str]:
 
 
 def _extra_files(assignment: Assignment, wanted: dict[str, str]) -> list[str]:
-    """Python files in the template that the reference no longer produces."""
+    """Python files in the template that neither the reference nor the course's provided
+    files produce."""
+    wanted = {**wanted, **dict.fromkeys(assignment.spec.submission.provided, "")}
     folder = assignment.template_dir
     found = (
         (p.relative_to(folder).as_posix() for p in folder.rglob("*.py")) if folder.is_dir() else ()
@@ -49,6 +55,9 @@ def release(assignment: Assignment) -> list[Path]:
         dest = assignment.template_dir / rel
         atomic.write_text(dest, text)
         written.append(dest)
+    for name, path in assignment.provided_files().items():  # byte for byte: data files too
+        atomic.write_bytes(assignment.template_dir / name, path.read_bytes())
+        written.append(assignment.template_dir / name)
     from grader.selfcheck.bundle import write_bundle  # runs the public checks: imported on use
 
     written += write_bundle(assignment)
@@ -64,6 +73,10 @@ def stale_files(assignment: Assignment) -> list[str]:
         dest = assignment.template_dir / rel
         if not dest.is_file() or dest.read_text(encoding="utf-8") != text:
             stale.append(rel)
+    for name, path in assignment.provided_files().items():
+        dest = assignment.template_dir / name
+        if not dest.is_file() or dest.read_bytes() != path.read_bytes():
+            stale.append(name)
     from grader.selfcheck.bundle import stale_bundle
 
     return stale + stale_bundle(assignment)

@@ -23,6 +23,7 @@ from typing import Any
 from grader.budget import Budget, Spent, allowance, exhausted
 from grader.errors import (
     BadReply,
+    CheckFailed,
     ForbiddenUse,
     ImportFailed,
     MaterialError,
@@ -109,9 +110,11 @@ class SubmissionSession:
         wall_factor: float = 3.0,
         forbidden: list[str] | None = None,
         notebook: dict[str, Any] | None = None,
+        missing: dict[str, str] | None = None,
     ) -> None:
         self.config = config
         self.modules = modules
+        self.missing = missing or {}  # module -> why a check that uses it fails ("not handed in")
         self.notebook = notebook  # how to build the module from a notebook, unit by unit
         self.import_problems: list[dict[str, Any]] = []  # units of a notebook that failed
         self.used: set[str] = set()  # "module.name" of what the current check reached
@@ -253,7 +256,10 @@ class SubmissionSession:
         return self.labels.get(root, f"<object {root}>")
 
     def module(self, name: str) -> Remote:
-        """The remote module ``name`` (one of the submission's modules)."""
+        """The remote module ``name`` (one of the submission's modules). A module the student
+        did not hand in fails the check that uses it, and only that check."""
+        if name in self.missing:
+            raise CheckFailed(f"{self.missing[name]}; this check uses it")
         if name not in self.modules:
             raise MaterialError(
                 f"checks asked for module {name!r}; the spec's submission files give {self.modules}"

@@ -43,8 +43,37 @@ class RunOutcome(BaseModel):
     isolation: list[str] = []
 
 
+@contextlib.contextmanager
+def _provided_importable(assignment: Assignment) -> Iterator[None]:
+    """The reference imports the provided files as the submission does (``from util import
+    *``): their folder is on ``sys.path`` while it is imported, and the modules are let go
+    afterwards, so another assignment's ``util`` is never taken for this one's."""
+    names = [
+        n.removesuffix(".py") for n in assignment.spec.submission.provided if n.endswith(".py")
+    ]
+    if not names:
+        yield
+        return
+    before = {n: sys.modules.get(n) for n in names}
+    sys.path.insert(0, str(assignment.provided_dir))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(assignment.provided_dir))
+        for name, module in before.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
 def import_reference(assignment: Assignment) -> SimpleNamespace:
     """The reference modules, imported under private names (``reference.nn`` in checks)."""
+    with _provided_importable(assignment):
+        return _import_reference(assignment)
+
+
+def _import_reference(assignment: Assignment) -> SimpleNamespace:
     modules: dict[str, ModuleType] = {}
     for name in assignment.spec.submission.modules:
         path = assignment.reference_dir / f"{name}.py"
@@ -242,9 +271,11 @@ def _sessions(
                 gpu_memory_fraction=job.gpu_memory_fraction,
             )
             notebook = job.loaded.notebook
+            missing = [f.removesuffix(".py") for f in job.loaded.missing if f.endswith(".py")]
             session = SubmissionSession(
                 config,
-                assignment.spec.submission.modules,
+                [m for m in assignment.spec.submission.modules if m not in missing],
+                missing={m: f"{m}.py was not handed in" for m in missing},
                 import_seconds=limits.import_seconds if notebook is None else notebook.seconds,
                 submission_seconds=limits.submission_seconds,
                 wall_factor=limits.wall_factor,

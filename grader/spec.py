@@ -77,12 +77,15 @@ class SubmissionConfig(_Strict):
 
     files: list[str] = Field(min_length=1)
     notebook: NotebookConfig | None = None
+    # Course files (in assignments/<id>/provided/) placed beside the student's code at grade
+    # time and shipped in the template; a student's own copy is replaced by the course's.
+    provided: list[str] = Field(default_factory=list)
 
     @field_validator("files")
     @classmethod
     def _plain_file_names(cls, files: list[str]) -> list[str]:
         for name in files:
-            if "/" in name or "\\" in name or name.startswith(".") or "." not in name:
+            if not _plain(name):
                 raise ValueError(
                     f"each submitted file must be a plain file name like nn.py or net.pt, given: {name!r}"
                 )
@@ -94,10 +97,37 @@ class SubmissionConfig(_Strict):
             raise ValueError(f"file names must be unique, given: {files}")
         return files
 
+    @field_validator("provided")
+    @classmethod
+    def _provided_names(cls, provided: list[str]) -> list[str]:
+        for name in provided:
+            if not _plain(name):
+                raise ValueError(
+                    f"each provided file must be a plain file name like util.py, given: {name!r}"
+                )
+        if len(set(provided)) != len(provided):
+            raise ValueError(f"file names must be unique, given: {provided}")
+        return provided
+
+    @model_validator(mode="after")
+    def _provided_not_submitted(self) -> SubmissionConfig:
+        both = sorted(set(self.files) & set(self.provided))
+        if both:
+            raise ValueError(
+                f"{', '.join(both)} is both submitted (files) and provided by the course "
+                "(provided); list each file in one of them"
+            )
+        return self
+
     @property
     def modules(self) -> list[str]:
         """The module names the worker imports, one per submitted ``.py`` file."""
         return [name.removesuffix(".py") for name in self.files if name.endswith(".py")]
+
+
+def _plain(name: str) -> bool:
+    """A file name with no folder in it and a suffix: nn.py, net.pt."""
+    return not ("/" in name or "\\" in name or name.startswith(".") or "." not in name)
 
 
 class LimitsConfig(_Strict):

@@ -1,9 +1,11 @@
 """Validate: the checks can pass and can fail.
 
-The reference must score 100%, the template 0%, and every mutant must lose points on each
-check it targets. When the spec takes notebooks, the reference and the template are also
-graded in notebook form (one cell per function), which must score the same. All three are graded through the real pipeline (worker included), on the
-device asked for (``--device``, else the spec's ``[device] policy``).
+The reference must score 100%, the template 0%, every mutant must lose points on each
+check it targets, and every alternative (a correct submission written differently, see
+:mod:`grader.alternatives`) must score 100%. When the spec takes notebooks, the reference
+and the template are also graded in notebook form (one cell per function), which must score
+the same. All of them are graded in one run through the real pipeline (worker included), on
+the device asked for (``--device``, else the spec's ``[device] policy``).
 
 Submitted ``.py`` files are built from the reference's solution text (markers removed, the
 template's stubs, or a mutant's patch). Any other submitted file (a data file such as a
@@ -21,6 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.alternatives import load_alternatives, write_alternative
 from grader.course import Assignment, load_assignment
 from grader.errors import MaterialError
 from grader.grade import grade
@@ -31,7 +34,9 @@ from grader.notebook.write import notebook_from_modules, notebook_text
 from grader.release import template_files
 from grader.run import resolve_device
 
-Kind = Literal["reference", "template", "mutant"]
+Kind = Literal["reference", "template", "mutant", "alternative"]
+
+_PROBLEM_CHARS = 300  # each failing check's message, trimmed, in an alternative's row
 
 
 class ValidationRow(BaseModel):
@@ -130,11 +135,11 @@ def validate(
     device: str | None = None,
     on_result: Callable[[SubmissionResult], None] | None = None,
 ) -> ValidationReport:
-    """Grade the reference, the template and every mutant; one row each, saying if it is as
-    expected. ``device`` is "cpu", "cuda" or "auto" (default: the spec's ``[device] policy``);
+    """Grade the reference, the template, every mutant and every alternative; one row each,
+    saying if it is as expected. ``device`` is "cpu", "cuda" or "auto" (default: the spec's ``[device] policy``);
     "cuda" where no GPU is visible fails fast with a :class:`grader.errors.InstructorError`.
     ``on_result`` sees each graded copy as it finishes (its student is "reference",
-    "template", "mutant-<name>", ...), so a long run shows progress."""
+    "template", "mutant-<name>", "alternative-<name>", ...), so a long run shows progress."""
     assignment = load_assignment(course, assignment_id)
     device_name = resolve_device(device or assignment.spec.device.policy)
     mutants = load_mutants(assignment)
@@ -143,6 +148,7 @@ def validate(
             f"{assignment.mutants_file}: no mutants; every assignment ships known-wrong versions of the "
             "reference that its checks must catch (see docs/authoring.md)"
         )
+    alternatives = load_alternatives(assignment)
     work = Path(tempfile.mkdtemp(prefix="grader-validate-"))
     try:
         subs = work / "submissions"
@@ -150,6 +156,8 @@ def validate(
         _write_template(assignment, subs / "template")
         for mutant in mutants:
             _write_mutant(assignment, mutant, subs / f"mutant-{mutant.name}")
+        for name, folder in alternatives.items():
+            write_alternative(assignment, folder, subs / f"alternative-{name}")
         notebooks = _write_notebooks(assignment, subs)
         report = grade(
             course,
@@ -172,6 +180,7 @@ def validate(
             _template_row(by_student["template-notebook"], "template (notebook)"),
         ]
     rows += [_mutant_row(m, by_student[f"mutant-{m.name}"]) for m in mutants]
+    rows += [_alternative_row(n, by_student[f"alternative-{n}"]) for n in alternatives]
     return ValidationReport(
         assignment=assignment_id,
         seed=report.seed,
@@ -226,4 +235,21 @@ def _mutant_row(mutant: Mutant, result: SubmissionResult) -> ValidationRow:
         result,
         expectation,
         "still passes: " + ", ".join(missed) if missed else "",
+    )
+
+
+def _trimmed(text: str, most: int = _PROBLEM_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 3] + "..."
+
+
+def _alternative_row(name: str, result: SubmissionResult) -> ValidationRow:
+    """A correct submission written differently: every check it fails is unfair to it."""
+    failing = [
+        f"{c.name} ({c.status}): {_trimmed(c.message)}"
+        for c in result.checks
+        if c.status != "passed"
+    ]
+    return _row(
+        name, "alternative", result, "100%", "fails: " + "; ".join(failing) if failing else ""
     )

@@ -547,3 +547,28 @@ def test_student_name_that_is_not_a_folder_name_is_an_instructor_error(
 
     with pytest.raises(InstructorError, match="cannot be a folder name"):
         _load(sub, tmp_path)
+
+
+def test_provided_file_replaces_a_folder_of_its_name(tmp_path: Path) -> None:
+    """Is a folder named like a course-provided file replaced by the course's copy, with a
+    note, rather than stopping the grader?"""
+    course_copy = tmp_path / "util.py"
+    course_copy.write_bytes(b"X = 1\n")
+    spec = AssignmentSpec.model_validate(
+        {**_spec().model_dump(), "submission": {"files": ["nn.py"], "provided": ["util.py"]}}
+    )
+    sub = _folder(tmp_path, {"nn.py": GOOD, "util.py/inner.py": b"Y = 2\n"})
+
+    loaded = load(sub, spec, tmp_path / "scratch", provided={"util.py": course_copy})
+
+    assert loaded.gradable and loaded.workdir is not None, loaded.not_gradable
+    assert (loaded.workdir / "util.py").read_bytes() == b"X = 1\n"
+    assert any("util.py is provided by the course" in note for note in loaded.notes)
+
+
+def test_load_without_the_course_copy_of_a_provided_file_fails_fast(tmp_path: Path) -> None:
+    spec = AssignmentSpec.model_validate(
+        {**_spec().model_dump(), "submission": {"files": ["nn.py"], "provided": ["util.py"]}}
+    )
+    with pytest.raises(InstructorError, match="provided=assignment.provided_files"):
+        load(_folder(tmp_path, {"nn.py": GOOD}), spec, tmp_path / "scratch")

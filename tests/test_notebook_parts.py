@@ -147,6 +147,59 @@ def test_definitions_mode_keeps_what_functions_need_and_drops_work() -> None:
     compile(kept, "hw.py", "exec")
 
 
+def _kept(*cells: str) -> str:
+    return build_module(parse_notebook(nb_bytes(*cells), "hw.ipynb"), "definitions").source
+
+
+def test_a_training_call_stays_out_even_when_a_later_alias_reads_it() -> None:
+    """Is ``losses = train(...)`` left out although a later cell aliases its result, and is
+    the alias left out with it (it would fail without the training call)?"""
+    kept = _kept(
+        "import numpy as np",
+        "def train(steps):\n    return [1.0 / (s + 1) for s in range(steps)]",
+        "losses = train(10**9)",
+        "final_loss = losses",
+    )
+    assert "def train" in kept
+    assert "train(10**9)" not in kept and "final_loss" not in kept
+    compile(kept, "hw.py", "exec")
+
+
+@pytest.mark.parametrize(
+    ("cells", "kept", "dropped"),
+    [
+        # a constant computed with a numpy call, read by a function: kept
+        (
+            ["import numpy as np", "SCALE = np.sqrt(2.0)", "def f(x):\n    return SCALE * x"],
+            ["SCALE = np.sqrt(2.0)", "def f"],
+            [],
+        ),
+        # a call to the student's function: dropped, even when a function reads its result
+        (
+            ["def my_function(n):\n    return n", "x = my_function(3)", "def g():\n    return x"],
+            ["def my_function", "def g"],
+            ["x = my_function(3)"],
+        ),
+        # the student's class, built at the top level and used in a call: dropped
+        (
+            ["class Net:\n    pass", "model = Net()", "out = list(map(model, [1]))"],
+            ["class Net"],
+            ["model = Net()", "map(model"],
+        ),
+        # plain constants and an alias of a kept constant: kept
+        (["LR = 0.1", "HIDDEN = [64, 32]", "BASE_LR = LR"], ["LR = 0.1", "HIDDEN", "BASE_LR"], []),
+        # the student's function passed by name, not called: kept
+        (["def relu(x):\n    return x", "ACTIVATION = relu"], ["ACTIVATION = relu"], []),
+    ],
+)
+def test_definitions_mode_keeps_definitions_and_drops_calls_into_student_code(
+    cells: list[str], kept: list[str], dropped: list[str]
+) -> None:
+    source = _kept(*cells)
+    assert all(text in source for text in kept), source
+    assert not any(text in source for text in dropped), source
+
+
 def test_execute_mode_keeps_every_cell_and_maps_lines_back() -> None:
     nb = parse_notebook(
         nb_bytes("x = 1\ny = 2", "def broken(:", "def f():\n    return 1 / 0"), "hw.ipynb"

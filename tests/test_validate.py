@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,17 +15,61 @@ from grader.errors import InstructorError, MaterialError
 from grader.mutants import load_mutants
 from grader.release import release, stale_files
 from grader.validate import validate
-from tests.toycourse import make_course
+from tests.toycourse import ALTERNATIVES, make_course, solution
 
 
 def test_toy_course_validates(tmp_path: Path) -> None:
-    """Reference 100%, template 0%, and the mutant fails its target."""
+    """Reference 100%, template 0%, the mutant fails its target, each alternative 100%."""
     course = make_course(tmp_path)
     report = validate(course, "toy", jobs=2, seed=5)
     rows = {r.name: r for r in report.rows}
     assert report.ok, [r.problem for r in report.rows]
     assert rows["reference"].score == 6 and rows["template"].score == 0
     assert rows["norm_wrong_axis"].score == 3
+    alternatives = [r for r in report.rows if r.kind == "alternative"]
+    assert sorted(r.name for r in alternatives) == sorted(ALTERNATIVES)
+    assert all(r.score == r.max_score == 6 and r.expectation == "100%" for r in alternatives)
+
+
+def test_an_alternative_a_check_fails_fails_validation(tmp_path: Path) -> None:
+    """Does an alternative that loses a check fail validation, naming the check and its message?"""
+    course = make_course(tmp_path)
+    folder = course / "assignments/toy/alternatives/cols"
+    folder.mkdir()
+    (folder / "ops.py").write_text(solution({"(x * x).sum(axis=1)": "(x * x).sum(axis=0)"}))
+    report = validate(course, "toy", jobs=2, seed=5)
+    row = next(r for r in report.rows if r.name == "cols")
+    assert not report.ok and not row.ok and row.kind == "alternative"
+    assert row.score == 3 and row.problem.startswith("fails: test_norm_rows (failed): ")
+    assert "norm_rows(x)" in row.problem and "test_scale" not in row.problem
+
+
+@pytest.mark.parametrize("empty", [False, True])
+def test_validate_needs_alternatives(tmp_path: Path, empty: bool) -> None:
+    """Is a missing or empty alternatives folder an instructor error naming it and the guide?"""
+    course = make_course(tmp_path)
+    folder = course / "assignments/toy/alternatives"
+    shutil.rmtree(folder)
+    if empty:
+        folder.mkdir()
+    with pytest.raises(MaterialError, match="no alternatives") as info:
+        validate(course, "toy", jobs=1, seed=1)
+    assert str(folder) in str(info.value) and "docs/authoring.md" in str(info.value)
+
+
+def test_alternatives_never_reach_students(tmp_path: Path) -> None:
+    """Does release (template and self-check bundle) leave every alternative behind?"""
+    course = make_course(tmp_path)
+    marker = "# alternative only"
+    for text_path in (course / "assignments/toy/alternatives").rglob("*.py"):
+        text_path.write_text(marker + "\n" + text_path.read_text())
+    release(load_assignment(course, "toy"))
+    template = course / "student_template/toy"
+    shipped = [p for p in template.rglob("*") if p.is_file()]
+    assert shipped
+    for path in shipped:
+        assert "alternative" not in path.relative_to(template).as_posix().lower(), path
+        assert marker.encode() not in path.read_bytes(), path
 
 
 def test_a_mutant_its_checks_miss_fails_validation(tmp_path: Path) -> None:
@@ -143,6 +188,10 @@ def test_table_sum(submission, reference):
 '''
 
 
+def _without_markers(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if "SOLUTION" not in line) + "\n"
+
+
 def _course_with_data_file(root: Path) -> Path:
     """The toy course, with a binary data file (not UTF-8) among the submitted files."""
     course = make_course(root)
@@ -155,6 +204,8 @@ def _course_with_data_file(root: Path) -> Path:
     reference.write_text(reference.read_text() + TABLE_FUNCTION)
     (course / "reference/toy/table.bin").write_bytes(bytes(range(256)) * 3)
     (course / "assignments/toy/checks/hidden/test_table.py").write_text(TABLE_CHECK)
+    for alternative in (course / "assignments/toy/alternatives").glob("*/ops.py"):
+        alternative.write_text(alternative.read_text() + _without_markers(TABLE_FUNCTION))
     return course
 
 
@@ -168,6 +219,7 @@ def test_validate_copies_data_files_byte_for_byte(tmp_path: Path) -> None:
     assert report.device == "cpu"
     assert rows["reference"].score == rows["reference"].max_score == 7
     assert rows["template"].score == 0 and rows["norm_wrong_axis"].score == 4
+    assert rows["loops"].score == 7  # table.bin came from the reference
 
 
 def test_validate_on_cuda_without_a_gpu_fails_fast(
@@ -210,3 +262,4 @@ def test_validate_command_names_the_device(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "seed 3, device cpu" in proc.stdout
+    assert "alternative" in proc.stdout and "loops" in proc.stdout  # a row per alternative

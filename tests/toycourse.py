@@ -1,4 +1,5 @@
-"""A tiny course written to disk for pipeline tests: one assignment, two checks files, mutants."""
+"""A tiny course written to disk for pipeline tests: one assignment, two checks files, mutants
+and alternatives."""
 
 from __future__ import annotations
 
@@ -82,6 +83,32 @@ old = "(x * x).sum(axis=1)"
 new = "(x * x).sum(axis=0)"
 """
 
+# Correct code written differently: validate expects full marks from each.
+ALTERNATIVES = {
+    "linalg": """import numpy as np
+
+
+def scale(x, k):
+    return np.multiply(x, k)
+
+
+def norm_rows(x):
+    return np.linalg.norm(x, axis=1)
+""",
+    "loops": """import math
+
+import numpy as np
+
+
+def scale(x, k):
+    return np.array([k * v for v in x])
+
+
+def norm_rows(x):
+    return np.array([math.sqrt(sum(v * v for v in row)) for row in x])
+""",
+}
+
 
 def make_course(root: Path) -> Path:
     """Write the toy course under ``root`` and return it."""
@@ -91,6 +118,10 @@ def make_course(root: Path) -> Path:
         "assignments/toy/checks/hidden/test_hidden.py": HIDDEN,
         "assignments/toy/mutants/mutants.toml": MUTANTS,
         "reference/toy/ops.py": REFERENCE,
+        **{
+            f"assignments/toy/alternatives/{name}/ops.py": text
+            for name, text in ALTERNATIVES.items()
+        },
     }
     for rel, text in files.items():
         path = root / rel
@@ -106,3 +137,41 @@ def solution(replace: dict[str, str] | None = None) -> str:
         assert old in text, old
         text = text.replace(old, new)
     return text
+
+
+EXTRA_REFERENCE = '''import numpy as np
+
+
+def double(x):
+    """Twice x. x: (N,) -> (N,)."""
+    # BEGIN SOLUTION
+    return 2.0 * np.asarray(x)
+    # END SOLUTION
+'''
+
+EXTRA_CHECK = '''from grader.checks import expect
+
+
+def test_double_public(submission, reference, rng):
+    """double(x) must multiply every entry by 2."""
+    x = rng.standard_normal(5)
+    expect.close(submission.extra.double(x), reference.extra.double(x), what="double(x)")
+'''
+
+
+def add_second_module(course: Path, *, notebook: bool = False) -> Path:
+    """Make the toy assignment take two modules, ops.py and extra.py (with a public check of
+    its own, worth 1 point), and a notebook ``toy.ipynb`` in their place when asked."""
+    spec = course / "assignments/toy/assignment.toml"
+    text = spec.read_text().replace('files = ["ops.py"]', 'files = ["ops.py", "extra.py"]')
+    if notebook:
+        text = text.replace(
+            "\n[limits]", '\n[submission.notebook]\naccept = ["toy.ipynb"]\n\n[limits]'
+        )
+    spec.write_text(text + '\n[[parts]]\nname = "Extra"\nchecks = { test_double_public = 1 }\n')
+    (course / "reference/toy/extra.py").write_text(EXTRA_REFERENCE)
+    (course / "assignments/toy/checks/public/test_extra.py").write_text(EXTRA_CHECK)
+    extra = "\n".join(line for line in EXTRA_REFERENCE.splitlines() if "SOLUTION" not in line)
+    for folder in (course / "assignments/toy/alternatives").iterdir():
+        (folder / "extra.py").write_text(extra + "\n")
+    return course

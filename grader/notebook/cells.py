@@ -15,6 +15,9 @@ from grader.models import CheckOutcome, NotebookSource, UnitProblem
 __all__ = ["in_cells", "outcomes_in_cells", "unit_notes"]
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_NO_ATTRIBUTE = re.compile(
+    r"raised AttributeError: module '(?P<module>\w+)' has no attribute '(?P<name>\w+)'"
+)
 
 
 def in_cells(traceback: str, notebook: NotebookSource) -> str:
@@ -47,10 +50,33 @@ def unit_notes(problems: list[UnitProblem], notebook: NotebookSource) -> list[st
 
 
 def outcomes_in_cells(outcomes: list[CheckOutcome], notebook: NotebookSource) -> list[CheckOutcome]:
-    """The outcomes with their tracebacks pointed at notebook cells."""
-    return [
-        o.model_copy(update={"student_traceback": in_cells(o.student_traceback, notebook)})
-        if o.student_traceback
-        else o
-        for o in outcomes
-    ]
+    """The outcomes with their tracebacks pointed at notebook cells, and a check that reached
+    for a function the notebook does not define failed with that said plainly."""
+    out = []
+    for outcome in outcomes:
+        if outcome.student_traceback:
+            traceback = in_cells(outcome.student_traceback, notebook)
+            outcome = outcome.model_copy(update={"student_traceback": traceback})
+        out.append(_not_defined(outcome, notebook) or outcome)
+    return out
+
+
+def _not_defined(outcome: CheckOutcome, notebook: NotebookSource) -> CheckOutcome | None:
+    """A check that erred because the notebook lacks a top-level name it looks up (the
+    notebook stands for a module the student did not hand in as a .py file): failed, not an
+    error, naming the function and the module it stands for."""
+    found = _NO_ATTRIBUTE.search(outcome.message) if outcome.status == "error" else None
+    if found is None or found["module"] not in notebook.modules + [notebook.file[:-3]]:
+        return None
+    name = found["name"]
+    wanted = next((u for u in outcome.uses if u.endswith(f".{name}")), name)
+    module = wanted.split(".", 1)[0] if "." in wanted else found["module"]
+    return outcome.model_copy(
+        update={
+            "status": "failed",
+            "message": f"{name} is not defined in your notebook {notebook.notebook}: this check "
+            f"uses {wanted}, which would be in {module}.py; define {name} in a cell of the "
+            f"notebook (or hand in {module}.py)",
+            "student_traceback": "",
+        }
+    )

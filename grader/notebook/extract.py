@@ -3,11 +3,14 @@
 Two modes, chosen in the spec (``[submission.notebook] mode``):
 
 ``definitions`` (the default)
-    Keeps imports, function and class definitions, and the assignments they need: constants
-    (an assignment with no call in it, such as ``LR = 0.01``) and any global a kept function
-    or class reads (``device = torch.device("cpu")`` when a function uses ``device``). Drops
-    the rest: training loops, plots, downloads, prints, ``if __name__ == "__main__":``. So a
-    student's five-minute training cell or ``MNIST(download=True)`` never runs at grade time.
+    Keeps a statement only if it defines something and calls nothing the student wrote at
+    the top level: imports, function and class definitions, constants (an assignment with no
+    call in it, such as ``LR = 0.01``, whose notebook names are all set by kept statements)
+    and any global a kept function or class reads (``device = torch.device("cpu")`` when a
+    function uses ``device``). Drops the rest: training loops, ``losses = train(...)`` and
+    anything aliasing its result, plots, downloads, prints, ``if __name__ == "__main__":``.
+    So a student's five-minute training cell or ``MNIST(download=True)`` never runs at grade
+    time.
 ``execute``
     Keeps every cell, to be run top to bottom like "Run all".
 
@@ -20,20 +23,17 @@ keeps its lines, so a traceback line maps back to a cell and a line in it.
 from __future__ import annotations
 
 import ast
-import symtable
-from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.notebook.keep import DEFINITIONS, cell_list, kept_statements, span, statement_text
 from grader.notebook.magics import clean_cell
 from grader.notebook.read import ParsedNotebook
 
 __all__ = ["DEFINITIONS", "Definition", "NotebookModule", "Unit", "build_module", "statement_text"]
 
 Mode = Literal["definitions", "execute"]
-DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-"""The top-level statements a notebook cell or template cell is built around."""
 _DEFS = DEFINITIONS
 
 
@@ -138,121 +138,11 @@ def _execute(parsed: list[tuple[int, list[str], ast.Module]]) -> list[_Piece]:
 
 def _definitions(parsed: list[tuple[int, list[str], ast.Module]], notes: list[str]) -> list[_Piece]:
     candidates = [(n, lines, stmt) for n, lines, tree in parsed for stmt in tree.body]
-    keep: set[int] = set()
-    needed: set[str] = set()
-    assigns: list[int] = []
-    for index, (_, lines, stmt) in enumerate(candidates):
-        kind = _kind(stmt)
-        if kind in ("definition", "import", "constant"):
-            keep.add(index)
-            needed |= _names_read(statement_text(lines, stmt))
-        elif kind == "assignment":
-            assigns.append(index)
-    changed = True
-    while changed:  # a kept function reads a global that is set by a call: keep that too
-        changed = False
-        for index in assigns:
-            _, lines, stmt = candidates[index]
-            if index not in keep and _targets(stmt) & needed:
-                keep.add(index)
-                needed |= _names_read(statement_text(lines, stmt))
-                changed = True
-    dropped = sorted(
-        {n for i, (n, _, stmt) in enumerate(candidates) if i not in keep and not _inert(stmt)}
-    )
-    if dropped:
-        notes.append(
-            f"left out top-level code in {_cells(dropped)}: in this assignment only imports, "
-            "functions, classes and the constants they use are graded, so training loops, "
-            "plots, prints and downloads are not run"
-        )
-    return [_piece(*candidates[i]) for i in sorted(keep)]
-
-
-def _inert(stmt: ast.stmt) -> bool:
-    """``pass`` (an IPython line taken out) or a bare string: nothing was left out."""
-    return isinstance(stmt, ast.Pass) or (
-        isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-    )
-
-
-def _kind(stmt: ast.stmt) -> str:
-    if isinstance(stmt, _DEFS):
-        return "definition"
-    if isinstance(stmt, ast.Import | ast.ImportFrom):
-        return "import"
-    if isinstance(stmt, ast.Assign | ast.AnnAssign) and _targets(stmt):
-        value = stmt.value
-        if value is None or not any(isinstance(n, ast.Call | ast.Await) for n in ast.walk(value)):
-            return "constant"
-        return "assignment"
-    if isinstance(stmt, ast.If | ast.Try) and not _main_guard(stmt) and _simple_block(stmt):
-        return "definition"  # try: import x / except ImportError: ..., if CUDA: device = ...
-    return "work"
-
-
-def _targets(stmt: ast.stmt) -> set[str]:
-    """The plain names an assignment binds (``a = b = ...``, ``a, b = ...``)."""
-    if isinstance(stmt, ast.Assign):
-        targets = stmt.targets
-    elif isinstance(stmt, ast.AnnAssign):
-        targets = [stmt.target]
-    else:
-        return set()
-    names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-    plain = all(isinstance(t, ast.Name | ast.Tuple | ast.List) for t in targets)
-    return names if plain else set()
-
-
-def _main_guard(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.If) and "__main__" in ast.unparse(stmt.test)
-
-
-def _simple_block(stmt: ast.stmt) -> bool:
-    """An if/try whose every statement is an import, a definition, an assignment or pass."""
-    inner: list[ast.stmt] = []
-    if isinstance(stmt, ast.If):
-        inner = [*stmt.body, *stmt.orelse]
-    elif isinstance(stmt, ast.Try):
-        inner = [*stmt.body, *stmt.orelse, *stmt.finalbody]
-        inner += [s for h in stmt.handlers for s in h.body]
-    ok = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.Pass, *_DEFS)
-    return all(
-        isinstance(s, ok) or (isinstance(s, ast.If | ast.Try) and _simple_block(s)) for s in inner
-    )
-
-
-def _names_read(source: str) -> set[str]:
-    """Global names the statement reads, at its top level or from inside its functions."""
-    try:
-        table = symtable.symtable(source, "<cell>", "exec")
-    except (SyntaxError, ValueError, RecursionError):
-        return set()
-    return set(_walk_reads(table, top=True))
-
-
-def _walk_reads(table: symtable.SymbolTable, *, top: bool) -> Iterator[str]:
-    for sym in table.get_symbols():
-        if sym.is_referenced() and (sym.is_global() or top):
-            yield sym.get_name()
-    for child in table.get_children():
-        yield from _walk_reads(child, top=False)
-
-
-def statement_text(lines: list[str], stmt: ast.stmt) -> str:
-    """The source of a top-level statement, its decorators included (``lines`` of its text)."""
-    start, end = _span(stmt)
-    return "\n".join(lines[start - 1 : end])
-
-
-def _span(stmt: ast.stmt) -> tuple[int, int]:
-    decorators = getattr(stmt, "decorator_list", [])
-    start = min([stmt.lineno, *(d.lineno for d in decorators)])
-    return start, stmt.end_lineno or stmt.lineno
+    return [_piece(*candidates[i]) for i in kept_statements(candidates, notes)]
 
 
 def _piece(number: int, lines: list[str], stmt: ast.stmt) -> _Piece:
-    start, end = _span(stmt)
+    start, end = span(stmt)
     first = lines[stmt.lineno - 1].strip()
     if isinstance(stmt, _DEFS):
         first = f"{'class' if isinstance(stmt, ast.ClassDef) else 'def'} {stmt.name}"
@@ -319,14 +209,7 @@ def _where_defined(
         cells = sorted({p.cell for p in places})
         if len(cells) > 1:
             notes.append(
-                f"{name} is defined in {_cells(cells)}; the last one (cell {places[-1].cell}) "
+                f"{name} is defined in {cell_list(cells)}; the last one (cell {places[-1].cell}) "
                 "is graded, as when you run all cells from the top"
             )
     return {name: places[-1] for name, places in found.items()}
-
-
-def _cells(numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return f"cell {numbers[0]}"
-    shown = [str(n) for n in numbers[:12]] + (["..."] if len(numbers) > 12 else [])
-    return "cells " + ", ".join(shown[:-1]) + " and " + shown[-1]

@@ -8,6 +8,9 @@
     dataset roots (they are the instructor's paths). Hidden check names never appear.
 ``checks/public/test_*.py``
     Copies of the public checks.
+``provided/<file>``
+    The course-provided files (``[submission] provided``), placed beside the student's code
+    when ``grader check`` runs, as at grading.
 ``recordings/<check>.rec``
     The reference's answers to each public check's calls, at :data:`PUBLIC_SEED` (see
     :mod:`grader.selfcheck.recording`). Only public checks run while recording, so no hidden
@@ -82,6 +85,8 @@ def public_spec(assignment: Assignment, *, keep_roots: bool = False) -> dict[str
         data["params"] = {k: v for k, v in data["params"].items() if k in keys}
     if not keep_roots:
         data["data"]["roots"] = {}
+    if not data["submission"]["provided"]:
+        del data["submission"]["provided"]  # the usual case: as short as before there were any
     return data
 
 
@@ -160,7 +165,7 @@ def record(assignment: Assignment) -> dict[str, bytes]:
             path = assignment.reference_dir / name
             (folder / name).write_text(solution_text(path.read_text("utf-8"), str(path)), "utf-8")
         sub = Submission(student="reference", path=folder, kind="directory")
-        loaded = load(sub, spec, Path(scratch) / "scratch")
+        loaded = load(sub, spec, Path(scratch) / "scratch", provided=assignment.provided_files())
         if loaded.workdir is None or not loaded.gradable:
             raise MaterialError(
                 f"{assignment.reference_dir}: cannot be loaded: {loaded.not_gradable}"
@@ -193,6 +198,8 @@ def bundle_files(assignment: Assignment) -> dict[str, bytes]:
     files: dict[str, bytes] = {"assignment.toml": _spec_text(assignment).encode("utf-8")}
     for path in sorted(assignment.checks_dir("public").glob("test_*.py")):
         files[f"checks/public/{path.name}"] = path.read_bytes()
+    for name, path in assignment.provided_files().items():
+        files[f"provided/{name}"] = path.read_bytes()
     for name, data in record(assignment).items():
         files[f"recordings/{name}"] = data
     manifest = {
@@ -275,7 +282,7 @@ def write_course(root: Path, files: dict[str, bytes]) -> Assignment:
     assignment_id = str(manifest["assignment"])
     folder = root / "assignments" / assignment_id
     for rel, data in files.items():
-        if rel == "assignment.toml" or rel.startswith("checks/public/"):
+        if rel == "assignment.toml" or rel.startswith(("checks/public/", "provided/")):
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_bytes(data)
     reference = root / "reference" / assignment_id

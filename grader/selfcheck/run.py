@@ -168,7 +168,9 @@ def grade_folder(
     device = resolve_device(assignment.spec.device.policy)
     with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
         submission = Submission(student=STUDENT, path=folder, kind="directory")
-        loaded = load(submission, assignment.spec, Path(scratch))
+        loaded = load(
+            submission, assignment.spec, Path(scratch), provided=assignment.provided_files()
+        )
         if loaded.workdir is None or not loaded.gradable:
             return scored(assignment, loaded, None, seed=seed, started=started)
         output = Path(scratch) / f"{STUDENT}.stdout"

@@ -1,0 +1,154 @@
+"""FCN-32s: a fully convolutional network on VGG16 for semantic segmentation, and its training.
+
+After UMD Assignment 5, Part 3, and Long, Shelhamer & Darrell, "Fully Convolutional Networks
+for Semantic Segmentation" (CVPR 2015). VGG16's classifier sees a fixed 7x7 window of
+pool5 features; written as convolutions (fc6 a 7x7 conv, fc7 a 1x1 conv) it slides over
+feature maps of any size, so the network maps an image of any size to a map of class scores,
+which a stride-32 transposed convolution upsamples back to the image's size.
+
+Shapes for an input (B, 3, H, W), with VGG16's conv1_1 padded by 100 and its max-pools in
+ceil mode (as in the paper's Caffe model), writing h = ceil((H + 198) / 32) and likewise w:
+
+=========  ==========================================  ==============================
+layer      what                                        output
+=========  ==========================================  ==============================
+features   VGG16's conv1_1 .. pool5 (shared, not        (B, 512, h, w)
+           copied), conv1_1 padding 100, pools ceil
+fc6        Conv2d(512, 4096, 7) + ReLU + Dropout        (B, 4096, h - 6, w - 6)
+fc7        Conv2d(4096, 4096, 1) + ReLU + Dropout       (B, 4096, h - 6, w - 6)
+score_fr   Conv2d(4096, n_classes, 1)                   (B, n_classes, h - 6, w - 6)
+upscore    ConvTranspose2d(n_classes, n_classes, 64,    (B, n_classes, 32 (h - 5),
+           stride=32, bias=False), bilinear weights     32 (w - 5))
+crop       rows and columns 19 .. 19 + H (and W)        (B, n_classes, H, W)
+=========  ==========================================  ==============================
+
+Nothing is downloaded: ``vgg16_backbone()`` builds torchvision's VGG16 with random weights, or
+loads ImageNet weights from a local file.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch import nn
+from torch.utils.data import DataLoader
+
+IGNORE_INDEX = 255  # VOC's border pixels: no loss, no metric
+
+
+def vgg16_backbone(weights: str | None = None) -> nn.Module:
+    """torchvision's VGG16; with ``weights``, the ImageNet weights in that local file.
+
+    ``weights`` is a ``torch.save``d state dict of ``torchvision.models.vgg16``, for example
+    torchvision's own cache file ``~/.cache/torch/hub/checkpoints/vgg16-397923af.pth``.
+    """
+    model = torchvision.models.vgg16(weights=None)
+    if weights is not None:
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    return model
+
+
+def bilinear_kernel(channels: int, kernel_size: int) -> torch.Tensor:
+    """Weights (channels, channels, k, k) float32 that make a ConvTranspose2d upsample each
+    channel bilinearly (Long et al. 2015, section 3.3).
+
+    The 1-D filter is ``1 - |i - c| / f`` for i = 0..k-1, with f = ceil(k / 2) and centre
+    c = f - 1 for odd k, f - 0.5 for even k; the 2-D filter is the outer product of two. Each
+    channel is upsampled on its own: weight[c, c] is the filter, weight[c, d] = 0 for d != c.
+    """
+    factor = (kernel_size + 1) // 2
+    centre = factor - 1 if kernel_size % 2 == 1 else factor - 0.5
+    taps = 1 - (torch.arange(kernel_size, dtype=torch.float64) - centre).abs() / factor  # (k,)
+    filt = taps[:, None] * taps[None, :]  # (k, 1) * (1, k) -> (k, k)
+    weight = torch.zeros(channels, channels, kernel_size, kernel_size)
+    weight[range(channels), range(channels)] = filt.float()  # one filter per channel
+    return weight
+
+
+class FCN32(nn.Module):
+    """FCN-32s on a VGG16 (see the table above).
+
+    Reuse ``pretrained_model.features`` as the backbone (the same modules, so the same
+    weights: do not build a new VGG16), with conv1_1's padding set to 100 and every max-pool's
+    ``ceil_mode`` set to True. Make fc6 and fc7 convolutions holding the pretrained
+    classifier's fully connected weights: ``classifier[0]`` (4096, 25088) viewed as
+    (4096, 512, 7, 7) and ``classifier[3]`` (4096, 4096) as (4096, 4096, 1, 1), biases
+    copied. ``score_fr`` (a new 1x1 conv) scores each class, ``upscore`` starts as
+    ``bilinear_kernel(n_classes, 64)``, and the output is cropped to the input's size
+    starting at row and column 19.
+
+    Register the layers as attributes named ``features``, ``fc6``, ``fc7``, ``score_fr`` and
+    ``upscore``.
+
+    Args:
+        n_classes: classes to score (21 for VOC, background included).
+        pretrained_model: a torchvision VGG16 (``vgg16_backbone()``), modified in place.
+    """
+
+    def __init__(self, n_classes: int, pretrained_model: nn.Module) -> None:
+        super().__init__()
+        self.features = pretrained_model.features  # shared: conv1_1 .. pool5
+        self.features[0].padding = (100, 100)  # so that the output covers the image
+        for layer in self.features:
+            if isinstance(layer, nn.MaxPool2d):
+                layer.ceil_mode = True
+        fc6, fc7 = pretrained_model.classifier[0], pretrained_model.classifier[3]
+        self.fc6 = nn.Conv2d(512, 4096, kernel_size=7)
+        self.fc7 = nn.Conv2d(4096, 4096, kernel_size=1)
+        with torch.no_grad():  # the fully connected layers, as convolutions
+            self.fc6.weight.copy_(fc6.weight.view(4096, 512, 7, 7))
+            self.fc6.bias.copy_(fc6.bias)
+            self.fc7.weight.copy_(fc7.weight.view(4096, 4096, 1, 1))
+            self.fc7.bias.copy_(fc7.bias)
+        self.relu = nn.ReLU(inplace=True)
+        self.drop6 = nn.Dropout(0.5)
+        self.drop7 = nn.Dropout(0.5)
+        self.score_fr = nn.Conv2d(4096, n_classes, kernel_size=1)
+        self.upscore = nn.ConvTranspose2d(n_classes, n_classes, 64, stride=32, bias=False)
+        with torch.no_grad():
+            self.upscore.weight.copy_(bilinear_kernel(n_classes, 64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class scores (B, n_classes, H, W) for images x (B, 3, H, W)."""
+        height, width = x.shape[2], x.shape[3]
+        out = self.features(x)  # (B, 512, h, w)
+        out = self.drop6(self.relu(self.fc6(out)))  # (B, 4096, h - 6, w - 6)
+        out = self.drop7(self.relu(self.fc7(out)))  # (B, 4096, h - 6, w - 6)
+        out = self.score_fr(out)  # (B, n_classes, h - 6, w - 6)
+        out = self.upscore(out)  # (B, n_classes, 32 (h - 5), 32 (w - 5))
+        return out[:, :, 19 : 19 + height, 19 : 19 + width].contiguous()  # (B, n_classes, H, W)
+
+
+def train_segmentation(
+    model: nn.Module, loader: DataLoader, epochs: int, lr: float, device: str
+) -> list[float]:
+    """Train a segmentation model for ``epochs`` epochs; return each epoch's mean batch loss.
+
+    Move the model to ``device`` and put it in train mode, make one
+    ``torch.optim.Adam`` over the parameters that require gradients (lr=lr, default betas),
+    then for each batch (images (B, 3, H, W) float32, masks (B, H, W) int64): clear the
+    gradients, compute the per-pixel cross-entropy of the logits (B, n_classes, H, W) against
+    the masks, skipping the pixels labelled 255 (``F.cross_entropy(..., ignore_index=255)``),
+    backpropagate and step.
+
+    Returns:
+        One Python float per epoch: the mean of that epoch's batch losses.
+    """
+    model.to(device)
+    model.train()
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    losses: list[float] = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for images, masks in loader:
+            images, masks = images.to(device), masks.to(device)  # (B, 3, H, W), (B, H, W)
+            optimizer.zero_grad()
+            logits = model(images)  # (B, n_classes, H, W)
+            loss = F.cross_entropy(logits, masks, ignore_index=IGNORE_INDEX)  # mean over pixels
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
