@@ -67,11 +67,18 @@ def test_get_random_batches_sizes(submission, rng) -> None:
 
 
 def test_get_random_batches_rows_paired(submission, rng) -> None:
-    """Shuffling must keep each x row with its own y row."""
+    """Every batch must hold whole rows of x, each next to its own row of y."""
     x, y = _tagged(rng)
-    unpaired = 0
+    unpaired = foreign = 0
     for xb, yb in _batches(submission, x, y, BATCH):
-        unpaired += int(np.sum(np.asarray(xb)[:, 0].astype(int) != np.argmax(yb, axis=1)))
+        xb, yb = np.asarray(xb, dtype=np.float64), np.asarray(yb, dtype=np.float64)
+        index = np.clip(np.rint(xb[:, 0]).astype(int), 0, N - 1)
+        foreign += int(np.sum(np.any(xb != x[index], axis=1)))
+        unpaired += int(np.sum(np.any(yb != y[index], axis=1)))
+    expect.that(
+        foreign == 0,
+        f"{foreign} rows in the batches are not rows of x; cut the batches from x itself",
+    )
     expect.that(
         unpaired == 0,
         f"{unpaired} rows of x ended up next to another example's label; shuffle x and y "
@@ -82,9 +89,16 @@ def test_get_random_batches_rows_paired(submission, rng) -> None:
 def test_get_random_batches_shuffles(submission, rng) -> None:
     """get_random_batches must shuffle the examples, not cut them in their original order."""
     x, y = _tagged(rng, 60)
-    order = _order(_batches(submission, x, y, 10))
+    batches = _batches(submission, x, y, 10)
+    order = _order(batches)
+    rows = np.concatenate([np.asarray(xb, dtype=np.float64) for xb, _ in batches])
+    index = np.clip(order, 0, 59)
     expect.that(
-        not np.array_equal(order, np.arange(60)),
+        rows.shape[0] > 0 and bool(np.all(rows == x[index])),
+        "the batches hold rows that are not rows of x; cut the batches from x itself",
+    )
+    expect.that(
+        bool(np.any(np.diff(order) < 0)),
         "the batches hold the examples in their original order; shuffle them first "
         "(e.g. with np.random.permutation)",
     )
