@@ -80,7 +80,9 @@ def _culprit(submission, rng) -> str:
             return _blame("forward_propagation", "test_umd_forward_propagation_outputs")
         grads = submission.umd.backward_propagate_error(network, got_cache, G)
         got = [grads[i][k].double() for i in range(len(network)) for k in ("W", "b")]
-        if not all(np.allclose(g.numpy(), w.numpy(), atol=1e-4) for g, w in zip(got, want, strict=True)):
+        if not all(
+            np.allclose(g.numpy(), w.numpy(), atol=1e-4) for g, w in zip(got, want, strict=True)
+        ):
             return _blame(
                 "backward_propagate_error", "test_umd_backward_grad_w_matches_finite_differences"
             )
@@ -150,5 +152,9 @@ def test_umd_train_updates_network(submission, reference, rng) -> None:
                 culprit = _culprit(submission, rng) if culprit is None else culprit
                 expect.that(not culprit, f"layer {i}'s {key} after 3 epochs is off" + culprit)
             expect.close(
-                value, layer[key].numpy(), rtol=RTOL, atol=ATOL, what=f"layer {i}'s {key} after 3 epochs"
+                value,
+                layer[key].numpy(),
+                rtol=RTOL,
+                atol=ATOL,
+                what=f"layer {i}'s {key} after 3 epochs",
             )
