@@ -108,30 +108,45 @@ def test_d_tanh_matches_autograd(submission, rng) -> None:
 def test_activations_keep_dtype(submission, rng) -> None:
     """Every function in activations.py must return a tensor of its input's dtype (float32 in, float32 out)."""
     x = _float32(rng.normal(size=(3, 4)))
-    s = torch.softmax(x, dim=-1)
+    s = torch.softmax(x.double(), dim=-1).float()
     y = torch.from_numpy(rng.integers(0, 4, size=3))
-    calls = {
-        "sigmoid(x)": lambda a: a.sigmoid(x),
-        "d_sigmoid(s)": lambda a: a.d_sigmoid(s),
-        "tanh(x)": lambda a: a.tanh(x),
-        "d_tanh(t)": lambda a: a.d_tanh(s),
-        "softmax(x)": lambda a: a.softmax(x),
-        "d_softmax(s)": lambda a: a.d_softmax(s),
-        "cross_entropy(y, y_hat)": lambda a: a.cross_entropy(y, s),
-        "softmax_ce_grad(logits, y)": lambda a: a.softmax_ce_grad(x, y),
+    x64, s64 = x.double(), s.double()
+    onehot = torch.eye(4, dtype=torch.float64)[y]
+    calls = {  # name: (call, float64 oracle)
+        "sigmoid(x)": (lambda a: a.sigmoid(x), torch.sigmoid(x64)),
+        "d_sigmoid(s)": (lambda a: a.d_sigmoid(s), s64 * (1 - s64)),
+        "tanh(x)": (lambda a: a.tanh(x), torch.tanh(x64)),
+        "d_tanh(t)": (lambda a: a.d_tanh(s), 1 - s64**2),
+        "softmax(x)": (lambda a: a.softmax(x), torch.softmax(x64, dim=-1)),
+        "d_softmax(s)": (
+            lambda a: a.d_softmax(s),
+            torch.diag_embed(s64) - s64[:, :, None] * s64[:, None, :],
+        ),
+        "cross_entropy(y, y_hat)": (
+            lambda a: a.cross_entropy(y, s),
+            -(onehot * s64.log()).sum() / 3,
+        ),
+        "softmax_ce_grad(logits, y)": (
+            lambda a: a.softmax_ce_grad(x, y),
+            (torch.softmax(x64, -1) - onehot) / 3,
+        ),
     }
-    wrong, answered = [], 0
-    for call, run in calls.items():
+    wrong, judged = [], 0
+    for call, (run, want) in calls.items():
         try:
             got = run(submission.activations)
         except SubmissionRaised:
             continue  # a function that raises is charged by its own checks, not here
-        answered += 1
         if type(got) is not torch.Tensor:
             wrong.append(f"{call} gave a {type(got).__name__}")
-        elif got.dtype != torch.float32:
+            continue
+        values = got.detach().double()
+        if values.shape != want.shape or not torch.allclose(values, want, rtol=1e-3, atol=1e-4):
+            continue  # wrong values are charged by the function's own checks, not here
+        judged += 1
+        if got.dtype != torch.float32:
             wrong.append(f"{call} gave {got.dtype}")
-    expect.that(answered > 0, "no function in activations.py returned a result")
+    expect.that(judged > 0, "no function in activations.py returned a right result to judge")
     expect.that(
         not wrong,
         "with float32 inputs every function must return a float32 tensor, but " + "; ".join(wrong),

@@ -31,6 +31,14 @@ D, H, C, N = 7, 5, 4, 9
 RTOL, ATOL = expect.tolerance("cpu", "float32")
 
 
+def _random(weights: np.ndarray, what: str) -> None:
+    """weights must be finite and mostly distinct: drawn at random, not a fixed pattern."""
+    expect.that(
+        bool(np.all(np.isfinite(weights))) and np.unique(weights).size > weights.size // 2,
+        f"{what} must start with random numbers, not zeros or a fixed pattern",
+    )
+
+
 def _tensor(got: object, what: str) -> np.ndarray:
     expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
     expect.that(
@@ -67,13 +75,15 @@ def _probs(params: dict, x: torch.Tensor, activation=torch.sigmoid) -> np.ndarra
 
 
 def test_network_init_digits_shapes(submission) -> None:
-    """FullyConnectedNetwork(784, 10, 64, ...) must start with float32 W1 (784, 64), b1 (64,), W2 (64, 10), b2 (10,)."""
+    """FullyConnectedNetwork(784, 10, 64, ...) must start with float32 W1 (784, 64), b1 (64,), W2 (64, 10), b2 (10,), the weights random."""
     net = submission.network.FullyConnectedNetwork(
         784, 10, 64, submission.define(SIGMOID, "sigmoid")
     )
     for name, shape in zip(PARAMS, [(784, 64), (64,), (64, 10), (10,)], strict=True):
         value = getattr(net, name).fetch()
         expect.shape(_tensor(value, f"net.{name}"), shape, what=f"net.{name}")
+        if name[0] == "W":
+            _random(_tensor(value, f"net.{name}"), f"net.{name}")
         expect.that(
             value.dtype == torch.float32,
             f"net.{name} has dtype {value.dtype}; __init__ must create float32 tensors",
@@ -89,6 +99,7 @@ def test_network_init_breaks_symmetry(submission) -> None:
             weights.ndim == 2 and bool(np.all(np.isfinite(weights))),
             f"net.{name} must be a 2-D tensor of finite numbers",
         )
+        _random(weights, f"net.{name}")
         distinct = len({column.tobytes() for column in weights.T})
         expect.that(
             distinct == weights.shape[1] and float(np.std(weights)) > 0,

@@ -75,6 +75,11 @@ def test_umd_initialize_network_shapes(submission) -> None:
                 "create float32 tensors",
             )
         expect.equal(layer["b"].double().numpy(), np.zeros(sizes[i + 1]), what=f"layer {i}'s b")
+        weights = layer["W"].detach().double().numpy()
+        expect.that(
+            bool(np.all(np.isfinite(weights))) and np.unique(weights).size > weights.size // 2,
+            f"layer {i}'s W must start with random numbers, not zeros or a fixed pattern",
+        )
 
 
 def test_umd_initialize_network_layers(submission) -> None:
@@ -86,7 +91,7 @@ def test_umd_initialize_network_layers(submission) -> None:
         for i, layer in enumerate(network):
             weights = layer["W"].detach().double().numpy()
             expect.that(
-                bool(np.all(np.isfinite(weights))) and float(np.std(weights)) > 0,
+                bool(np.all(np.isfinite(weights))) and np.unique(weights).size > weights.size // 2,
                 f"{call}: layer {i}'s W must hold finite random numbers, not one repeated value",
             )
 

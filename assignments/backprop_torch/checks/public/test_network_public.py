@@ -79,6 +79,14 @@ def backward_verdict(submission, rng) -> str:
     )
 
 
+def _random(weights: np.ndarray, what: str) -> None:
+    """weights must be finite and mostly distinct: drawn at random, not a fixed pattern."""
+    expect.that(
+        bool(np.all(np.isfinite(weights))) and np.unique(weights).size > weights.size // 2,
+        f"{what} must start with random numbers, not zeros or a fixed pattern",
+    )
+
+
 def _tensor(got: object, what: str) -> np.ndarray:
     expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
     expect.that(
@@ -110,10 +118,13 @@ def _network(submission, sizes: tuple[int, int, int], lr: float, params: dict):
 
 
 def test_network_init_shapes(submission) -> None:
-    """FullyConnectedNetwork(5, 3, 4, ...) must hold W1 (5, 4), b1 (4,), W2 (4, 3) and b2 (3,)."""
+    """FullyConnectedNetwork(5, 3, 4, ...) must hold random W1 (5, 4), W2 (4, 3) and b1 (4,), b2 (3,)."""
     net = submission.network.FullyConnectedNetwork(5, 3, 4, submission.define(SIGMOID, "sigmoid"))
     for name, shape in zip(PARAMS, [(5, 4), (4,), (4, 3), (3,)], strict=True):
-        expect.shape(_tensor(getattr(net, name).fetch(), f"net.{name}"), shape, what=f"net.{name}")
+        value = _tensor(getattr(net, name).fetch(), f"net.{name}")
+        expect.shape(value, shape, what=f"net.{name}")
+        if name[0] == "W":
+            _random(value, f"net.{name}")
 
 
 def test_network_backward_one_step_small(submission, rng) -> None:

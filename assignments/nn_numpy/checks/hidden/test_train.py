@@ -77,6 +77,22 @@ def _train(submission, **kwargs) -> tuple[dict, dict]:
     return result[0], result[1]
 
 
+def _numbers(value: object, count: int) -> np.ndarray | None:
+    """value as `count` floats when it is a list of things float() takes (Python and numpy
+    numbers, one-element arrays), else None."""
+    if not isinstance(value, list | tuple) or len(value) != count:
+        return None
+    out = []
+    for item in value:
+        if isinstance(item, int | float | np.generic) and not isinstance(item, bool | np.bool_):
+            out.append(float(item))
+        elif type(item) is np.ndarray and item.size == 1 and item.dtype.kind in "iuf":
+            out.append(float(item.reshape(())))
+        else:
+            return None
+    return np.array(out)
+
+
 def _weights(params: dict, hidden: int | None = None) -> dict[str, np.ndarray]:
     """The four trained arrays, checked for shape; hidden=None accepts any hidden width.
 
@@ -124,12 +140,13 @@ def test_train_mlp_loss_falls(submission, rng, seed) -> None:
     """train_mlp's history must hold one value per epoch, and the training loss must fall."""
     epochs = 5
     history = _train(submission, epochs=epochs, seed=seed)[1]
-    for key in HISTORY:
+    series = {key: _numbers(history.get(key), epochs) for key in HISTORY}
+    for key, values in series.items():
         expect.that(
-            key in history and np.ndim(history[key]) == 1 and len(history[key]) == epochs,
+            values is not None,
             f"history[{key!r}] must be a list with one number per epoch ({epochs} epochs)",
         )
-    losses = np.asarray(history["train_loss"], dtype=np.float64)
+    losses = series["train_loss"]
     if not (bool(np.all(np.isfinite(losses))) and losses[-1] < losses[0]):
         expect.that(
             False,
