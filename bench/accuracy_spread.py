@@ -136,7 +136,7 @@ def main() -> None:
         for check in runs[0]:
             values = [run[check] for run in runs]
             print(
-                f"{folder.name:28} {check:58} min {min(values):.3f}  "
+                f"{folder.parent.name + '/' + folder.name:36} {check:52} min {min(values):.3f}  "
                 f"median {statistics.median(values):.3f}  max {max(values):.3f}",
                 flush=True,
             )

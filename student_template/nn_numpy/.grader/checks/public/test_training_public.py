@@ -21,13 +21,32 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def culprit(submission, rng) -> str:
-    """'' when forward, backwards, softmax and sgd_step (what train_mlp builds on) are right
+    """'' when the activations, forward, backwards, softmax and sgd_step (what train_mlp builds on) are right
     on a small layer, by this file's own numpy; else a sentence naming the first wrong one and
     the check that tests it."""
     X, W, b, G = (rng.normal(size=s) for s in ((5, 4), (4, 3), (3,), (5, 3)))
     post = _sigmoid(X @ W + b)
     delta = G * post * (1 - post)
     try:
+        for function, check, got, want in (
+            ("sigmoid", "test_sigmoid_values", submission.nn.sigmoid(G), _sigmoid(G)),
+            (
+                "sigmoid_deriv",
+                "test_sigmoid_deriv_values",
+                submission.nn.sigmoid_deriv(post),
+                post * (1 - post),
+            ),
+            (
+                "linear_deriv",
+                "test_linear_deriv_values",
+                submission.nn.linear_deriv(post),
+                np.ones_like(post),
+            ),
+        ):
+            if np.shape(got) != want.shape or not np.allclose(
+                np.asarray(got, dtype=np.float64), want
+            ):
+                return _blame(function, check)
         params = submission.put({"Wt": W, "bt": b})
         got = submission.nn.forward(X, params, "t")
         if not np.allclose(np.asarray(got, dtype=np.float64), post, atol=1e-8):
