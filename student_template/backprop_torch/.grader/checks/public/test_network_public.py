@@ -75,7 +75,7 @@ def backward_verdict(submission, rng) -> str:
     return (
         f"; the cause is probably backward, not training: one forward + backward step moves "
         f"{', '.join(wrong)} differently from the gradient of the mean cross-entropy "
-        "(test_network_backward_step_w1 and the other backward checks test it); fix backward first"
+        "(test_network_backward_one_step_small tests it); fix backward first"
     )
 
 
