@@ -2,8 +2,9 @@
 
 After Technion Deep Learning HW1, Q1. Conventions used throughout:
 
-* Inputs are torch tensors of any floating dtype; every function returns a tensor of the
-  same dtype. Nothing here may call autograd: the derivatives are the exercise.
+* Inputs are float32 tensors (torch's default dtype, used throughout this homework and by
+  the checks); every function returns a tensor of its input's dtype. Nothing here may call
+  autograd: the derivatives are the exercise.
 * ``softmax`` and its derivatives act on the last dimension, so an input of shape (..., n)
   is a batch of rows of length n; the leading dimensions can be anything, or nothing.
 * Derivatives of elementwise activations take the activation's *output*: d_sigmoid gets

@@ -12,8 +12,8 @@ Data structures used throughout:
 * ``grads`` has the shape of ``network``: one dict per layer with "W" and "b", the gradient of
   the loss with respect to that layer's weights and biases.
 
-Every layer, the last included, applies the sigmoid. All tensors of one network share a
-dtype (float32 from initialize_network); the functions work in whatever dtype they are given.
+Every layer, the last included, applies the sigmoid. All tensors are float32, the dtype of
+the whole homework: the network from initialize_network and the inputs the checks pass.
 No autograd here: calling .backward(), torch.autograd or anything in torch.nn or torch.optim
 fails the checks. This file stands alone: it imports nothing from activations.py.
 """
@@ -127,7 +127,7 @@ def train(
 
     Args:
         network: the list of layer dicts, trained in place.
-        train_x: inputs, shape (N, n_inputs), in the network's dtype.
+        train_x: float32 inputs, shape (N, n_inputs).
         train_y: integer class labels, shape (N,), values in 0..n_outputs-1.
         l_rate: the learning rate.
         n_epoch: passes over the data.

@@ -1,5 +1,5 @@
 """Hidden checks, Part C: initialize_network, pre_activation, sigmoid_activation and
-forward_propagation, against torch in float64.
+forward_propagation, against torch in float64 on float32 inputs (the homework's dtype).
 
 A network is a list of layer dicts {"W": (n_in, n_out), "b": (n_out,)}; it crosses to your
 process by value, as do the tensors that come back.
@@ -14,6 +14,7 @@ from grader.checks import expect
 
 SIZES = [6, 5, 4, 3]  # a network 6-5-4-3
 N = 7
+RTOL, ATOL = expect.tolerance("cpu", "float32")
 
 
 def _tensor(got: object, what: str) -> np.ndarray:
@@ -28,18 +29,18 @@ def _tensor(got: object, what: str) -> np.ndarray:
 def _network(rng, sizes: list[int]) -> list[dict[str, torch.Tensor]]:
     return [
         {
-            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)),
-            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)),
+            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)).float(),
+            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)).float(),
         }
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
     ]
 
 
 def _activations(network: list[dict], x: torch.Tensor) -> list[torch.Tensor]:
-    """[a_0, a_1, ..., a_L] with a_l = sigmoid(a_{l-1} W + b)."""
-    cache = [x]
+    """[a_0, a_1, ..., a_L] with a_l = sigmoid(a_{l-1} W + b), in float64."""
+    cache = [x.double()]
     for layer in network:
-        cache.append(torch.sigmoid(cache[-1] @ layer["W"] + layer["b"]))
+        cache.append(torch.sigmoid(cache[-1] @ layer["W"].double() + layer["b"].double()))
     return cache
 
 
@@ -74,6 +75,11 @@ def test_umd_initialize_network_shapes(submission) -> None:
                 "create float32 tensors",
             )
         expect.equal(layer["b"].double().numpy(), np.zeros(sizes[i + 1]), what=f"layer {i}'s b")
+        weights = layer["W"].detach().double().numpy()
+        expect.that(
+            bool(np.all(np.isfinite(weights))) and np.unique(weights).size > weights.size // 2,
+            f"layer {i}'s W must start with random numbers, not zeros or a fixed pattern",
+        )
 
 
 def test_umd_initialize_network_layers(submission) -> None:
@@ -85,7 +91,7 @@ def test_umd_initialize_network_layers(submission) -> None:
         for i, layer in enumerate(network):
             weights = layer["W"].detach().double().numpy()
             expect.that(
-                bool(np.all(np.isfinite(weights))) and float(np.std(weights)) > 0,
+                bool(np.all(np.isfinite(weights))) and np.unique(weights).size > weights.size // 2,
                 f"{call}: layer {i}'s W must hold finite random numbers, not one repeated value",
             )
 
@@ -93,38 +99,43 @@ def test_umd_initialize_network_layers(submission) -> None:
 def test_umd_pre_activation_values(submission, rng) -> None:
     """pre_activation(weights, inputs) must return inputs @ weights['W'] + weights['b']."""
     layer = _network(rng, [6, 4])[0]
-    x = torch.from_numpy(rng.normal(size=(N, 6)))
+    x = torch.from_numpy(rng.normal(size=(N, 6))).float()
     got = _tensor(submission.umd.pre_activation(layer, x), "pre_activation(weights, inputs)")
-    want = (x @ layer["W"] + layer["b"]).numpy()
-    expect.close(got, want, rtol=1e-12, atol=1e-14, what="pre_activation(weights, inputs)")
+    want = (x.double() @ layer["W"].double() + layer["b"].double()).numpy()
+    expect.close(got, want, rtol=RTOL, atol=ATOL, what="pre_activation(weights, inputs)")
 
 
 def test_umd_sigmoid_activation_values(submission, rng) -> None:
     """sigmoid_activation(a) must compute 1 / (1 + exp(-a)) elementwise, finite for |a| up to 1000."""
     a = rng.normal(scale=4.0, size=(5, 6))
-    a[0, :3] = [-1000.0, 1000.0, 0.0]
-    a = torch.from_numpy(a)
+    a[0, :5] = [-1000.0, 1000.0, 0.0, -95.0, 95.0]  # float32's exp overflows past ~88
+    a = torch.from_numpy(a).float()
     got = _tensor(submission.umd.sigmoid_activation(a), "sigmoid_activation(a)")
-    expect.close(
-        got, torch.sigmoid(a).numpy(), rtol=1e-12, atol=1e-300, what="sigmoid_activation(a)"
+    bad = int(np.count_nonzero(~np.isfinite(got)))
+    expect.that(
+        bad == 0,
+        f"sigmoid_activation(a) has {bad} NaN or infinite value(s) for |a| up to 1000; "
+        "exponentiate only non-positive numbers, e.g. exp(-|a|)",
     )
+    want = torch.sigmoid(a.double()).numpy()
+    expect.close(got, want, rtol=RTOL, atol=ATOL, what="sigmoid_activation(a)")
 
 
 def test_umd_forward_propagation_outputs(submission, rng) -> None:
     """forward_propagation must apply sigmoid(a W + b) layer after layer and return the last layer's output first."""
-    network, x = _network(rng, SIZES), torch.from_numpy(rng.normal(size=(N, SIZES[0])))
+    network, x = _network(rng, SIZES), torch.from_numpy(rng.normal(size=(N, SIZES[0]))).float()
     result = submission.umd.forward_propagation(network, x)
     expect.that(
         isinstance(result, list | tuple) and len(result) == 2,
         "forward_propagation must return a pair (outputs, input_cache)",
     )
     want = _activations(network, x)[-1].numpy()
-    expect.close(_tensor(result[0], "outputs"), want, rtol=1e-10, atol=1e-14, what="outputs")
+    expect.close(_tensor(result[0], "outputs"), want, rtol=RTOL, atol=ATOL, what="outputs")
 
 
 def test_umd_forward_propagation_cache(submission, rng) -> None:
     """forward_propagation's input_cache must be [a_0 = inputs, a_1, ..., a_L = outputs], one entry per layer plus one."""
-    network, x = _network(rng, SIZES), torch.from_numpy(rng.normal(size=(N, SIZES[0])))
+    network, x = _network(rng, SIZES), torch.from_numpy(rng.normal(size=(N, SIZES[0]))).float()
     result = submission.umd.forward_propagation(network, x)
     expect.that(
         isinstance(result, list | tuple) and len(result) == 2,
@@ -137,4 +148,4 @@ def test_umd_forward_propagation_cache(submission, rng) -> None:
     )
     for i, (got, expected) in enumerate(zip(cache, want, strict=True)):
         what = f"input_cache[{i}]"
-        expect.close(_tensor(got, what), expected.numpy(), rtol=1e-10, atol=1e-14, what=what)
+        expect.close(_tensor(got, what), expected.numpy(), rtol=RTOL, atol=ATOL, what=what)

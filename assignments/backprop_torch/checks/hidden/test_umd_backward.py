@@ -1,8 +1,10 @@
 """Hidden checks, Part C: backward_propagate_error against float64 central differences, and
 update_weights.
 
-The loss is L = sum(grad_x * outputs) for a random grad_x, so dL/d outputs = grad_x. Central
-differences of L are computed here, with this file's own forward pass on the same weights.
+Your functions get float32 tensors, the homework's dtype. The loss is L = sum(grad_x * outputs)
+for a random grad_x, so dL/d outputs = grad_x. Central differences of L are computed here in
+float64, with this file's own forward pass on the same (float32) numbers; tolerances are
+float32's.
 """
 
 from __future__ import annotations
@@ -16,29 +18,32 @@ SIZES = [5, 4, 3, 2]  # a network 5-4-3-2
 SQUARE = [4, 4, 4, 4]  # equal widths: a mixed-up cache entry still has the right shape
 N = 6
 EPS = 1e-6
-TOL = 1e-7
+TOL = 1e-4  # float32 gradients against a float64 oracle
+RTOL, ATOL = expect.tolerance("cpu", "float32")
 
 
 def _network(rng, sizes: list[int]) -> list[dict[str, torch.Tensor]]:
     return [
         {
-            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)),
-            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)),
+            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)).float(),
+            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)).float(),
         }
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
     ]
 
 
 def _activations(network: list[dict], x: torch.Tensor) -> list[torch.Tensor]:
-    """[a_0, a_1, ..., a_L] with a_l = sigmoid(a_{l-1} W + b)."""
+    """[a_0, a_1, ..., a_L] with a_l = sigmoid(a_{l-1} W + b), in x's dtype."""
     cache = [x]
     for layer in network:
-        cache.append(torch.sigmoid(cache[-1] @ layer["W"] + layer["b"]))
+        cache.append(torch.sigmoid(cache[-1] @ layer["W"].to(x.dtype) + layer["b"].to(x.dtype)))
     return cache
 
 
 def _central_differences(network: list[dict], x, G, i: int, key: str) -> np.ndarray:
     """d sum(G * outputs) / d network[i][key], one entry at a time, on copies of the weights."""
+    network = [{k: v.double() for k, v in layer.items()} for layer in network]
+    x, G = x.double(), G.double()
     base = network[i][key]
     grad = np.zeros(tuple(base.shape))
     for idx in np.ndindex(*base.shape):
@@ -83,8 +88,8 @@ def _student_grads(submission, network, x, G) -> list[dict]:
 
 def _problem(rng, sizes: list[int] = SIZES):
     network = _network(rng, sizes)
-    x = torch.from_numpy(rng.normal(size=(N, sizes[0])))
-    G = torch.from_numpy(rng.normal(size=(N, sizes[-1])))
+    x = torch.from_numpy(rng.normal(size=(N, sizes[0]))).float()
+    G = torch.from_numpy(rng.normal(size=(N, sizes[-1]))).float()
     return network, x, G
 
 
@@ -113,14 +118,14 @@ def test_umd_backward_from_planted_cache(submission, rng) -> None:
     grads = _grads(
         submission.umd.backward_propagate_error(network, _activations(network, x), G), len(network)
     )
-    leaves = [{k: v.clone().requires_grad_() for k, v in layer.items()} for layer in network]
+    leaves = [{k: v.double().requires_grad_() for k, v in layer.items()} for layer in network]
     flat = [layer[k] for layer in leaves for k in ("W", "b")]
-    want = torch.autograd.grad((G * _activations(leaves, x)[-1]).sum(), flat)
+    want = torch.autograd.grad((G.double() * _activations(leaves, x.double())[-1]).sum(), flat)
     for i in range(len(network)):
         for j, key in enumerate(("W", "b")):
             got = grads[i][key].detach().double().numpy()
             expect.close(
-                got, want[2 * i + j].numpy(), rtol=1e-9, atol=1e-13, what=f"grads[{i}][{key!r}]"
+                got, want[2 * i + j].numpy(), rtol=RTOL, atol=ATOL, what=f"grads[{i}][{key!r}]"
             )
 
 
@@ -137,7 +142,7 @@ def test_umd_update_weights_step(submission, rng) -> None:
     )
     for i, (layer, grad) in enumerate(zip(network, grads, strict=True)):
         for key in ("W", "b"):
-            want = (layer[key] - l_rate * grad[key]).numpy()
+            want = (layer[key].double() - l_rate * grad[key].double()).numpy()
             expect.that(
                 isinstance(got[i], dict) and key in got[i],
                 f"after update_weights, layer {i} must still hold {key!r}",
@@ -150,7 +155,7 @@ def test_umd_update_weights_step(submission, rng) -> None:
             expect.close(
                 value.detach().double().numpy(),
                 want,
-                rtol=1e-12,
-                atol=1e-14,
+                rtol=RTOL,
+                atol=ATOL,
                 what=f"layer {i}'s {key}",
             )

@@ -49,8 +49,8 @@ def test_get_random_batches_every_sample_once(submission, rng) -> None:
     missing, repeated = int(np.sum(counts == 0)), int(np.sum(counts > 1))
     expect.that(
         missing == 0 and repeated == 0 and counts.size == N,
-        f"with {N} examples and batch_size {BATCH}, {missing} examples are in no batch and "
-        f"{repeated} are in more than one; every example must appear exactly once",
+        f"{missing} examples are in no batch and {repeated} are in more than one; every "
+        "example must appear exactly once",
     )
 
 
@@ -61,17 +61,25 @@ def test_get_random_batches_sizes(submission, rng) -> None:
     full = sizes[:-1] if sizes else []
     expect.that(
         sizes and all(s == BATCH for s in full) and 0 < sizes[-1] <= BATCH and sum(sizes) == N,
-        f"with {N} examples and batch_size {BATCH} the batch sizes were {sizes}; every batch "
-        "must hold batch_size rows except possibly the last, which holds the rest",
+        f"{sum(s != BATCH for s in full)} batches before the last do not hold batch_size "
+        "rows, or the sizes do not add up to the number of examples; every batch must hold "
+        "batch_size rows except possibly the last, which holds the rest",
     )
 
 
 def test_get_random_batches_rows_paired(submission, rng) -> None:
-    """Shuffling must keep each x row with its own y row."""
+    """Every batch must hold whole rows of x, each next to its own row of y."""
     x, y = _tagged(rng)
-    unpaired = 0
+    unpaired = foreign = 0
     for xb, yb in _batches(submission, x, y, BATCH):
-        unpaired += int(np.sum(np.asarray(xb)[:, 0].astype(int) != np.argmax(yb, axis=1)))
+        xb, yb = np.asarray(xb, dtype=np.float64), np.asarray(yb, dtype=np.float64)
+        index = np.clip(np.rint(xb[:, 0]).astype(int), 0, N - 1)
+        foreign += int(np.sum(np.any(xb != x[index], axis=1)))
+        unpaired += int(np.sum(np.any(yb != y[index], axis=1)))
+    expect.that(
+        foreign == 0,
+        f"{foreign} rows in the batches are not rows of x; cut the batches from x itself",
+    )
     expect.that(
         unpaired == 0,
         f"{unpaired} rows of x ended up next to another example's label; shuffle x and y "
@@ -82,9 +90,16 @@ def test_get_random_batches_rows_paired(submission, rng) -> None:
 def test_get_random_batches_shuffles(submission, rng) -> None:
     """get_random_batches must shuffle the examples, not cut them in their original order."""
     x, y = _tagged(rng, 60)
-    order = _order(_batches(submission, x, y, 10))
+    batches = _batches(submission, x, y, 10)
+    order = _order(batches)
+    rows = np.concatenate([np.asarray(xb, dtype=np.float64) for xb, _ in batches])
+    index = np.clip(order, 0, 59)
     expect.that(
-        not np.array_equal(order, np.arange(60)),
+        rows.shape[0] > 0 and bool(np.all(rows == x[index])),
+        "the batches hold rows that are not rows of x; cut the batches from x itself",
+    )
+    expect.that(
+        bool(np.any(np.diff(order) < 0)),
         "the batches hold the examples in their original order; shuffle them first "
         "(e.g. with np.random.permutation)",
     )

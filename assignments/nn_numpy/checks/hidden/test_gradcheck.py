@@ -31,6 +31,27 @@ def make_loss(X, G):
 """
 
 
+# L = sum(A * Wq) + sum(c * bq): dL/dWq = A, dL/dbq = c, unrelated to the parameters' values.
+LINEAR = """
+import numpy as np
+
+def make_loss(A, c):
+    def loss(params):
+        return float(np.sum(A * params["Wq"]) + np.sum(c * params["bq"]))
+    return loss
+"""
+
+# Wraps a loss so the check can count how often numerical_gradient evaluates it.
+COUNTING = """
+def counting(loss):
+    def counted(params):
+        counted.calls += 1
+        return loss(params)
+    counted.calls = 0
+    return counted
+"""
+
+
 def _gradients(result: object, keys: list[str]) -> dict:
     expect.that(isinstance(result, dict), "numerical_gradient must return a dict of arrays")
     for key in keys:
@@ -60,8 +81,11 @@ def test_numerical_gradient_matches_analytic(submission, rng) -> None:
 
 
 def test_numerical_gradient_keys(submission, rng) -> None:
-    """numerical_gradient must return exactly one entry per W/b array, under the same key."""
-    params, loss, exact = _polynomial(submission, rng)
+    """numerical_gradient must return exactly one entry per W/b array, under the same key, shaped like it."""
+    params, _, _ = _polynomial(submission, rng)
+    A, c = rng.normal(size=(4, 3)), rng.normal(size=3)
+    loss = submission.define(LINEAR, "make_loss")(A, c)
+    exact = {"Wq": A, "bq": c}
     grads = _gradients(submission.nn.numerical_gradient(loss, params), list(exact))
     extra = sorted(set(grads) - set(exact))
     expect.that(
@@ -71,14 +95,31 @@ def test_numerical_gradient_keys(submission, rng) -> None:
     )
     for key in exact:
         expect.shape(grads[key], params[key].shape, what=f"the numerical gradient of {key}")
+        got, want = np.asarray(grads[key], dtype=np.float64).ravel(), exact[key].ravel()
+        norms = float(np.linalg.norm(got) * np.linalg.norm(want))
+        cosine = float(got @ want) / max(norms, 1e-300)
+        expect.that(
+            cosine > 0.9,
+            f"the numerical gradient of {key} does not point the way the loss grows (cosine "
+            f"{cosine:.2f}); perturb each entry by ±eps and evaluate the loss",
+        )
 
 
 def test_numerical_gradient_restores_params(submission, rng) -> None:
-    """numerical_gradient must leave every parameter as it found it."""
+    """numerical_gradient must perturb every parameter entry, evaluate the loss, and leave every parameter as it found it."""
     before, loss, _ = _polynomial(submission, rng)
     params = submission.put(before)
-    submission.nn.numerical_gradient(loss, params)
+    counted = submission.define(COUNTING, "counting")(loss)
+    submission.nn.numerical_gradient(counted, params)
     after = params.fetch()
+    entries = before["Wq"].size + before["bq"].size
+    calls = counted.calls.fetch()
+    expect.that(
+        isinstance(calls, int) and calls >= entries,
+        f"numerical_gradient evaluated the loss {calls} time(s) for {entries} parameter "
+        "entries; it must evaluate it with each entry perturbed (twice each for central "
+        "differences)",
+    )
     for key in ("Wq", "bq"):
         expect.that(key in after, f"numerical_gradient removed params[{key!r}]")
         expect.close(

@@ -52,7 +52,23 @@ def test_sgd_step_updates(submission, reference, rng) -> None:
 
 
 def test_sgd_step_leaves_other_layers(submission, reference, rng) -> None:
-    """sgd_step must update only the layers whose names it is given."""
+    """sgd_step must update the layers whose names it is given, and only those."""
+    start = _layers(rng, NAMES)
+    params = submission.put({**start, **{"grad_" + k: v for k, v in start.items()}})
+    submission.nn.sgd_step(params, NAMES, LR)
+    got = params.fetch()
+    downhill = []
+    for key, value in start.items():
+        step = np.asarray(got.get(key, value), dtype=np.float64) - value
+        if step.shape == value.shape and float(np.sum(step * -value)) > 0.5 * np.sum(
+            np.abs(step) * np.abs(value)
+        ):
+            downhill.append(key)  # moved against its gradient (here the gradient is the value)
+    expect.that(
+        len(downhill) == len(start),
+        f"sgd_step did not move {sorted(set(start) - set(downhill))} against their gradients; "
+        "it must step every named layer",
+    )
     _trajectory(submission, reference, rng, "sgd_step", ["Wfrozen", "bfrozen"])
 
 

@@ -33,12 +33,23 @@ def test_softmax_is_stable(submission, reference, rng) -> None:
 
 
 def test_softmax_shift_invariance(submission, rng) -> None:
-    """softmax must be unchanged when a constant is added to every entry of a row."""
+    """softmax must turn each row into probabilities ordered like the row, unchanged when a constant is added to it."""
     x = rng.normal(size=(9, 5))
     shift = rng.uniform(-50.0, 50.0, size=(9, 1))
+    plain = submission.nn.softmax(x)
+    expect.shape(plain, x.shape, what="softmax(x)")
+    probs = np.asarray(plain, dtype=np.float64)
+    expect.that(
+        bool(np.all(probs >= 0)) and np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-9),
+        "every row of softmax(x) must be a probability distribution: entries >= 0 summing to 1",
+    )
+    expect.that(
+        np.array_equal(np.argsort(probs, axis=1), np.argsort(x, axis=1)),
+        "softmax(x) must keep the order of each row: a larger x_ij gives a larger probability",
+    )
     expect.close(
         submission.nn.softmax(x + shift),
-        submission.nn.softmax(x),
+        probs,
         rtol=1e-9,
         atol=1e-15,
         what="softmax(x + c) compared with softmax(x), c constant per row",
@@ -55,12 +66,21 @@ def _batch(rng, n: int, classes: int, n_right: int) -> tuple[np.ndarray, np.ndar
     return np.eye(classes)[labels], probs
 
 
-def _pair(result: object) -> tuple[object, object]:
+def _number(value: object, what: str) -> float:
+    """value as a float, if float() takes it: a Python or numpy number, or a 0-d array."""
+    ok = isinstance(value, int | float | np.generic) and not isinstance(value, bool | np.bool_)
+    if type(value) is np.ndarray and value.size == 1 and value.dtype.kind in "iuf":
+        value, ok = value.reshape(()), True
+    expect.that(ok, f"{what} must be a number (a float), not {type(value).__name__}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _pair(result: object) -> tuple[float, float]:
     expect.that(
         isinstance(result, list | tuple) and len(result) == 2,
         "compute_loss_and_acc must return a pair (loss, acc)",
     )
-    return result[0], result[1]  # type: ignore[index]
+    return _number(result[0], "the loss"), _number(result[1], "the accuracy")  # type: ignore[index]
 
 
 def test_compute_loss_and_acc_loss(submission, reference, rng) -> None:

@@ -23,13 +23,13 @@ Activation = Callable[[torch.Tensor], torch.Tensor]
 class FullyConnectedNetwork:
     """input -> hidden (activation_func) -> output (softmax), trained one SGD step at a time.
 
-    Attributes (torch tensors, all of one floating dtype; float32 after __init__):
+    Attributes (float32 torch tensors, the dtype of the whole homework):
         W1: (input_size, hidden_size)    b1: (hidden_size,)
         W2: (hidden_size, output_size)   b2: (output_size,)
         lr: the SGD step size. activation_func: the hidden activation.
 
-    The checks may replace W1, b1, W2 and b2 with tensors of another dtype (float64), so every
-    method works in the dtype of the weights and inputs it is given.
+    The checks may replace W1, b1, W2 and b2 with float32 tensors of their own; the inputs they
+    pass are float32 too.
     """
 
     def __init__(
@@ -67,7 +67,7 @@ class FullyConnectedNetwork:
         before exp. Keep what backward needs (at least h) on self.
 
         Args:
-            x: inputs, shape (N, D), in the weights' dtype.
+            x: float32 inputs, shape (N, D).
 
         Returns:
             y_hat, shape (N, C); each row sums to 1.

@@ -1,7 +1,8 @@
 """Public checks, Part C: the UMD functions' gradients and a toy training run.
 
-Gradients are compared with central differences in float64, computed here with a forward
-pass of this file's own on the same weights. The toy problem is drawn from the check's seed.
+Your functions get float32 tensors, the homework's dtype. Gradients are compared with central
+differences in float64, computed here with a forward pass of this file's own on the same
+(float32) numbers, with a float32 tolerance. The toy problem is drawn from the check's seed.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ EPS = 1e-6
 
 
 def _network(rng, sizes: list[int]) -> list[dict[str, torch.Tensor]]:
-    """A float64 network with layer widths sizes, e.g. [3, 4, 2]: one dict per layer."""
+    """A float32 network with layer widths sizes, e.g. [3, 4, 2]: one dict per layer."""
     return [
         {
-            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)),
-            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)),
+            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)).float(),
+            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)).float(),
         }
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
     ]
@@ -33,6 +34,8 @@ def _outputs(network: list[dict], x: torch.Tensor) -> torch.Tensor:
 
 def _central_differences(network: list[dict], x, G, i: int, key: str) -> np.ndarray:
     """d sum(G * outputs) / d network[i][key], one entry at a time, on copies of the weights."""
+    network = [{k: v.double() for k, v in layer.items()} for layer in network]
+    x, G = x.double(), G.double()
     base = network[i][key]
     grad = np.zeros(tuple(base.shape))
     for idx in np.ndindex(*base.shape):
@@ -68,8 +71,8 @@ def _grads(got: object, n_layers: int) -> list[dict]:
 def test_umd_backward_grads_small(submission, rng) -> None:
     """backward_propagate_error on forward_propagation's cache must give dL/dW and dL/db of L = sum(grad_x * outputs)."""
     network = _network(rng, [3, 4, 2])
-    x = torch.from_numpy(rng.normal(size=(5, 3)))
-    G = torch.from_numpy(rng.normal(size=(5, 2)))
+    x = torch.from_numpy(rng.normal(size=(5, 3))).float()
+    G = torch.from_numpy(rng.normal(size=(5, 2))).float()
     result = submission.umd.forward_propagation(network, x)
     expect.that(
         isinstance(result, list | tuple) and len(result) == 2,
@@ -80,12 +83,12 @@ def test_umd_backward_grads_small(submission, rng) -> None:
         for key in ("W", "b"):
             want = _central_differences(network, x, G, i, key)
             got = grads[i][key].detach().double().numpy()
-            expect.rel_error_below(got, want, 1e-7, what=f"grads[{i}][{key!r}]")
+            expect.rel_error_below(got, want, 1e-4, what=f"grads[{i}][{key!r}]")
 
 
 def test_umd_train_toy_loss_falls(submission, rng) -> None:
     """train on a 10-example toy problem (4 features, 3 classes, lr 1.0) must return 50 losses, the last below 90% of the first."""
-    x = torch.from_numpy(rng.normal(size=(10, 4)))
+    x = torch.from_numpy(rng.normal(size=(10, 4))).float()
     y = torch.from_numpy(rng.integers(0, 3, size=10))
     losses = submission.umd.train(_network(rng, [4, 5, 3]), x, y, 1.0, 50, 3)
     expect.that(
@@ -94,8 +97,9 @@ def test_umd_train_toy_loss_falls(submission, rng) -> None:
     )
     values = np.array([float(v) for v in losses])
     expect.that(
-        bool(np.all(np.isfinite(values))) and values[-1] < 0.9 * values[0],
+        bool(np.all(np.isfinite(values) & (values >= 0))) and values[-1] < 0.9 * values[0],
         f"the loss went from {values[0]:.4g} in the first epoch to {values[-1]:.4g} in the "
-        "50th; it must fall below 90% of where it started. Check the sign of the update and "
+        "50th; it must fall below 90% of where it started (a sum of squares is never "
+        "negative). Check the sign of the update and "
         "grad_x = outputs - targets",
     )

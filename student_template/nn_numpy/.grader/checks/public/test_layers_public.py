@@ -11,7 +11,7 @@ from grader.checks import expect
 
 
 def test_initialize_weights_small_layer(submission) -> None:
-    """initialize_weights must store W (in, out) within the Xavier bound and zero biases b."""
+    """initialize_weights must store random W (in, out) within the Xavier bound and zero biases b."""
     params = submission.put({})
     submission.nn.initialize_weights(10, 6, params, "a")
     stored = params.fetch()
@@ -19,7 +19,12 @@ def test_initialize_weights_small_layer(submission) -> None:
         expect.that(key in stored, f"initialize_weights(10, 6, params, 'a') must store {key!r}")
     expect.shape(stored["Wa"], (10, 6), what="params['Wa']")
     expect.equal(stored["ba"], np.zeros(6), what="params['ba']")
-    outside = int(np.count_nonzero(np.abs(stored["Wa"]) > np.sqrt(6.0 / 16)))
+    W = np.asarray(stored["Wa"], dtype=np.float64)
+    expect.that(bool(np.all(np.isfinite(W))), "params['Wa'] holds NaN or infinite values")
+    expect.that(
+        float(np.ptp(W)) > 0, "every weight in params['Wa'] is the same; draw them at random"
+    )
+    outside = int(np.count_nonzero(np.abs(W) > np.sqrt(6.0 / 16)))
     expect.that(outside == 0, f"{outside} weights lie outside ±sqrt(6 / (in_size + out_size))")
 
 
@@ -57,8 +62,12 @@ def test_compute_loss_and_acc_small_batch(submission, reference, rng) -> None:
         "compute_loss_and_acc must return a pair (loss, acc)",
     )
     loss, acc = reference.nn.compute_loss_and_acc(y, probs)
-    expect.close(result[0], loss, rtol=1e-10, what="the loss")
-    expect.close(result[1], acc, rtol=1e-12, what="the accuracy")
+    for got, want, what in ((result[0], loss, "the loss"), (result[1], acc, "the accuracy")):
+        number = isinstance(got, int | float | np.generic) and not isinstance(got, bool | np.bool_)
+        if type(got) is np.ndarray and got.size == 1 and got.dtype.kind in "iuf":
+            got, number = got.reshape(()), True  # a 0-d array is a number too
+        expect.that(number, f"{what} must be a number (a float), not {type(got).__name__}")
+        expect.close(float(got), want, rtol=1e-10, what=what)
 
 
 def test_backwards_matches_reference_small(submission, reference, rng) -> None:
