@@ -128,7 +128,7 @@ class Encoder:
         if kind is complex:
             return {"$complex": [self.encode(value.real), self.encode(value.imag)]}
         if kind is np.ndarray and value.dtype.str in _NUMERIC_DTYPES:
-            arr = np.ascontiguousarray(value)
+            arr = np.ascontiguousarray(value).reshape(value.shape)  # ascontiguousarray makes 0-d 1-d
             data = arr.reshape(-1).view(np.uint8).data if arr.size else b""
             return {"$nd": [arr.dtype.str, list(arr.shape), self._buffer(data)]}
         if isinstance(value, np.generic) and type(value) is np.dtype(value.dtype).type:
@@ -250,7 +250,7 @@ class Decoder:
             raise CodecError(
                 f"array of shape {tuple(dims)} and dtype {dt} does not match its {buf.nbytes} bytes"
             )
-        return np.frombuffer(buf, dtype=dt).reshape(dims).copy()
+        return np.frombuffer(buf, dtype=dt).reshape(tuple(dims)).copy()  # () for a 0-d array
 
     def _scalar(self, body: Any, depth: int) -> np.generic:
         dtype, index = _unpack(body, 2, "scalar")

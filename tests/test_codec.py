@@ -72,6 +72,14 @@ def test_non_contiguous_and_empty_arrays() -> None:
     assert roundtrip(np.zeros((0, 5))).shape == (0, 5)
 
 
+def test_zero_dimensional_arrays_keep_their_shape() -> None:
+    """Does a 0-d array (np.mean(x, keepdims=False) of some code, np.asarray(1.5)) come back
+    with shape (), not (1,)?"""
+    got = roundtrip(np.asarray(1.5))
+    assert type(got) is np.ndarray and got.shape == () and float(got) == 1.5
+    assert roundtrip(np.asarray(3, dtype=np.int8)).dtype == np.int8
+
+
 def test_numpy_scalars_keep_their_type() -> None:
     got = roundtrip(np.float32(1.25))
     assert type(got) is np.float32 and got == np.float32(1.25)
