@@ -184,6 +184,12 @@ def test_net_examples_independent(submission, rng, device) -> None:
             for i in range(len(images))
         ]
     )
+    spread = float(np.abs(batch - batch[:1]).max())
+    expect.that(
+        spread > 1e-9,
+        "Net gives every image the same logits; they must be computed from the image (this "
+        "check compares each image's logits computed in a batch and alone)",
+    )
     rtol, atol = expect.tolerance(device, "float64")
     expect.close(
         batch,

@@ -90,7 +90,7 @@ def _is_number(value: object, kind: type) -> bool:
 
 
 def test_train_one_epoch_returns(submission, rng, seed, device) -> None:
-    """train_one_epoch must return (losses, counter, num_correct): a float per logged batch, an int per logged batch, and an int."""
+    """train_one_epoch must return (losses, counter, num_correct): a positive loss per logged batch, a growing count of examples per logged batch, and an int."""
     helpers = submission.define(HELPERS, "helpers")
     x, y = _data(rng, 40)
     loader = helpers.make_loader(x, y, 8, True, seed)  # 5 batches: log_interval 2 logs 0, 2, 4
@@ -115,6 +115,17 @@ def test_train_one_epoch_returns(submission, rng, seed, device) -> None:
             f"with 5 batches and log_interval 2, batches 0, 2 and 4 are logged, so {name} needs 3 "
             f"entries; it has {len(value)}",
         )
+    expect.that(
+        all(float(v) > 0 and np.isfinite(float(v)) for v in losses),
+        "every logged loss must be a positive number: cross-entropy is above 0 unless the "
+        f"model is certain and right, and this one is not (losses {[float(v) for v in losses]})",
+    )
+    steps = np.diff([float(c) for c in counter])
+    expect.that(
+        bool(np.all(steps > 0)),
+        f"counter must grow from one logged batch to the next (it counts the examples seen "
+        f"before each), but it is {[float(c) for c in counter]}",
+    )
     expect.that(
         _is_number(num_correct, int) and 0 <= float(num_correct) <= 40,
         f"num_correct must be an int between 0 and 40 (the epoch's examples), not {num_correct!r}",
