@@ -27,7 +27,12 @@ from torch.utils.data import DataLoader, TensorDataset
 REPO = Path(__file__).resolve().parent.parent
 CHECKS = REPO / "assignments" / "cnn_classifiers" / "checks" / "hidden" / "test_accuracy.py"
 TRAINING = REPO / "reference" / "cnn_classifiers" / "training.py"
-CLASSES = {"budget_cnn": "BudgetCNN", "net_cifar": "Net", "model_fashion_mnist": "Model", "cnn_mnist": "CNN"}
+CLASSES = {
+    "budget_cnn": "BudgetCNN",
+    "net_cifar": "Net",
+    "model_fashion_mnist": "Model",
+    "cnn_mnist": "CNN",
+}
 
 
 def _module(path: Path, name: str) -> ModuleType:
@@ -61,7 +66,9 @@ def _loader(split, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     return DataLoader(TensorDataset(images, split.labels), batch_size, shuffle, generator=generator)
 
 
-def _curve(factory, args: tuple, splits: tuple, p: dict, epochs: int, seed: int, training) -> tuple[list[float], float]:
+def _curve(
+    factory, args: tuple, splits: tuple, p: dict, epochs: int, seed: int, training
+) -> tuple[list[float], float]:
     """Test accuracy after each of ``epochs`` epochs, and the mean seconds per epoch."""
     fit, valid, test = splits
     torch.manual_seed(seed)
@@ -114,7 +121,9 @@ def main() -> None:
             seconds.append(per_epoch)
             print(f"{path} seed {seed}: " + " ".join(f"{a:.3f}" for a in curve), flush=True)
         count = sum(t.numel() for t in factory(*extra).parameters())
-        print(f"== {args.task} {path} ({count:,} parameters, {statistics.median(seconds):.2f} s/epoch)")
+        print(
+            f"== {args.task} {path} ({count:,} parameters, {statistics.median(seconds):.2f} s/epoch)"
+        )
         for epoch in range(args.epochs):
             values = sorted(c[epoch] for c in curves)
             print(

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 class Net(nn.Module):
     def __init__(self):
-        super(Net, self).__init__()
+        super(Net, self).__init__()  # noqa: UP008 - as students write it
         self.c1 = nn.Conv2d(3, 6, 5)
         self.c2 = nn.Conv2d(6, 16, 5)
         self.l1 = nn.Linear(16 * 5 * 5, 120)
@@ -26,7 +26,7 @@ class Net(nn.Module):
 
 class Model(nn.Module):
     def __init__(self, num_classes=10):
-        super(Model, self).__init__()
+        super(Model, self).__init__()  # noqa: UP008 - as students write it
         self.conv_a = nn.Conv2d(1, 16, kernel_size=3, stride=1, padding=1)
         self.bn_a = nn.BatchNorm2d(16)
         self.conv_b = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
