@@ -121,12 +121,11 @@ class BudgetCNN(nn.Module):
     The check trains BudgetCNN(43) with your train_model (Adam, batches of 32; epochs and lr
     in the spec's [params] budget_cnn) within the check's time limit of 240 s on one CPU core
     (a VGG-like CNN of 79k parameters needed 80 s on a busy machine, the reference much less),
-    then scores its accuracy on held-out images,
-    with credit ramping from [params] floor to target; a plain LeNet-5 with a 43-way head
-    reaches the target. Or hand in trained weights as
-    budget_cnn.pt, saved with torch.save(model.state_dict(), "budget_cnn.pt"): the check then
-    scores those weights instead of training (they are loaded with weights_only=True, so a
-    pickled model object is refused).
+    then scores its accuracy on held-out images, with credit ramping from [params] floor to
+    target; a plain LeNet-5 with a 43-way head reaches the target. Or hand in trained weights
+    as budget_cnn.pt, saved with torch.save(model.state_dict(), "budget_cnn.pt"): the check
+    then scores those weights instead of training (they are loaded with weights_only=True, so
+    a pickled model object is refused).
 
     Args:
         num_classes: the number of classes (43 in the grocery task); forward maps
