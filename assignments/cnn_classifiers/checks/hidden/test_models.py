@@ -4,6 +4,10 @@ The forward checks read your model's parameters in registration order, load them
 reference architecture here, and compare the two forward passes in float64 on the same
 random images: a missing ReLU, a wrong pooling or a flatten that mixes examples shows up as a
 difference. Your model runs on ``device``.
+
+Class scores are compared up to a constant per example (both sides go through log_softmax
+first): raw logits and log-probabilities (a model ending in log_softmax) are both right.
+Probabilities (a softmax at the end) are not, and the message says so.
 """
 
 from __future__ import annotations
@@ -95,10 +99,40 @@ def _matches_reference(
     for mode in modes:
         what = f"{name}'s logits in {mode} mode for images of shape {tuple(images.shape)}"
         got = _logits(helpers.forward(model, images, device, mode, "float64"), what)
+        expect.shape(got, (len(images), _classes(ref)), what=what)
+        _not_probabilities(got, name)
         ref.train(mode == "train")
         with torch.no_grad():
             want = ref(images.double()).numpy()
-        expect.close(got, want, rtol=rtol, atol=max(atol, 1e-10), what=what)
+        expect.close(
+            _log_softmax(got),
+            _log_softmax(want),
+            rtol=rtol,
+            atol=max(atol, 1e-10),
+            what=f"{what}, after log_softmax (so logits and log-probabilities both match)",
+        )
+
+
+def _classes(ref: nn.Module) -> int:
+    """The number of outputs of the reference model's last layer with weights."""
+    return int(list(ref.parameters())[-1].shape[0])
+
+
+def _log_softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise log_softmax in float64: the same for any constant added to a row."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _not_probabilities(got: np.ndarray, name: str) -> None:
+    """Fail, saying why, when every row is a probability vector (a softmax at the end)."""
+    rows_sum_to_one = np.allclose(got.sum(axis=1), 1.0, atol=1e-6)
+    expect.that(
+        not (rows_sum_to_one and got.min() >= 0 and got.shape[1] > 1),
+        f"{name}'s outputs are probabilities (each row is non-negative and sums to 1): forward "
+        "must return class scores, raw logits or log-probabilities (F.log_softmax), because "
+        "cross_entropy applies log_softmax itself. Drop the softmax at the end",
+    )
 
 
 # -- Net ------------------------------------------------------------------------------------
@@ -149,6 +183,12 @@ def test_net_examples_independent(submission, rng, device) -> None:
             )
             for i in range(len(images))
         ]
+    )
+    spread = float(np.abs(batch - batch[:1]).max())
+    expect.that(
+        spread > 1e-9,
+        "Net gives every image the same logits; they must be computed from the image (this "
+        "check compares each image's logits computed in a batch and alone)",
     )
     rtol, atol = expect.tolerance(device, "float64")
     expect.close(

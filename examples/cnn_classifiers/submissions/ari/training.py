@@ -3,9 +3,14 @@
 Every function takes ``torch.utils.data.DataLoader`` objects that yield ``(images, labels)``
 batches: images float32 (B, ...) and labels int64 (B,) in 0..C-1, both on the CPU. Move each
 batch to ``device`` ("cpu" or "cuda") before using it, and the model with ``model.to(device)``
-where a docstring says so. The loss is the mean cross-entropy of the logits, as
+where a docstring says so. The loss is the mean cross-entropy of the model's outputs, as
 ``torch.nn.functional.cross_entropy`` (or ``nn.CrossEntropyLoss()``) computes it from raw
-logits: do not apply a softmax first.
+logits: do not apply a softmax first. If your models end in log_softmax, ``F.nll_loss`` of their
+outputs is the same loss. The checks hand your loops a model that ends in log_softmax, on which
+the two agree, so either choice passes.
+
+Numbers may be Python numbers (``loss.item()``), numpy scalars or one-element tensors: anything
+``float()`` takes, holding the right value.
 
 This file stands alone: it imports nothing from models.py.
 """

@@ -38,19 +38,31 @@ def _count(submission, model) -> int:
     return sum(t.numel() for t in tensors)
 
 
+def _depends_on_image(got: np.ndarray, name: str) -> None:
+    """A shape alone is not a classifier: different images must get different scores."""
+    spread = float(np.abs(got - got[:1]).max())
+    expect.that(
+        spread > 1e-6,
+        f"{name} gives every image the same outputs (they differ by at most {spread:.1e}); "
+        "forward must compute the class scores from the image",
+    )
+
+
 def _images(rng, shape: tuple[int, ...]) -> torch.Tensor:
     """Float32 pixels in [0, 1], as the datasets' ToTensor gives them."""
     return torch.from_numpy(rng.uniform(size=shape).astype(np.float32))
 
 
 def test_net_output_shape(submission, rng) -> None:
-    """Net() must map images (B, 3, 32, 32) to logits (B, 10), for B = 1 and B = 4."""
+    """Net() must map images (B, 3, 32, 32) to logits (B, 10) that depend on the image, for B = 1 and B = 4."""
     model = submission.models.Net()
     for batch in (4, 1):
         got = _logits(
             model(_images(rng, (batch, 3, 32, 32))), f"Net()(x) for x of shape ({batch}, 3, 32, 32)"
         )
         expect.shape(got, (batch, 10), what=f"Net()(x) for x of shape ({batch}, 3, 32, 32)")
+        if batch > 1:
+            _depends_on_image(got, "Net()")
 
 
 def test_net_parameter_count(submission) -> None:
@@ -61,12 +73,15 @@ def test_net_parameter_count(submission) -> None:
 
 
 def test_model_output_shape(submission, rng) -> None:
-    """Model() must map images (B, 1, 28, 28) to logits (B, 10) in train mode (B = 5) and in eval mode (B = 1, 3)."""
+    """Model() must map images (B, 1, 28, 28) to logits (B, 10) that depend on the image, in train mode (B = 5) and in eval mode (B = 1, 3)."""
     model = submission.models.Model()
     for batch, mode in ((5, "train"), (3, "eval"), (1, "eval")):
         getattr(model, mode)()
         what = f"Model()(x) in {mode} mode for x of shape ({batch}, 1, 28, 28)"
-        expect.shape(_logits(model(_images(rng, (batch, 1, 28, 28))), what), (batch, 10), what=what)
+        got = _logits(model(_images(rng, (batch, 1, 28, 28))), what)
+        expect.shape(got, (batch, 10), what=what)
+        if batch > 1:
+            _depends_on_image(got, "Model()")
 
 
 def test_mlp_parameter_count(submission) -> None:

@@ -3,7 +3,11 @@
 DataLoaders cannot be sent to your process, so the check sends images and labels and a small
 helper builds the DataLoader there (TensorDataset, a fixed batch size, shuffled by a seeded
 generator). The model is a small classifier the check defines, not one of yours, so these
-checks test training.py alone.
+checks test training.py alone. It ends in log_softmax, so F.cross_entropy and F.nll_loss give
+the same loss on it: a loop written for either kind of model passes.
+
+Numbers may come back as Python numbers, numpy scalars or one-element tensors: anything
+float() accepts, as long as it holds the right value.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ def make_loader(images, labels, batch_size, shuffle, seed):
 
 
 def small_classifier(seed, in_features, num_classes, device):
-    """flatten -> fc(in_features -> 16, no bias) -> BatchNorm1d -> ReLU -> fc(16 -> num_classes)."""
+    """flatten -> fc(in_features -> 16, no bias) -> BatchNorm1d -> ReLU -> fc(16 -> num_classes)
+    -> log_softmax: log-probabilities, for which cross_entropy and nll_loss agree."""
     torch.manual_seed(seed)
     model = nn.Sequential(
         nn.Flatten(),
@@ -40,6 +45,7 @@ def small_classifier(seed, in_features, num_classes, device):
         nn.BatchNorm1d(16),
         nn.ReLU(),
         nn.Linear(16, num_classes),
+        nn.LogSoftmax(dim=1),
     )
     return model.to(device)
 
@@ -69,11 +75,22 @@ def _data(rng, n: int, learnable: bool = False) -> tuple[torch.Tensor, torch.Ten
 
 
 def _is_number(value: object, kind: type) -> bool:
-    return type(value) is kind or (kind is float and type(value) is int)
+    """Whether float() (for kind float) or int() (for kind int, whole numbers) takes value:
+    Python and numpy numbers, one-element arrays and tensors; never a bool."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, torch.Tensor | np.ndarray):
+        if value.size == 1 if isinstance(value, np.ndarray) else value.numel() == 1:
+            value = value.reshape(()).tolist()
+        else:
+            return False
+    if type(value) is bool or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    return kind is float or float(value).is_integer()
 
 
 def test_train_one_epoch_returns(submission, rng, seed, device) -> None:
-    """train_one_epoch must return (losses, counter, num_correct): a float per logged batch, an int per logged batch, and an int."""
+    """train_one_epoch must return (losses, counter, num_correct): a positive loss per logged batch, a growing count of examples per logged batch, and an int."""
     helpers = submission.define(HELPERS, "helpers")
     x, y = _data(rng, 40)
     loader = helpers.make_loader(x, y, 8, True, seed)  # 5 batches: log_interval 2 logs 0, 2, 4
@@ -88,7 +105,8 @@ def test_train_one_epoch_returns(submission, rng, seed, device) -> None:
     for name, value, kind in (("losses", losses, float), ("counter", counter, int)):
         expect.that(
             type(value) is list and all(_is_number(v, kind) for v in value),
-            f"{name} must be a list of Python {kind.__name__}s (use loss.item() for losses), "
+            f"{name} must be a list of {'numbers' if kind is float else 'whole numbers'} "
+            "(loss.item() gives a Python float), "
             f"not {type(value).__name__}"
             + (f" of {type(value[0]).__name__}" if type(value) is list and value else ""),
         )
@@ -98,7 +116,18 @@ def test_train_one_epoch_returns(submission, rng, seed, device) -> None:
             f"entries; it has {len(value)}",
         )
     expect.that(
-        type(num_correct) is int and 0 <= num_correct <= 40,
+        all(float(v) > 0 and np.isfinite(float(v)) for v in losses),
+        "every logged loss must be a positive number: cross-entropy is above 0 unless the "
+        f"model is certain and right, and this one is not (losses {[float(v) for v in losses]})",
+    )
+    steps = np.diff([float(c) for c in counter])
+    expect.that(
+        bool(np.all(steps > 0)),
+        f"counter must grow from one logged batch to the next (it counts the examples seen "
+        f"before each), but it is {[float(c) for c in counter]}",
+    )
+    expect.that(
+        _is_number(num_correct, int) and 0 <= float(num_correct) <= 40,
         f"num_correct must be an int between 0 and 40 (the epoch's examples), not {num_correct!r}",
     )
 
@@ -116,11 +145,11 @@ def test_test_one_epoch_returns(submission, rng, seed, device) -> None:
     )
     avg_loss, num_correct = got
     expect.that(
-        type(avg_loss) is float and np.isfinite(avg_loss) and avg_loss > 0,
-        f"avg_loss must be a positive Python float (use .item()), not {avg_loss!r}",
+        _is_number(avg_loss, float) and np.isfinite(float(avg_loss)) and float(avg_loss) > 0,
+        f"avg_loss must be a positive number (loss.item() gives a Python float), not {avg_loss!r}",
     )
     expect.that(
-        type(num_correct) is int and 0 <= num_correct <= 30,
+        _is_number(num_correct, int) and 0 <= float(num_correct) <= 30,
         f"num_correct must be an int between 0 and 30 (the examples), not {num_correct!r}",
     )
 
@@ -141,9 +170,10 @@ def test_train_model_loss_falls(submission, rng, seed, device) -> None:
     for name, losses in zip(("train_losses", "valid_losses"), got, strict=True):
         expect.that(
             type(losses) is list and len(losses) == 5 and all(_is_number(v, float) for v in losses),
-            f"{name} must be a list of 5 Python floats, one per epoch",
+            f"{name} must be a list of 5 numbers, one per epoch (float(), np.mean() and "
+            ".item() all give one)",
         )
-    train_losses, valid_losses = got
+    train_losses, valid_losses = ([float(v) for v in losses] for losses in got)
     rising = [e + 2 for e in range(4) if not train_losses[e + 1] < train_losses[e]]
     expect.that(
         not rising,
