@@ -134,37 +134,36 @@ def _allowed(source: np.ndarray, size: int, reach: int = 2) -> list[list[set[int
 
 
 def _votes(got: np.ndarray, source: np.ndarray, size: int, reach: int) -> dict[int, dict[int, int]]:
-    """For each label of got, how often it lies where the source has one label only, ``reach``
-    pixels either way, by that source label."""
+    """For each source label, the labels of got where the source holds only that label
+    ``reach`` pixels either way, with their counts."""
     inside = _allowed(source, size, reach)
     votes: dict[int, dict[int, int]] = {}
     for i in range(size):
         for j in range(size):
             if len(inside[i][j]) == 1:
                 (label,) = inside[i][j]
-                counts = votes.setdefault(int(got[i, j]), {})
-                counts[label] = counts.get(label, 0) + 1
+                counts = votes.setdefault(label, {})
+                counts[int(got[i, j])] = counts.get(int(got[i, j]), 0) + 1
     return votes
 
 
 def _relabelled(got: np.ndarray, source: np.ndarray, size: int) -> np.ndarray | None:
     """``got`` with each of its labels replaced by the source label it stands for, or None when
-    its labels cannot be matched one to one with the source's.
+    two classes of the source are read as one label.
 
     A bug in the colour lookup (test_voc_dataset_colour_map_all_classes) must not cost the
-    resizing check too: each label is matched, by majority, to the source label found where
-    it lies well inside a region (6 pixels either way; 2 for small regions)."""
+    resizing check too: each source class is matched to the label got mostly gives it well
+    inside its regions (6 pixels either way; 2 for small regions), where no resizing method
+    can blend it with a neighbour."""
     deep, near = _votes(got, source, size, 6), _votes(got, source, size, 2)
-    merged = [  # a label that stands for two classes, each on many pixels
-        mine
-        for mine, counts in deep.items()
-        if sum(n >= max(10, 0.25 * sum(counts.values())) for n in counts.values()) > 1
-    ]
-    mapping = {mine: max(counts, key=counts.__getitem__) for mine, counts in near.items()}
-    mapping.update({mine: max(counts, key=counts.__getitem__) for mine, counts in deep.items()})
-    targets = list(mapping.values())
-    if merged or len(set(targets)) != len(targets):
+    dominant = {}
+    for label in set(deep) | set(near):
+        counts = deep.get(label) or near[label]
+        dominant[label] = max(counts, key=counts.__getitem__)
+    mine = list(dominant.values())
+    if len(set(mine)) != len(mine):
         return None
+    mapping = {read: label for label, read in dominant.items()}
     return np.vectorize(lambda v: mapping.get(int(v), int(v)))(got)
 
 
