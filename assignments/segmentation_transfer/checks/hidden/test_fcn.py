@@ -202,7 +202,7 @@ def test_fcn32_reuses_backbone(submission, seed) -> None:
     found = submission.define(HELPERS, "helpers").backbone_found(submission.fcn.FCN32, 21, seed)
     expect.that(
         type(found) is list and len(found) == 26,
-        "backbone_found did not report on VGG16's 26 feature tensors",
+        "FCN32(21, vgg16) could not be searched for VGG16's 26 feature tensors",
     )
     missing = found.count(False)
     expect.that(
