@@ -83,3 +83,46 @@ def test_nearest_rule_passes_nearest_and_catches_bilinear(resample: str) -> None
         allowed = allowed_of(mask, 48)
         invented += sum(got[i, j] not in allowed[i][j] for i in range(48) for j in range(48))
     assert (invented == 0) == (resample == "NEAREST")
+
+
+def _nearest_labels(mask: np.ndarray, resample: str) -> np.ndarray:
+    """Labels of a VOC mask resized to 48 x 48 through its RGB colours."""
+    rgb = Image.fromarray(voc_palette()[mask])
+    return _labels(np.asarray(rgb.resize((48, 48), getattr(Image.Resampling, resample))))
+
+
+def test_resizing_rule_forgives_relabelling_but_not_blending() -> None:
+    """Does the nearest-neighbour check judge the resizing alone: a one-to-one relabelling (a
+    colour-lookup bug) invents nothing, a bilinear resize still invents labels, and labels that
+    merge two classes are reported as unjudgeable rather than as a resizing bug?"""
+    voc = _check_module("hidden/test_voc.py")
+    _, masks = draw_voc(3, range(1, 21), np.random.default_rng(7), border=0)
+    for mask in masks:
+        present = sorted(set(mask.ravel().tolist()))
+        lookup = np.arange(256)
+        lookup[present] = present[::-1]  # a bijection of the labels
+        nearest = _nearest_labels(mask, "NEAREST")
+        relabelled = lookup[nearest]
+        assert voc._invented(relabelled, mask, 48) == 0
+        if len(present) > 1:
+            merged = np.where(nearest == present[1], present[0], nearest)
+            assert voc._invented(merged, mask, 48) is None
+    blended = sum(voc._invented(_nearest_labels(m, "BILINEAR"), m, 48) or 0 for m in masks)
+    assert blended > 0
+
+
+def test_split_check_finds_an_image_in_any_layout() -> None:
+    """Does the split check recognise which image an item holds whatever its layout (channels
+    first, cut by a reshape, channels last, BGR), so that a layout bug does not fail it?"""
+    voc = _check_module("hidden/test_voc.py")
+    rng = np.random.default_rng(3)
+    candidates = [rng.uniform(size=(8, 8, 3)) for _ in range(4)]
+    pixels = torch.from_numpy(candidates[2])  # (H, W, 3)
+    layouts = [
+        pixels.permute(2, 0, 1),
+        pixels.reshape(3, 8, 8),
+        pixels,
+        pixels.flip(-1).permute(2, 0, 1),
+    ]
+    assert [voc._which(x, candidates, 8) for x in layouts] == [2, 2, 2, 2]
+    assert voc._which(torch.zeros(3, 8, 8), candidates, 8) is None

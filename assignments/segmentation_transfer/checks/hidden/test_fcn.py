@@ -52,6 +52,27 @@ def output_shapes(fcn32, n_classes, seed, shapes, device):
     return got
 
 
+def score_layer(model, n_classes):
+    """model.score_fr, or under any other name the one Conv2d(4096, n_classes, 1)."""
+    layer = getattr(model, "score_fr", None)
+    if isinstance(layer, nn.Conv2d):
+        return layer
+    found = [
+        m for m in model.modules()
+        if isinstance(m, nn.Conv2d) and m.in_channels == 4096 and m.out_channels == n_classes
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def upscore_layer(model):
+    """model.upscore, or under any other name the one ConvTranspose2d."""
+    layer = getattr(model, "upscore", None)
+    if isinstance(layer, nn.ConvTranspose2d):
+        return layer
+    found = [m for m in model.modules() if isinstance(m, nn.ConvTranspose2d)]
+    return found[0] if len(found) == 1 else layer
+
+
 def _holds(params, tensor):
     return any(p.shape == tensor.shape and torch.equal(p.detach(), tensor) for p in params)
 
@@ -82,7 +103,7 @@ def classifier_found(fcn32, n_classes, seed):
 
 def upscore_of(fcn32, n_classes, seed):
     """model.upscore's settings and weights, or the type of what model.upscore is."""
-    layer = getattr(fcn32(n_classes, vgg16(seed)), "upscore", None)
+    layer = upscore_layer(fcn32(n_classes, vgg16(seed)))
     if not isinstance(layer, nn.ConvTranspose2d):
         return type(layer).__name__
     return {
@@ -99,9 +120,12 @@ def forward(fcn32, n_classes, seed, score_weight, score_bias, images, device):
     """fcn32(n_classes, vgg16(seed)) with score_fr's weights set, in eval mode, without
     gradients: its output for images, on the CPU."""
     model = fcn32(n_classes, vgg16(seed))
+    score_fr = score_layer(model, n_classes)
+    if score_fr is None:
+        return "no score_fr"
     with torch.no_grad():
-        model.score_fr.weight.copy_(score_weight)
-        model.score_fr.bias.copy_(score_bias)
+        score_fr.weight.copy_(score_weight)
+        score_fr.bias.copy_(score_bias)
     model.to(device).eval()
     tf32 = torch.backends.cudnn.allow_tf32
     torch.backends.cudnn.allow_tf32 = False  # full float32 convolutions on a GPU, as on the CPU
@@ -118,8 +142,11 @@ def score_fr_gradient(fcn32, n_classes, seed, images, masks, device):
     index 255) in train mode, or None when it has none."""
     model = fcn32(n_classes, vgg16(seed)).to(device).train()
     out = model(images.to(device))
+    score_fr = score_layer(model, n_classes)
+    if score_fr is None:
+        return "no score_fr"
     nn.functional.cross_entropy(out, masks.to(device), ignore_index=255).backward()
-    grad = model.score_fr.weight.grad
+    grad = score_fr.weight.grad
     return None if grad is None else grad.detach().cpu()
 
 
@@ -145,6 +172,10 @@ def _local() -> types.SimpleNamespace:
 
 
 LOCAL = _local()
+NO_SCORE_FR = (
+    "FCN32 has no score_fr: no attribute score_fr, and not exactly one Conv2d(4096, n_classes, 1) "
+    "among its modules; this check sets that layer's weights (or reads its gradient)"
+)
 VOC_SIZES = ((224, 224), (256, 256), (240, 320), (375, 500))  # (H, W)
 
 
@@ -171,7 +202,7 @@ def test_fcn32_reuses_backbone(submission, seed) -> None:
     found = submission.define(HELPERS, "helpers").backbone_found(submission.fcn.FCN32, 21, seed)
     expect.that(
         type(found) is list and len(found) == 26,
-        "backbone_found did not report on VGG16's 26 feature tensors",
+        "FCN32(21, vgg16) could not be searched for VGG16's 26 feature tensors",
     )
     missing = found.count(False)
     expect.that(
@@ -198,7 +229,9 @@ def test_fcn32_upscore_bilinear(submission, reference, seed) -> None:
     """FCN32.upscore must be ConvTranspose2d(n_classes, n_classes, 64, stride=32, bias=False) starting from bilinear_kernel(n_classes, 64)."""
     got = submission.define(HELPERS, "helpers").upscore_of(submission.fcn.FCN32, 6, seed)
     expect.that(
-        isinstance(got, dict), f"FCN32(6, vgg16).upscore must be an nn.ConvTranspose2d, not {got}"
+        isinstance(got, dict),
+        f"FCN32(6, vgg16).upscore must be an nn.ConvTranspose2d (under that name, or the only "
+        f"one in the model), not {got}",
     )
     settings = {k: got[k] for k in ("channels", "kernel_size", "stride", "padding", "bias")}
     want = {
@@ -227,6 +260,7 @@ def test_fcn32_forward_matches_reference(submission, reference, rng, seed, devic
     images = torch.from_numpy(rng.uniform(size=(1, 3, 48, 64)).astype(np.float32))
     helpers = submission.define(HELPERS, "helpers")
     got = helpers.forward(submission.fcn.FCN32, classes, seed, weight, bias, images, device)
+    expect.that(not isinstance(got, str), NO_SCORE_FR)
     what = f"FCN32({classes}, vgg16)(x) for x of shape (1, 3, 48, 64), in eval mode"
     expect.that(type(got) is torch.Tensor, f"{what} must be a tensor, not {type(got).__name__}")
     expect.shape(got.numpy(), (1, classes, 48, 64), what=what)
@@ -248,6 +282,7 @@ def test_fcn32_gradients_reach_score_fr(submission, rng, seed, device) -> None:
     grad = submission.define(HELPERS, "helpers").score_fr_gradient(
         submission.fcn.FCN32, 4, seed, images, masks, device
     )
+    expect.that(not isinstance(grad, str), NO_SCORE_FR)
     expect.that(
         grad is not None,
         "score_fr.weight has no gradient after loss.backward(): does the loss depend on "

@@ -52,13 +52,23 @@ def frozen_squeezenet(seed, num_classes):
 
 
 def optimizer_report(optimizer, model):
-    """The optimiser's type, learning rates and parameters (by their names in model)."""
+    """The optimiser's type, learning rates and parameters (by their names in model), and
+    whether one step on a cross-entropy loss moves the head."""
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        return {"is_optimizer": False, "type": type(optimizer).__name__}
     names = {id(p): name for name, p in model.named_parameters()}
     params = [p for group in optimizer.param_groups for p in group["params"]]
+    head = model.classifier[1].weight.detach().clone()
+    images = torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    optimizer.zero_grad()
+    nn.functional.cross_entropy(model(images), torch.arange(4) % 5).backward()
+    optimizer.step()
     return {
+        "is_optimizer": True,
         "type": type(optimizer).__name__,
-        "lr": [group["lr"] for group in optimizer.param_groups],
+        "lr": [float(group["lr"]) for group in optimizer.param_groups],
         "params": [names.get(id(p), "a tensor that is not the model's") for p in params],
+        "step_moves_head": not torch.equal(head, model.classifier[1].weight.detach()),
     }
 
 
@@ -191,25 +201,48 @@ def _local() -> types.SimpleNamespace:
 LOCAL = _local()
 
 
+def _scalar(got: object, what: str) -> float:
+    """``got`` as a float: the handout's "a Python float" also accepts a numpy scalar or a 0-d
+    tensor, which hold the same number."""
+    if isinstance(got, torch.Tensor) and got.dim() == 0 and got.is_floating_point():
+        return float(got)
+    expect.that(
+        isinstance(got, float | np.floating),
+        f"{what} must be a float (a Python float; a numpy scalar or a 0-d tensor also do), "
+        f"not {type(got).__name__}",
+    )
+    assert isinstance(got, float | np.floating)
+    return float(got)
+
+
 def test_make_optimizer_trainable_only(submission, seed) -> None:
-    """make_optimizer(model, lr) must return torch.optim.Adam with learning rate lr over exactly the parameters that require gradients (the new head), not the frozen backbone."""
+    """make_optimizer(model, lr) must return a torch.optim optimiser (any kind: Adam, SGD, ...) with learning rate lr over exactly the parameters that require gradients (the new head), not the frozen backbone, and one step must move the head."""
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.frozen_squeezenet(seed, 5)
     report = helpers.optimizer_report(submission.transfer.make_optimizer(model, 0.003), model)
-    expect.that(report["type"] == "Adam", f"make_optimizer returned a {report['type']}, not Adam")
+    expect.that(
+        report["is_optimizer"],
+        f"make_optimizer returned a {report['type']}; it must return a torch.optim.Optimizer",
+    )
     expect.that(
         all(abs(lr - 0.003) < 1e-12 for lr in report["lr"]),
-        f"make_optimizer(model, 0.003) has learning rates {report['lr']}",
+        f"make_optimizer(model, 0.003) has learning rates {report['lr']}; give it lr=lr",
     )
-    extra = [n for n in report["params"] if n not in ("classifier.1.weight", "classifier.1.bias")]
+    head = ["classifier.1.bias", "classifier.1.weight"]
+    extra = [n for n in report["params"] if n not in head]
     expect.that(
         not extra,
         f"the optimiser holds {len(extra)} parameters that do not require gradients (e.g. "
         f"{extra[:3]}); pass it only [p for p in model.parameters() if p.requires_grad]",
     )
     expect.that(
-        sorted(report["params"]) == ["classifier.1.bias", "classifier.1.weight"],
-        f"the optimiser holds {report['params']}; it must hold the head's weight and bias",
+        sorted(report["params"]) == head,
+        f"the optimiser holds {report['params']}; it must hold the head's weight and bias once each",
+    )
+    expect.that(
+        report["step_moves_head"],
+        "one optimizer.step() after a backward pass left the head unchanged: is the learning "
+        "rate lr, and does the optimiser hold the head's own parameters?",
     )
 
 
@@ -261,9 +294,7 @@ def test_accuracy_matches_reference(submission, reference, rng, seed, device) ->
     got = submission.transfer.accuracy(
         model, helpers.make_loader(images, labels, 16, False, seed), device
     )
-    expect.that(
-        type(got) is float, f"accuracy must return a Python float, not {type(got).__name__}"
-    )
+    got = _scalar(got, "accuracy(model, loader, device)")
     unchanged = all(
         torch.equal(a, b) for a, b in zip(before, helpers.buffers_of(model), strict=True)
     )
@@ -330,9 +361,11 @@ def test_compare_models_reports_accuracies(submission, params, seed, device) -> 
         finetuned, scratch, train_loader, val_loader, p["compare_epochs"], p["lr"], device
     )
     expect.that(
-        type(got) is tuple and len(got) == 2 and all(type(a) is float for a in got),
-        f"compare_models must return a tuple of two Python floats, not {type(got).__name__}",
+        type(got) in (tuple, list) and len(got) == 2,
+        f"compare_models must return a pair (finetuned's accuracy, scratch's), not "
+        f"{type(got).__name__}" + (f" of {len(got)}" if type(got) in (tuple, list) else ""),
     )
+    got = tuple(_scalar(a, "each accuracy compare_models returns") for a in got)
     for name, model, reported in (("finetuned", finetuned, got[0]), ("scratch", scratch, got[1])):
         what = f"the trained {name} model's logits for the {len(val.labels)} val images"
         measured = _accuracy(
@@ -360,7 +393,7 @@ def test_small_cnn_accuracy(submission, params, seed, device) -> None:
     else:
         helpers.load_checkpoint(model, weights, CHECKPOINT)
         how = f"with the weights in {CHECKPOINT}"
-    what = f"SmallCNN's logits for {len(test.labels)} held-out images"
+    what = "SmallCNN's logits for the held-out images"
     accuracy = _accuracy(
         helpers.predict(model, test.images, device), test.labels, p["num_classes"], what
     )
@@ -368,5 +401,5 @@ def test_small_cnn_accuracy(submission, params, seed, device) -> None:
         accuracy,
         floor=p["floor"],
         target=p["target"],
-        what=f"the accuracy of SmallCNN({p['num_classes']}) ({how}) on {len(test.labels)} held-out images",
+        what=f"the accuracy of SmallCNN({p['num_classes']}) ({how}) on held-out images",
     )
