@@ -125,12 +125,12 @@ def train_segmentation(
 ) -> list[float]:
     """Train a segmentation model for ``epochs`` epochs; return each epoch's mean batch loss.
 
-    Move the model to ``device`` and put it in train mode, make one
-    ``torch.optim.Adam`` over the parameters that require gradients (lr=lr, default betas),
-    then for each batch (images (B, 3, H, W) float32, masks (B, H, W) int64): clear the
-    gradients, compute the per-pixel cross-entropy of the logits (B, n_classes, H, W) against
-    the masks, skipping the pixels labelled 255 (``F.cross_entropy(..., ignore_index=255)``),
-    backpropagate and step.
+    Move the model to ``device`` and put it in train mode, and make one optimiser over the
+    parameters that require gradients, with learning rate lr (which optimiser is yours to
+    choose: Adam, SGD with momentum, ...). Then for each batch (images (B, 3, H, W) float32,
+    masks (B, H, W) int64): clear the gradients, compute the per-pixel cross-entropy of the
+    logits (B, n_classes, H, W) against the masks, skipping the pixels labelled 255
+    (``F.cross_entropy(..., ignore_index=255)``), backpropagate and step.
 
     Returns:
         One Python float per epoch: the mean of that epoch's batch losses.

@@ -2,7 +2,7 @@
 
 After CMU 16-720 Q6.2 (fine-tuning SqueezeNet 1.1 on flowers-17, compared with a small CNN
 trained from scratch). Fine-tuning keeps the pretrained feature extractor frozen and trains
-only a new classifier head; the optimiser is given only the parameters that train.
+only a new classifier head; the optimiser (your choice) is given only the parameters that train.
 
 Images are float32 (B, 3, H, W) in [0, 1], H and W at least 32; labels int64 (B,) in
 0..num_classes-1. Every model returns logits (B, num_classes). Nothing is downloaded:
@@ -41,8 +41,11 @@ def finetune_squeezenet(num_classes: int, weights: str | None = None) -> nn.Modu
 
 
 def make_optimizer(model: nn.Module, lr: float) -> torch.optim.Optimizer:
-    """``torch.optim.Adam`` (lr=lr, default betas) over only the parameters that require
-    gradients, in model.parameters() order."""
+    """An optimiser with learning rate lr over only the parameters that require gradients.
+
+    Which optimiser is yours to choose (``torch.optim.Adam``, or ``torch.optim.SGD`` with
+    momentum, ...); the frozen parameters must not be in it. The checks train with it at the
+    lr they pass."""
     return torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
 
 
