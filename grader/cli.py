@@ -1,7 +1,9 @@
 """The ``grader`` command: one subcommand per lifecycle stage, each a thin wrapper.
 
 Exit codes: 0 success; 1 validation or staleness failed; 2 an instructor error (bad spec,
-unknown assignment, missing material or folder); 130 interrupted (results so far are kept).
+unknown assignment, missing material or folder); 3 ``grade`` finished, but the grader's own
+code failed on some submissions (each has a result saying so; see ``grader_fault``); 130
+interrupted (results so far are kept).
 """
 
 from __future__ import annotations
@@ -143,6 +145,24 @@ def grade_cmd(
         f"results: {out_dir}/<student>/{{result.json,results.json,feedback.html,feedback.md}}; "
         f"gradebook: {out_dir / 'gradebook.csv'}"
     )
+    _exit_on_grader_faults(report.results)
+
+
+def _exit_on_grader_faults(results: list[SubmissionResult]) -> None:
+    """Exit 3, naming each one, when the grader's own code failed on some submissions."""
+    from grader.safetext import printable
+
+    faults = [r for r in results if r.grader_fault]
+    if not faults:
+        return
+    console.print(
+        f"[bold red]the grader could not process {len(faults)} submission(s)[/]; each got a "
+        "result saying so, and a re-run grades them again. Please report this as a grader bug:"
+    )
+    for r in faults:
+        line = printable(f"  - {r.student}: {r.grader_fault}")
+        console.print(line, markup=False, highlight=False)
+    raise typer.Exit(3)
 
 
 def _announce_isolation(material: Assignment, sandbox: bool) -> None:

@@ -19,8 +19,8 @@ The data flow, driver (the machine running ``grader grade``) to node and back:
 Each task asks Ray for ``threads`` CPUs, and, on ``cuda``, for 1/jobs of a GPU. A task whose
 worker or node died is re-run once by Ray (``max_retries``); a batch that still failed is
 split into single submissions, and one that fails again gets the same "the grader's own
-process crashed" result as the local pool gives. Exceptions raised by the grading code
-(instructor errors) are not retried: they stop the run.
+process crashed" result as the local pool gives; a batch whose grading code raised is
+split and retried the same way. Instructor errors are not retried: they stop the run.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from grader.boundary import fault_of
 from grader.course import load_assignment
 from grader.errors import InstructorError
 from grader.grade import (
@@ -188,15 +189,15 @@ def _run(
             [ref], _ = ray.wait(list(waiting), num_returns=1)
             batch = waiting.pop(ref)
             lanes_back = _collect(ray, ref)
-            if lanes_back is not None:
+            if isinstance(lanes_back, list):
                 for lane in lanes_back:
                     write_result(lane.result, batch[0].out_dir)
                     _record(lane, done, on_result)
-            elif len(batch) > 1:  # its process died twice: once more, one submission each
+            elif len(batch) > 1:  # it died or failed: once more, one submission each
                 for task in batch:
                     submit([task])
             else:
-                lane = LaneResult(result=lane_died(batch[0], since))
+                lane = LaneResult(result=lane_died(batch[0], since, lanes_back))
                 write_result(lane.result, batch[0].out_dir)
                 _record(lane, done, on_result)
     finally:
@@ -204,10 +205,10 @@ def _run(
             ray.cancel(ref, force=True)
 
 
-def _collect(ray: ModuleType, ref: Any) -> list[LaneResult] | None:
-    """A finished task's results, or None when its worker or node died (after Ray's retries).
-    An exception the grading code raised is raised here, unwrapped when it is the
-    instructor's."""
+def _collect(ray: ModuleType, ref: Any) -> list[LaneResult] | str | None:
+    """A finished task's results; None when its worker or node died (after Ray's retries);
+    what the grading code raised, as text, when it failed on a submission. An instructor's
+    error is raised here, unwrapped: it stops the run."""
     from ray.exceptions import RayError, RayTaskError
 
     try:
@@ -215,7 +216,7 @@ def _collect(ray: ModuleType, ref: Any) -> list[LaneResult] | None:
     except RayTaskError as exc:
         if isinstance(exc.cause, InstructorError):
             raise exc.cause from None
-        raise
+        return fault_of("grading", exc.cause if exc.cause is not None else exc).error
     except RayError:
         return None
     return _LANES.validate_json(text)

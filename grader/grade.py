@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 import grader
 from grader import atomic
+from grader.boundary import GraderFault, contained, fault_of, fault_reason
 from grader.course import Assignment, load_assignment
 from grader.datasets import require
 from grader.discover import discover
@@ -98,7 +99,11 @@ def grade_one(task: GradeTask) -> LaneResult:
 
 def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
     """Grade several submissions of one assignment in one pytest session, writing each
-    result as soon as it is known. Returns them in the order they finished."""
+    result as soon as it is known. Returns them in the order they finished.
+
+    Each submission's own stages (load, score, write) run under :func:`contained`: when the
+    grader's code fails on one submission's input, that submission gets a result saying so
+    (:func:`faulted`) and the batch goes on."""
     first = tasks[0]
     limit_threads(first.threads)  # the lane's share of the cores, the same as its workers'
     assignment = _assignment(first.course, first.assignment)
@@ -108,21 +113,22 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
     def jobs() -> Iterator[Job]:
         for task in tasks:
             started = time.monotonic()
-            loaded = load(
-                task.submission,
-                assignment.spec,
-                task.scratch_root,
-                extra_hash=material,
-                provided=assignment.provided_files(),
-            )
-            before = None if task.force else unchanged(task, loaded)
-            if before is not None:
-                finished.append(LaneResult(result=before, skipped=True))
-            elif loaded.workdir is None or not loaded.gradable:
-                finish(task, loaded, None, started, task.seed)
-            else:
-                yield _job(task, loaded, started)
-            _cleanup(loaded)
+            loaded = contained("reading the submission", _load, task, assignment, material)
+            if isinstance(loaded, GraderFault):
+                keep(task, faulted(assignment, task, loaded, started), started, task.seed)
+                continue
+            try:
+                before = None if task.force else unchanged(task, loaded)
+                if before is not None:
+                    finished.append(LaneResult(result=before, skipped=True))
+                elif loaded.workdir is None or not loaded.gradable:
+                    finish(task, loaded, None, started, task.seed)
+                elif isinstance(job := contained("resuming", _job, task, loaded, started), Job):
+                    yield job
+                else:
+                    keep(task, faulted(assignment, task, job, started), started, task.seed)
+            finally:
+                _cleanup(loaded)
 
     def finish(
         task: GradeTask,
@@ -132,10 +138,29 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
         seed: int,
         stdout_tail: str = "",
     ) -> None:
-        result = scored(
-            assignment, loaded, run, seed=seed, started=started, stdout_tail=stdout_tail
+        result = contained(
+            "scoring",
+            scored,
+            assignment,
+            loaded,
+            run,
+            seed=seed,
+            started=started,
+            stdout_tail=stdout_tail,
         )
-        write_result(result, task.out_dir)
+        if isinstance(result, GraderFault):
+            result = faulted(assignment, task, result, started, seed)
+        keep(task, result, started, seed)
+
+    def keep(task: GradeTask, result: SubmissionResult, started: float, seed: int) -> None:
+        """Write the result and add it to the batch's; if writing it fails, the fault's
+        result is written instead (the grader's own words), result.json alone at worst."""
+        written = contained("writing the results", write_result, result, task.out_dir)
+        if isinstance(written, GraderFault):
+            result = faulted(assignment, task, written, started, seed)
+            again = contained("writing the results", write_result, result, task.out_dir)
+            if isinstance(again, GraderFault):
+                contained("writing the results", write_summary, result, task.out_dir)
         finished.append(LaneResult(result=result))
 
     def on_run(job: Job, run: RunOutcome) -> None:
@@ -145,6 +170,44 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
 
     run_many(assignment, first.seed, jobs(), on_run, device=first.device)
     return finished
+
+
+def _load(task: GradeTask, assignment: Assignment, material: str) -> LoadedSubmission:
+    return load(
+        task.submission,
+        assignment.spec,
+        task.scratch_root,
+        extra_hash=material,
+        provided=assignment.provided_files(),
+    )
+
+
+def faulted(
+    assignment: Assignment,
+    task: GradeTask,
+    fault: GraderFault,
+    started: float,
+    seed: int | None = None,
+) -> SubmissionResult:
+    """The result of a submission the grader's own code failed on: 0 points, not gradable,
+    the reason in plain words, and ``grader_fault`` set so the run's exit code says so. It
+    has no content hash, so the next run grades the submission again."""
+    loaded = LoadedSubmission(
+        student=task.submission.student,
+        source=task.submission.path,
+        not_gradable=fault_reason(fault),
+    )
+    result = score(
+        assignment,
+        loaded,
+        [],
+        seed=task.seed if seed is None else seed,
+        duration_s=time.monotonic() - started,
+        isolation="not started",
+        grader_version=grader.__version__,
+    )
+    detail = f"{fault.stage}: {fault.error}" + (f" (at {fault.where})" if fault.where else "")
+    return result.model_copy(update={"grader_fault": detail})
 
 
 def _job(task: GradeTask, loaded: LoadedSubmission, started: float) -> Job:
@@ -237,6 +300,11 @@ def write_result(result: SubmissionResult, out_dir: Path) -> None:
     student_dir = out_dir / result.student
     write_feedback(result, student_dir)
     write_gradescope(result, student_dir)
+    write_summary(result, out_dir)
+
+
+def write_summary(result: SubmissionResult, out_dir: Path) -> None:
+    """``<out>/<student>/result.json``: what the gradebook and a re-run read."""
     atomic.write_text(result_path(out_dir, result.student), result.model_dump_json(indent=2))
 
 
@@ -341,22 +409,23 @@ def _run_pool(
     done: dict[str, LaneResult],
     on_result: Callable[[LaneResult], None] | None,
 ) -> None:
-    """Run tasks in lanes; a lane that dies costs only its submission, after one retry."""
+    """Run tasks in lanes; a lane that dies or fails costs only its submission, after one
+    retry with one submission per batch."""
     since = time.time()  # progress files older than this are an earlier run's
     pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
     most = 8
     while pending:
-        broken = _one_pool(pending, jobs, done, on_result, most)
+        failed = _one_pool(pending, jobs, done, on_result, most)
         most = (
             1  # retries run one submission per batch, so a lane that dies again costs only its own
         )
         pending = []
-        for task in broken:
+        for task, why in failed:
             tries[task.submission.student] += 1
             if tries[task.submission.student] < 2:
                 pending.append(task)
                 continue
-            lane = LaneResult(result=lane_died(task, since))
+            lane = LaneResult(result=lane_died(task, since, why))
             write_result(lane.result, task.out_dir)
             done[task.submission.student] = lane
             if on_result is not None:
@@ -369,13 +438,15 @@ def _one_pool(
     done: dict[str, LaneResult],
     on_result: Callable[[LaneResult], None] | None,
     most: int = 8,
-) -> list[GradeTask]:
-    """One pool over ``tasks``; returns the tasks whose lane died. On Ctrl-C the lanes are
-    killed at once: submissions in flight get no result, so a re-run grades them."""
+) -> list[tuple[GradeTask, str | None]]:
+    """One pool over ``tasks``; returns the tasks whose lane died (with None) or raised (with
+    what it raised) before they had a result. An instructor's error stops the run. On
+    Ctrl-C the lanes are killed at once: submissions in flight get no result, so a re-run
+    grades them."""
     context = multiprocessing.get_context("spawn")
     workers = max(1, min(jobs, len(tasks)))
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=lane_initializer)
-    broken: list[GradeTask] = []
+    failed: list[tuple[GradeTask, str | None]] = []
     try:
         futures = {
             pool.submit(grade_batch, batch): batch for batch in batches(tasks, workers, most)
@@ -384,7 +455,13 @@ def _one_pool(
             try:
                 lanes = future.result()
             except BrokenProcessPool:
-                broken += [t for t in futures[future] if t.submission.student not in done]
+                failed += [(t, None) for t in futures[future] if t.submission.student not in done]
+                continue
+            except InstructorError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a lane's failure costs its batch a retry
+                why = fault_of("grading", exc)
+                failed += [(t, why.error) for t in futures[future]]
                 continue
             for lane in lanes:
                 done[lane.result.student] = lane
@@ -396,7 +473,7 @@ def _one_pool(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
-    return broken
+    return failed
 
 
 def batches(tasks: list[GradeTask], lanes: int, most: int = 8) -> list[list[GradeTask]]:
@@ -431,17 +508,19 @@ def _gpu_share(assignment: Assignment, lanes: int) -> float:
     return share
 
 
-def lane_died(task: GradeTask, since: float) -> SubmissionResult:
-    """The result of a submission whose grading process died twice: the checks it streamed
-    to its progress file during this run are kept, the others are not run."""
+def lane_died(task: GradeTask, since: float, why: str | None = None) -> SubmissionResult:
+    """The result of a submission whose grading failed twice: its lane process died (``why``
+    is None) or the grader's code raised ``why``. The checks it streamed to its progress
+    file during this run are kept, the others are not run."""
     assignment = _assignment(task.course, task.assignment)
     student_dir = task.out_dir / task.submission.student
     header, outcomes = read_progress(student_dir)
     if header is None or _modified(progress_path(student_dir)) < since:
         header, outcomes = None, {}  # an earlier run's file: nothing of this run to keep
     kept = list(outcomes.values())
+    failure = "crashed twice" if why is None else f"failed twice ({why})"
     reason = (
-        "the grader's own process crashed twice while grading this submission; "
+        f"the grader's own process {failure} while grading this submission; "
         "ask your instructor to look at it"
     )
     loaded = LoadedSubmission(
@@ -460,7 +539,7 @@ def lane_died(task: GradeTask, since: float) -> SubmissionResult:
         for name in assignment.spec.check_names()
         if name not in outcomes
     ]
-    return score(
+    result = score(
         assignment,
         loaded,
         [*kept, *missing] if kept else [],
@@ -468,6 +547,7 @@ def lane_died(task: GradeTask, since: float) -> SubmissionResult:
         isolation="not started",
         grader_version=grader.__version__,
     )
+    return result.model_copy(update={"grader_fault": f"lane {failure}"})
 
 
 def _modified(path: Path) -> float:

@@ -13,7 +13,8 @@ The steps:
    separators, so ``..\\x`` is ``../x``). Debris (``__MACOSX``, ``.DS_Store``, ``__pycache__``,
    ``.git``, ``.ipynb_checkpoints``, ``Thumbs.db``, the self-check bundle ``.grader``) is left
    out. At most :data:`MAX_FILES` files and :data:`MAX_TOTAL_BYTES` bytes, by the sizes the
-   folder or zip declares.
+   folder or zip declares; files more than :data:`MAX_DEPTH` folders down are skipped with a
+   note (the walk that would reach them recurses once per folder).
 2. **Choose the root**: the top level, or the one sub-folder that holds more of the required
    files than the top level and any other folder (``hw5/nn.py`` from zipping the folder).
 3. **Copy** the files under the root, counting the bytes actually read against the cap (zip
@@ -56,7 +57,7 @@ from grader.models import LoadedSubmission, Submission
 from grader.notebook.attach import attach_notebook
 from grader.spec import AssignmentSpec
 
-__all__ = ["MAX_FILES", "MAX_SOURCE_BYTES", "MAX_TOTAL_BYTES", "load"]
+__all__ = ["MAX_DEPTH", "MAX_FILES", "MAX_SOURCE_BYTES", "MAX_TOTAL_BYTES", "load"]
 
 MAX_FILES = 2_000
 """The most files one submission may hold."""
@@ -64,6 +65,9 @@ MAX_TOTAL_BYTES = 200 * 1024 * 1024
 """The most bytes one submission may unpack to."""
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
 """The largest required ``.py`` file that is parsed."""
+MAX_DEPTH = 64
+"""The most folders a submission's file may sit in, one inside the other (a virtual environment's deepest
+files are about 15 folders down); deeper files are skipped with a note."""
 
 _CHUNK = 1 << 20
 _DEBRIS = frozenset(
@@ -164,7 +168,7 @@ def load(
 
 def _fresh_folder(scratch_root: Path, student: str) -> Path:
     """An empty ``scratch_root/<student>/``, wiping what an earlier run left there."""
-    if student in ("", ".", "..") or any(c in student for c in "/\\\0"):
+    if student in ("", ".", "..") or any(c in student for c in "/\0"):
         raise InstructorError(
             f"student name {student!r} cannot be a folder name; use the names discover() gives"
         )
@@ -220,7 +224,7 @@ def _members(sub: Submission, spec: AssignmentSpec, notes: list[str]) -> Iterato
     except _ZIP_ERRORS as exc:
         raise _Refused(_unreadable_zip(sub.path.name, exc)) from exc
     with archive:
-        members = _zip_members(archive, sub.path.name)
+        members = _zip_members(archive, sub.path.name, notes)
         _check_totals(members, _shown(sub), spec)
         yield members
 
@@ -254,6 +258,9 @@ def _folder_members(top: Path, notes: list[str]) -> list[_Member]:
     for here, dirs, names in os.walk(top, onerror=refuse):
         base = PurePosixPath(Path(here).relative_to(top).as_posix())
         kept = [d for d in sorted(dirs) if _keep(Path(here, d), str(base / d), notes)]
+        if kept and len(base.parts) + 1 > MAX_DEPTH:
+            notes.append(_too_deep(str(base / kept[0])))
+            kept = []  # os.walk recurses once per level: the depth is bounded before it does
         dirs[:] = kept
         for name in sorted(names):
             path, rel = Path(here, name), str(base / name)
@@ -262,6 +269,14 @@ def _folder_members(top: Path, notes: list[str]) -> list[_Member]:
         if len(members) > MAX_FILES:
             break  # enough to refuse; _check_totals says so
     return members
+
+
+def _too_deep(folder: str) -> str:
+    shown = folder if len(folder) <= 120 else f"{folder[:60]}...{folder[-40:]}"
+    return (
+        f"skipped the files in {shown}: it is {folder.count('/') + 1} folders deep, deeper than "
+        f"the limit of {MAX_DEPTH}; keep your files near the top of your submission"
+    )
 
 
 def _unreadable(exc: OSError) -> str:
@@ -295,7 +310,7 @@ def _file_reader(path: Path, rel: str) -> Callable[[], Iterator[bytes]]:
     return chunks
 
 
-def _zip_members(archive: zipfile.ZipFile, zip_name: str) -> list[_Member]:
+def _zip_members(archive: zipfile.ZipFile, zip_name: str, notes: list[str]) -> list[_Member]:
     """The files of a zip, refusing anything that could write outside the scratch folder."""
     infos = archive.infolist()
     if len(infos) > 4 * MAX_FILES:
@@ -304,7 +319,7 @@ def _zip_members(archive: zipfile.ZipFile, zip_name: str) -> list[_Member]:
         )
     members: dict[str, _Member] = {}
     for info in infos:
-        rel = _member_path(info, zip_name)
+        rel = _member_path(info, zip_name, notes)
         if rel is None:
             continue
         if rel in members:
@@ -318,7 +333,7 @@ def _zip_members(archive: zipfile.ZipFile, zip_name: str) -> list[_Member]:
     return list(members.values())
 
 
-def _member_path(info: zipfile.ZipInfo, zip_name: str) -> str | None:
+def _member_path(info: zipfile.ZipInfo, zip_name: str, notes: list[str]) -> str | None:
     """The safe relative path of a zip member; None for folders and debris."""
     name = info.filename.replace("\\", "/")
     parts = [p for p in name.split("/") if p not in ("", ".")]
@@ -328,6 +343,9 @@ def _member_path(info: zipfile.ZipInfo, zip_name: str) -> str | None:
             "zip only your files, with paths inside the zip"
         )
     if not parts or name.endswith("/") or any(p in _DEBRIS for p in parts):
+        return None
+    if len(parts) - 1 > MAX_DEPTH:
+        notes.append(_too_deep("/".join(parts[:-1])))
         return None
     mode = info.external_attr >> 16 if info.create_system == 3 else 0  # 3: made on Unix
     if stat.S_ISLNK(mode):
@@ -577,11 +595,15 @@ def _raw_hash(submission: Submission, extra_hash: str) -> str:
     if submission.kind != "directory":
         return _combine({path.name: _digest(path)}, extra_hash)
     digests: dict[str, bytes] = {}
-    for here, _, names in os.walk(path):
+    for here, dirs, names in os.walk(path):
+        if len(Path(here).relative_to(path).parts) >= MAX_DEPTH:
+            dirs[:] = []  # as deep as the copy goes: os.walk recurses once per level
         for name in names:
             file = Path(here, name)
             if file.is_file() and not file.is_symlink():
                 digests[file.relative_to(path).as_posix()] = _digest(file)
+        if len(digests) > MAX_FILES:
+            break  # a re-run still recognises the submission by its first files
     return _combine(digests, extra_hash)
 
 

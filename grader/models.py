@@ -135,6 +135,7 @@ class SubmissionResult(_Model):
     max_score: float
     gradable: bool
     not_gradable_reason: str | None = None
+    grader_fault: str | None = None  # the grader's own code failed on this input (see boundary)
     notes: list[str] = Field(default_factory=list)
     notebook: str | None = None  # the notebook graded in place of the .py files, if one was
     parts: list[PartResult] = Field(default_factory=list)

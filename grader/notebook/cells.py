@@ -14,7 +14,9 @@ from grader.models import CheckOutcome, NotebookSource, UnitProblem
 
 __all__ = ["in_cells", "outcomes_in_cells", "unit_notes"]
 
-_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+# A line number has at most 9 digits: a student's message can hold any text, and int() of
+# thousands of digits raises (Python's limit on int-from-string conversion).
+_FRAME = re.compile(r'File "(?P<file>[^"\n]{1,500})", line (?P<line>\d{1,9})(?!\d)')
 _NO_ATTRIBUTE = re.compile(
     r"raised AttributeError: module '(?P<module>\w+)' has no attribute '(?P<name>\w+)'"
 )

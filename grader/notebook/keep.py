@@ -162,7 +162,11 @@ def _targets(stmt: ast.stmt) -> set[str]:
 
 
 def _main_guard(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.If) and "__main__" in ast.unparse(stmt.test)
+    """``if __name__ == "__main__":`` in any spelling (ast.walk does not recurse, so a test
+    nested thousands deep is safe to look at; ast.unparse is not)."""
+    return isinstance(stmt, ast.If) and any(
+        isinstance(n, ast.Constant) and n.value == "__main__" for n in ast.walk(stmt.test)
+    )
 
 
 def _simple_block(stmt: ast.stmt) -> bool:

@@ -161,19 +161,26 @@ class Listener:
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    """Every entry under ``root``: folders as "dir", files by the sha256 of their bytes."""
+    """Every entry under ``root``: folders as "dir", files by the sha256 of their bytes.
+    The walk keeps its own stack: a submission may be far deeper than Python's recursion."""
     found: dict[str, str] = {}
-    for here, dirs, files in os.walk(root):
-        for name in dirs:
-            found[os.path.relpath(os.path.join(here, name), root)] = "dir"
-        for name in files:
-            path = os.path.join(here, name)
+    stack = [str(root)]
+    while stack:
+        here = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            continue
+        for entry in entries:
+            rel = os.path.relpath(entry.path, root)
+            if entry.is_dir(follow_symlinks=False):
+                found[rel] = "dir"
+                stack.append(entry.path)
+                continue
             try:
-                found[os.path.relpath(path, root)] = hashlib.sha256(
-                    Path(path).read_bytes()
-                ).hexdigest()
+                found[rel] = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
             except OSError:
-                found[os.path.relpath(path, root)] = "unreadable"
+                found[rel] = "unreadable"
     return found
 
 
