@@ -20,11 +20,15 @@ zip (or notebook) whose stem is taken by another entry keeps its full file name 
 folder, so the rule always ends with distinct names (up to letter case between two folders,
 which a case-insensitive file system cannot hold anyway).
 
+A name whose bytes are not UTF-8 is spelled with escapes (``ana\\xef``), so that it can be
+written into results and gradebooks.
+
 The result is sorted by student name, case-insensitively, then exactly.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Literal
@@ -85,7 +89,13 @@ def _kind(path: Path) -> _Kind:
 
 
 def _first_choice(path: Path, kind: _Kind) -> str:
-    return path.name[: -len(path.suffix)] if kind in ("zip", "notebook") else path.name
+    return _readable(path.name[: -len(path.suffix)] if kind in ("zip", "notebook") else path.name)
+
+
+def _readable(name: str) -> str:
+    """A file name whose bytes are not UTF-8 (``b"ana\\xef"``) spelled with escapes
+    (``ana\\xef``): still unique, and text every writer can write."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _unique_names(found: list[tuple[Path, _Kind]]) -> list[str]:
@@ -105,4 +115,4 @@ def _unique_names(found: list[tuple[Path, _Kind]]) -> list[str]:
         if not clashing:
             return names
         for i in clashing:
-            names[i] = found[i][0].name
+            names[i] = _readable(found[i][0].name)

@@ -7,10 +7,11 @@ the class as a whole -> :class:`GradeReport`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from grader.notebook.extract import Unit
 
@@ -18,8 +19,29 @@ Status = Literal["passed", "partial", "failed", "error", "timeout", "crashed", "
 Visibility = Literal["public", "hidden"]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole(value: Any) -> Any:
+    """``value`` with each lone surrogate in its text replaced by U+FFFD. A worker's JSON
+    reply and a folder name with undecodable bytes can hold them, and no UTF-8 writer
+    (result.json, the feedback page, the progress file) accepts them."""
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    if isinstance(value, dict):
+        return {_whole(k): _whole(v) for k, v in value.items()}
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _writable_text(cls, value: Any) -> Any:
+        return _whole(value)
 
 
 class Submission(_Model):

@@ -193,11 +193,15 @@ def _names_read(source: str) -> set[str]:
 
 
 def _walk_reads(table: symtable.SymbolTable, *, top: bool) -> Iterator[str]:
-    for sym in table.get_symbols():
-        if sym.is_referenced() and (sym.is_global() or top):
-            yield sym.get_name()
-    for child in table.get_children():
-        yield from _walk_reads(child, top=False)
+    """The names read, table by table with a stack of its own: scopes nest as deep as the
+    student's code does (``lambda: lambda: ...`` two thousand times)."""
+    todo = [(table, top)]
+    while todo:
+        here, at_top = todo.pop()
+        for sym in here.get_symbols():
+            if sym.is_referenced() and (sym.is_global() or at_top):
+                yield sym.get_name()
+        todo.extend((child, False) for child in here.get_children())
 
 
 def statement_text(lines: list[str], stmt: ast.stmt) -> str:

@@ -12,6 +12,7 @@ behind that code when it misses a case (:mod:`grader.boundary`) is tested in
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,11 @@ def huge_line_number() -> str:
     return notebook(solution(), raiser)
 
 
+SURROGATES = solution(
+    {"return k * x": "raise ValueError('lone surrogates: \\udc80 \\ud800')"}
+)
+
+
 def deep_zip(path: Path) -> None:
     """A zip with ops.py at the top and one member 1,200 folders deep."""
     with zipfile.ZipFile(path, "w") as archive:
@@ -103,6 +109,10 @@ def graded() -> Iterator[Graded]:
         deep_zip(made.subs / "c_deep_zip.zip")
         deep_folder(made.subs / "f_deep_folder")
         deep_zip(made.subs / "g\\back.zip")  # a backslash in a student's name
+        made.add("h_surrogates", SURROGATES)
+        bad_name = os.path.join(os.fsencode(made.subs), b"i_bad\xff")
+        os.mkdir(bad_name)
+        Path(os.fsdecode(bad_name), "ops.py").write_text(solution())
         made.add_control("z_control")
         yield made.grade(jobs=1, timeout=240)
     finally:
@@ -122,6 +132,8 @@ def test_the_run_finishes_and_the_controls_keep_their_points(graded: Graded) -> 
         "d_line",
         "f_deep_folder",
         "g\\back",
+        "h_surrogates",
+        "i_bad\\xff",
         "z_control",
     }
 
@@ -156,3 +168,14 @@ def test_a_deep_folder_is_cut_at_the_limit_with_a_note(graded: Graded) -> None:
 def test_a_backslash_in_a_name_is_a_student_like_any_other(graded: Graded) -> None:
     """``g\\back.zip``: a backslash is an ordinary character in a file name here."""
     graded.assert_earns("g\\back", 6)
+
+
+def test_lone_surrogates_in_a_message_cost_only_the_check(graded: Graded) -> None:
+    """A message no UTF-8 writer accepts: the text is repaired, ``norm_rows`` earns 3."""
+    graded.assert_earns("h_surrogates", 3)
+    assert "lone surrogates: " in graded.message("h_surrogates", "test_scale_public")
+
+
+def test_a_folder_name_that_is_not_utf8_is_spelled_with_escapes(graded: Graded) -> None:
+    """A folder named with the byte 0xff is graded as ``i_bad\\xff``."""
+    graded.assert_earns("i_bad\\xff", 6)
