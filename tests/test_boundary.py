@@ -122,3 +122,25 @@ def test_a_lane_that_fails_twice_says_what_it_raised(tmp_path: Path) -> None:
     assert "failed twice (KeyError: 'mallory')" in (result.not_gradable_reason or "")
     assert result.grader_fault == "lane failed twice (KeyError: 'mallory')"
     assert lane_died(task, since=0.0).grader_fault == "lane crashed twice"
+
+
+def test_grade_exits_3_naming_each_submission_the_grader_failed_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Does the command say which submissions hit a grader fault, and exit 3 (not 0)?"""
+    import typer
+
+    from grader.cli import _exit_on_grader_faults
+
+    task = tasks(tmp_path)[1]
+    failed = lane_died(task, since=0.0, why="RecursionError: \x1b[2Jdeep")
+    fine = failed.model_copy(update={"student": "alice", "grader_fault": None})
+
+    _exit_on_grader_faults([fine])  # no fault: returns
+    with pytest.raises(typer.Exit) as stopped:
+        _exit_on_grader_faults([fine, failed])
+
+    assert stopped.value.exit_code == 3
+    err = capsys.readouterr().err
+    assert "could not process 1 submission(s)" in err and "mallory: lane failed twice" in err
+    assert "\x1b" not in err
