@@ -24,7 +24,7 @@ from grader.course import Assignment, load_assignment
 from grader.load import load
 from grader.models import LoadedSubmission, Submission
 from grader.notebook.extract import build_module
-from grader.notebook.read import NotebookRefused, parse_notebook
+from grader.notebook.read import MAX_JSON_VALUES, NotebookRefused, parse_notebook
 from tests.toycourse import make_course, solution
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
@@ -256,3 +256,25 @@ def test_inputs_long_run(
     check_notebook_load(toy, data)
     check_zip_load(toy, members, cut)
     check_folder_load(toy, members)
+
+
+@pytest.mark.parametrize("value", ["{}", "[]", "0", '"a"'])
+def test_reading_a_notebook_costs_bounded_memory(value: str) -> None:
+    """Is a notebook of millions of tiny values refused before it is parsed, and does the
+    largest one allowed stay under 200 MB in the grader's process?"""
+    import tracemalloc
+
+    def junk(n: int) -> bytes:
+        cells = '[{"cell_type": "code", "source": "x = 1"}]'
+        return f'{{"cells": {cells}, "metadata": {{"j": [{",".join([value] * n)}]}}}}'.encode()
+
+    with pytest.raises(NotebookRefused, match="clear the outputs"):
+        parse_notebook(junk(MAX_JSON_VALUES + 1), "big.ipynb")
+    per_value = 1 + value.count("{") + value.count("[")  # its comma, and its brace if any
+    tracemalloc.start()
+    try:
+        parse_notebook(junk(MAX_JSON_VALUES // per_value - 10), "big.ipynb")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200 * 2**20, f"{peak / 2**20:.0f} MB"

@@ -16,7 +16,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Cell", "NotebookRefused", "ParsedNotebook", "parse_notebook"]
+__all__ = ["MAX_JSON_VALUES", "Cell", "NotebookRefused", "ParsedNotebook", "parse_notebook"]
+
+MAX_JSON_VALUES = 2_000_000
+"""The most JSON values (counted from the commas, braces and brackets, before parsing) a
+notebook may hold. Parsing costs memory per value, not per byte: 5 MB of ``{},{},...`` is
+1.9 million dicts and 140 MB in the grader's process, and the 200 MB a submission may hold
+would be 5 GB. Real notebooks hold images as base64 strings, a value each."""
 
 _FIX_DOWNLOAD = (
     "download it again from Jupyter (File > Download as > Notebook) or Colab "
@@ -82,6 +88,13 @@ def _json(data: bytes, name: str) -> dict[str, Any]:
         ) from None
     if not text.strip():
         raise NotebookRefused(f"{name} is empty (0 cells, no JSON at all); {_FIX_DOWNLOAD}")
+    values = data.count(b",") + data.count(b"{") + data.count(b"[")
+    if values > MAX_JSON_VALUES:
+        raise NotebookRefused(
+            f"{name} holds about {values:,} JSON values, more than the {MAX_JSON_VALUES:,} a "
+            "notebook may hold (printed output, most likely); clear the outputs (Edit > Clear "
+            "All Outputs in Jupyter or Colab), save, and hand it in again"
+        )
     try:
         top = json.loads(text)
     except json.JSONDecodeError as exc:
