@@ -278,3 +278,21 @@ def test_reading_a_notebook_costs_bounded_memory(value: str) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 200 * 2**20, f"{peak / 2**20:.0f} MB"
+
+
+def test_a_zip_with_a_huge_directory_is_refused_before_it_is_read(toy: Assignment) -> None:
+    """100,000 empty entries (a directory zipfile would read into memory whole): refused
+    from the end-of-directory record, fast, with the reason."""
+    import time
+
+    def make(subs: Path) -> Submission:
+        with zipfile.ZipFile(subs / "many.zip", "w") as archive:
+            archive.writestr("ops.py", solution())
+            for i in range(100_000):
+                archive.writestr(f"{i}", b"")
+        return Submission(student="many", path=subs / "many.zip", kind="zip")
+
+    started = time.monotonic()
+    result = loaded(toy, make)
+    assert "more than 65,000 entries" in (result.not_gradable or ""), result.not_gradable
+    assert time.monotonic() - started < 20
