@@ -296,3 +296,12 @@ def test_a_zip_with_a_huge_directory_is_refused_before_it_is_read(toy: Assignmen
     result = loaded(toy, make)
     assert "more than 65,000 entries" in (result.not_gradable or ""), result.not_gradable
     assert time.monotonic() - started < 20
+
+
+def test_a_notebook_of_too_many_cells_is_refused() -> None:
+    """Every code cell is parsed in the grader's process: a cap keeps that bounded."""
+    from grader.notebook.read import MAX_CELLS
+
+    with pytest.raises(NotebookRefused, match="10,001 cells, more than the 10,000"):
+        parse_notebook(as_notebook(*["x = 1"] * (MAX_CELLS + 1)), "many.ipynb")
+    assert len(parse_notebook(as_notebook(*["x = 1"] * MAX_CELLS), "ok.ipynb").cells) == MAX_CELLS

@@ -16,8 +16,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["MAX_JSON_VALUES", "Cell", "NotebookRefused", "ParsedNotebook", "parse_notebook"]
+__all__ = ["MAX_CELLS", "MAX_JSON_VALUES", "Cell", "NotebookRefused", "ParsedNotebook", "parse_notebook"]
 
+MAX_CELLS = 10_000
+"""The most cells a notebook may hold (real homework holds tens to hundreds); each code cell
+is parsed in the grader's process, about 0.2 ms a cell."""
 MAX_JSON_VALUES = 2_000_000
 """The most JSON values (counted from the commas, braces and brackets, before parsing) a
 notebook may hold. Parsing costs memory per value, not per byte: 5 MB of ``{},{},...`` is
@@ -63,6 +66,11 @@ def parse_notebook(data: bytes, name: str) -> ParsedNotebook:
     top = _json(data, name)
     notes: list[str] = []
     raw_cells = _raw_cells(top, name)
+    if len(raw_cells) > MAX_CELLS:
+        raise NotebookRefused(
+            f"{name} has {len(raw_cells):,} cells, more than the {MAX_CELLS:,} a notebook may "
+            "have; hand in the notebook you worked in"
+        )
     cells = []
     for number, raw in enumerate(raw_cells, start=1):
         cell = _cell(raw, number, top.get("nbformat"))
