@@ -24,5 +24,5 @@ test-slow:
 	@venv=$(VENV) && $$venv/bin/python -m pytest -q -m slow
 
 lint:
-	$(VENV)/bin/ruff check grader tests bench examples/build_demo.py
+	$(VENV)/bin/ruff check grader tests bench examples/build_demo.py assignments reference
 	$(VENV)/bin/mypy
