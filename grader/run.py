@@ -196,6 +196,8 @@ def pytest_args(assignment: Assignment) -> list[str]:
         *disabled,
         "--rootdir",
         str(assignment.dir / "checks"),
+        "--confcutdir",  # no conftest.py from above the checks (a planted /tmp/conftest.py)
+        str(assignment.dir / "checks"),
         "-c",
         os.devnull,
         "--import-mode=importlib",

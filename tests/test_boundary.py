@@ -144,3 +144,15 @@ def test_grade_exits_3_naming_each_submission_the_grader_failed_on(
     err = capsys.readouterr().err
     assert "could not process 1 submission(s)" in err and "mallory: lane failed twice" in err
     assert "\x1b" not in err
+
+
+def test_no_conftest_above_the_checks_runs_in_the_trusted_process(tmp_path: Path) -> None:
+    """A conftest.py in a folder above the course (``/tmp`` on a shared machine) is not
+    loaded by the checks' pytest session."""
+    marker = tmp_path / "planted-ran"
+    (tmp_path / "conftest.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+
+    results = graded(tasks(tmp_path))
+
+    assert not marker.exists()
+    assert all(r.score == 6 for r in results.values())
