@@ -14,7 +14,7 @@ student text and returns text that can only ever render as that text:
 * :func:`command_data` and :func:`command_property` for the parts of a workflow command,
   with GitHub's documented percent-encoding;
 * :func:`markdown` for summary text: every ASCII punctuation character backslash-escaped
-  (CommonMark allows it for all of them), line breaks folded to spaces.
+  (CommonMark allows it for all of them), each run of white space one space.
 
 The whole log of a ``grader ci`` run is also fenced with ``::stop-commands::`` (see
 :class:`CommandFence`), so even text that escaped all of this is not read as a command.
@@ -58,7 +58,7 @@ def command_property(text: str) -> str:
 def markdown(text: str) -> str:
     """``text`` as inline Markdown that renders as exactly that text, on one line: no link,
     image, HTML tag, emphasis, table cell break, mention or autolink."""
-    one_line = " ".join(printable(text).split("\n"))
+    one_line = " ".join(printable(text).split())  # no indented code block, no line break
     return _PUNCTUATION.sub(r"\\\1", one_line)
 
 
