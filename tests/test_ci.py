@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
 from grader.ci import workflow
 from grader.ci.outputs import locate
-from grader.ci.run import run_ci
+from grader.ci.run import private_course_allowed, run_ci
+from grader.errors import InstructorError
 from grader.models import CheckResult
+from grader.worker import landlock
 from tests.test_selfcheck import make_toy, student
 from tests.toycourse import solution
 
@@ -82,7 +86,10 @@ def test_ci_failing_submission(toy: Path, tmp_path: Path) -> None:
     )
     text = summary.read_text()
     assert "### ❌ toy: 0 / 2 points, 0% (**below the threshold of 60%**)" in text
-    assert "| ❌ error | `test_scale_public` | Scaling | 0/1 | ops\\.scale\\(\\.\\.\\.\\) raised" in text
+    assert (
+        "| ❌ error | `test_scale_public` | Scaling | 0/1 | ops\\.scale\\(\\.\\.\\.\\) raised"
+        in text
+    )
     root = ET.parse(folder / "out/junit.xml").getroot()
     assert root.get("errors") == "2"
     case = next(c for c in root.iter("testcase") if c.get("name") == "test_scale_public")
@@ -107,6 +114,12 @@ def test_threshold_option_and_spec(toy: Path, tmp_path: Path) -> None:
     assert good.passed and good.percent == 100
 
 
+NO_LANDLOCK = pytest.mark.skipif(
+    not landlock.abi_version(), reason="the private course is graded only under Landlock"
+)
+
+
+@NO_LANDLOCK
 def test_ci_with_the_course_grades_every_check(toy: Path, tmp_path: Path) -> None:
     """With GRADER_COURSE (the private bundle), are the hidden checks graded too?"""
     folder = student(toy, tmp_path / "repo", solution())
@@ -134,6 +147,50 @@ def test_print_workflow_fills_in_the_assignment() -> None:
     ):
         assert needed in text, needed
     assert "{{assignment}}" not in text and "{{grader_source}}" not in text and "\t" not in text
+
+
+def test_workflow_keeps_the_secret_in_the_grading_step() -> None:
+    """Is the secret in no job-level env and in exactly one step, which unpacks it outside
+    the checkout and replaces itself with `python -I -m grader.ci` without it; does every
+    step that runs a command start outside the checkout with an isolated Python; and does
+    the checkout keep no credentials?"""
+    job = yaml.safe_load(workflow("toy", "dl-grader"))["jobs"]["grade"]
+    assert "env" not in job
+    steps = job["steps"]
+    with_secret = [s for s in steps if "secrets." in yaml.safe_dump(s)]
+    assert len(with_secret) == 1 and with_secret[0]["env"] == {
+        "GRADER_COURSE_TGZ": "${{ secrets.GRADER_COURSE_TGZ }}"
+    }
+    grading = with_secret[0]["run"]
+    assert "tar -xz -C course" in grading
+    last = grading[grading.index("exec ") :]
+    assert last.startswith("exec env -u GRADER_COURSE_TGZ python -I -m grader.ci ")
+    for step in (s for s in steps if "run" in s):
+        first = step["run"].splitlines()[0]
+        assert first == 'cd "$RUNNER_TEMP"', step
+        assert re.findall(r"\bpython\b(?! -I )", step["run"]) == [], step  # -I: no cwd
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    assert steps[0]["with"]["persist-credentials"] is False
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+    assert "cache" not in setup["with"]  # a cache any workflow run may write: see docs/ci.md
+
+
+def test_course_inside_the_checkout_or_without_sandbox_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Does grading with the private course refuse a course inside the student's folder (or
+    holding it), --no-sandbox, and a machine without Landlock, saying why?"""
+    repo, temp = tmp_path / "repo", tmp_path / "_temp"
+    for course in (repo / "course", repo, tmp_path):
+        with pytest.raises(InstructorError, match="overlap"):
+            private_course_allowed(repo, course, sandbox=True)
+    with pytest.raises(InstructorError, match="--no-sandbox"):
+        private_course_allowed(repo, temp / "course", sandbox=False)
+    if landlock.abi_version():
+        private_course_allowed(repo, temp / "course", sandbox=True)  # where the workflow puts it
+    monkeypatch.setattr("grader.ci.run.landlock.abi_version", lambda: 0)
+    with pytest.raises(InstructorError, match="no Landlock"):
+        private_course_allowed(repo, temp / "course", sandbox=True)
 
 
 def result(name: str, traceback: str = "") -> CheckResult:

@@ -49,6 +49,7 @@ import pytest
 import yaml
 
 from grader.ci import workflow
+from grader.worker import landlock
 from tests.adversarial.conftest import ARENA_PARENT
 from tests.test_selfcheck import make_toy
 from tests.toycourse import solution
@@ -344,6 +345,7 @@ def course_secret(course: Path, canary: str) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not landlock.abi_version(), reason="grader ci needs Landlock for the course")
 def test_hostile_checkout_cannot_read_the_private_course(runner_root: Path, wheel: Path) -> None:
     """Graded with the private course by the printed workflow, does a repository full of
     files that run when trusted (pip/, sitecustomize.py, usercustomize.py, a .pth, grader/,
