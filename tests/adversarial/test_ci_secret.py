@@ -346,11 +346,15 @@ def course_secret(course: Path, canary: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not landlock.abi_version(), reason="grader ci needs Landlock for the course")
-def test_hostile_checkout_cannot_read_the_private_course(runner_root: Path, wheel: Path) -> None:
-    """Graded with the private course by the printed workflow, does a repository full of
-    files that run when trusted (pip/, sitecustomize.py, usercustomize.py, a .pth, grader/,
-    conftest.py, pytest.ini, setup.py, links into the course) run none of them outside the
-    sandbox, never see the course or the secret, and still get its full score?"""
+@pytest.mark.parametrize("with_secret", [True, False], ids=["private-course", "public-checks"])
+def test_hostile_checkout_cannot_read_the_private_course(
+    runner_root: Path, wheel: Path, with_secret: bool
+) -> None:
+    """Graded by the printed workflow (with the private course, or without the secret: the
+    public checks), does a repository full of files that run when trusted (pip/,
+    sitecustomize.py, usercustomize.py, a .pth, grader/, conftest.py, pytest.ini, setup.py,
+    links into the course) run none of them outside the sandbox, never see the course or
+    the secret, and still get its full score?"""
     canary = f"SECRET-CANARY-{uuid.uuid4().hex}"
     markers = runner_root / "markers"
     course = make_toy(runner_root / "instructor")
@@ -367,7 +371,7 @@ def test_hostile_checkout_cannot_read_the_private_course(runner_root: Path, whee
     home.mkdir()
     runner = Runner(
         root=runner_root,
-        secrets={"GRADER_COURSE_TGZ": secret},
+        secrets={"GRADER_COURSE_TGZ": secret} if with_secret else {},
         base_env={
             "PATH": SYSTEM_PATH,
             "HOME": str(home),
@@ -391,10 +395,12 @@ def test_hostile_checkout_cannot_read_the_private_course(runner_root: Path, whee
     assert code == 0, log
     junit = ET.parse(runner.temp / "grader-junit.xml").getroot()
     names = {c.get("name") for c in junit.iter("testcase")}
-    assert {"test_norm_rows", "test_scale_matches_reference"} <= names, log  # every check
+    hidden = {"test_norm_rows", "test_scale_matches_reference"}
+    assert hidden <= names if with_secret else not hidden & names, log
     assert (junit.get("failures"), junit.get("errors")) == ("0", "0"), log
     summary = (runner_root / "summary.md").read_text()
-    assert "all checks" in summary and "100%" in summary, summary
+    mode = "all checks" if with_secret else "public checks"
+    assert mode in summary and "100%" in summary, summary
     outputs = [log, summary, (runner.temp / "grader-junit.xml").read_text()]
     outputs += [p.read_text() for p in (runner.temp / "_runner_file_commands").iterdir()]
     assert not [o for o in outputs if canary in o or "LEAKED" in o], log
