@@ -216,3 +216,17 @@ def test_locate_prefers_the_traceback_then_the_def(tmp_path: Path) -> None:
     assert locate(result("test_sigmoid_deriv_values"), tmp_path, ["nn.py"]) == ("nn.py", 5)
     assert locate(result("test_budget_cnn_output_shape"), tmp_path, ["nn.py"]) == ("nn.py", 9)
     assert locate(result("test_relu_values"), tmp_path, ["nn.py"]) is None
+
+
+def test_locate_ignores_links_outside_files_and_huge_line_numbers(tmp_path: Path) -> None:
+    """Does an annotation never come from a linked file (a link to the reference would give
+    away its definitions), a frame outside the folder, or a 5,000-digit line number?"""
+    course, folder = tmp_path / "course", tmp_path / "repo"
+    course.mkdir()
+    folder.mkdir()
+    (course / "ref.py").write_text("def sigmoid(x):\n    return x\n")
+    (folder / "ref.py").symlink_to(course / "ref.py")
+    (tmp_path / "outside.py").write_text("x = 1\n")
+    (folder / "nn.py").write_text("y = 2\n")
+    frames = f'File "../outside.py", line 1\nFile "nn.py", line {"9" * 5000}\nFile "ref.py", line 1'
+    assert locate(result("test_sigmoid_values", frames), folder, ["ref.py", "nn.py"]) is None

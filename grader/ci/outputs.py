@@ -31,7 +31,7 @@ _ICON = {
     "crashed": "💥",
     "not_run": "⏭️",
 }
-_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d{1,9})\b')  # int() stays small
 
 
 def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) -> str:
@@ -79,7 +79,7 @@ def _cell(text: str) -> str:
 def annotation_lines(report: SelfCheckReport, workspace: Path) -> list[str]:
     """``::error file=nn.py,line=N,title=<check>::<message>`` for each failing check
     (``::warning`` for partial credit); paths relative to ``workspace``."""
-    modules = sorted(p.name for p in report.folder.glob("*.py") if _own(p))
+    modules = sorted(p.name for p in report.folder.glob("*.py") if _own(p, report.folder))
     out = []
     for check in report.result.checks:
         if check.status not in (*FAILING, "partial"):
@@ -107,25 +107,29 @@ def locate(check: CheckResult, folder: Path, modules: list[str]) -> tuple[str, i
     frames = [
         (m["file"], int(m["line"]))
         for m in _FRAME.finditer(check.student_traceback)
-        if m["file"].endswith(".py") and "/" not in m["file"] and _own(folder / m["file"])
+        if m["file"].endswith(".py") and _own(folder / m["file"], folder)
     ]
     if frames:
         return frames[-1]
     best: tuple[int, str, int] | None = None
-    for module in modules:
+    for module in (m for m in modules if _own(folder / m, folder)):
         for name, line in _definitions(folder / module):
             if f"_{_snake(name)}_" in f"{check.name}_" and (best is None or len(name) > best[0]):
                 best = (len(name), module, line)
     if best is not None:
         return best[1], best[2]
-    notebooks = sorted(p.name for p in folder.glob("*.ipynb") if _own(p))
+    notebooks = sorted(p.name for p in folder.glob("*.ipynb") if _own(p, folder))
     return (notebooks[0], 0) if notebooks else None
 
 
-def _own(path: Path) -> bool:
-    """A regular file of the student's own, not a symbolic link (which could point at the
-    course, whose definitions an annotation would then give away)."""
-    return path.is_file() and not path.is_symlink()
+def _own(path: Path, folder: Path) -> bool:
+    """A regular file of the student's own: inside ``folder`` and no symbolic link (which
+    could point at the course, whose definitions an annotation would then give away)."""
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+        return inside and path.is_file() and not path.is_symlink()
+    except (OSError, ValueError):  # a name too long, a NUL, a loop of links
+        return False
 
 
 def _definitions(path: Path) -> list[tuple[str, int]]:
