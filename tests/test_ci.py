@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from grader.ci import workflow
+from grader.ci.guard import private_course_allowed, private_tmp
 from grader.ci.outputs import locate
-from grader.ci.run import private_course_allowed, run_ci
+from grader.ci.run import run_ci
 from grader.errors import InstructorError
 from grader.models import CheckResult
 from grader.worker import landlock
@@ -115,7 +116,8 @@ def test_threshold_option_and_spec(toy: Path, tmp_path: Path) -> None:
 
 
 NO_LANDLOCK = pytest.mark.skipif(
-    not landlock.abi_version(), reason="the private course is graded only under Landlock"
+    not landlock.abi_version() or not private_tmp(),
+    reason="a private course under /tmp is graded only under Landlock, with a private /tmp",
 )
 
 
@@ -176,21 +178,29 @@ def test_workflow_keeps_the_secret_in_the_grading_step() -> None:
 
 
 def test_course_inside_the_checkout_or_without_sandbox_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Does grading with the private course refuse a course inside the student's folder (or
-    holding it), --no-sandbox, and a machine without Landlock, saying why?"""
-    repo, temp = tmp_path / "repo", tmp_path / "_temp"
-    for course in (repo / "course", repo, tmp_path):
+    holding it), --no-sandbox, a course or runner file that a worker without a private /tmp
+    could reach, and a machine without Landlock, saying why?"""
+    work = Path("/home/runner/work")  # GitHub's layout; nothing here needs to exist
+    repo, course = work / "hw/hw", work / "_temp/course"
+    monkeypatch.setattr("grader.ci.guard.landlock.abi_version", lambda: 6)
+    monkeypatch.setattr("grader.ci.guard.private_tmp", lambda: False)  # no user namespaces
+    private_course_allowed(repo, course, sandbox=True, env={"GITHUB_ENV": str(work / "_temp/e")})
+    for inside in (repo / "course", repo, work):
         with pytest.raises(InstructorError, match="overlap"):
-            private_course_allowed(repo, course, sandbox=True)
+            private_course_allowed(repo, inside, sandbox=True)
     with pytest.raises(InstructorError, match="--no-sandbox"):
-        private_course_allowed(repo, temp / "course", sandbox=False)
-    if landlock.abi_version():
-        private_course_allowed(repo, temp / "course", sandbox=True)  # where the workflow puts it
-    monkeypatch.setattr("grader.ci.run.landlock.abi_version", lambda: 0)
+        private_course_allowed(repo, course, sandbox=False)
+    for where, env in ((Path("/tmp/course"), {}), (course, {"GITHUB_ENV": "/dev/shm/env"})):
+        with pytest.raises(InstructorError, match="under /tmp or /dev/shm"):
+            private_course_allowed(repo, where, sandbox=True, env=env)
+    monkeypatch.setattr("grader.ci.guard.private_tmp", lambda: True)  # a private /tmp hides it
+    private_course_allowed(repo, Path("/tmp/course"), sandbox=True, env={"GITHUB_ENV": "/tmp/e"})
+    monkeypatch.setattr("grader.ci.guard.landlock.abi_version", lambda: 0)
     with pytest.raises(InstructorError, match="no Landlock"):
-        private_course_allowed(repo, temp / "course", sandbox=True)
+        private_course_allowed(repo, course, sandbox=True)
 
 
 def result(name: str, traceback: str = "") -> CheckResult:

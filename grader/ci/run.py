@@ -4,7 +4,7 @@ Runs the public checks (as ``grader check``), or every check when the instructor
 full course folder (``--course`` or ``$GRADER_COURSE``, the private checks bundle). With the
 private course the student's folder is only read as a submission: its ``.grader/`` bundle is
 not used, nothing in it is imported or run on this side, and the submission runs only in a
-sandbox that cannot read the course (see :func:`private_course_allowed`). With the public
+sandbox that cannot read the course (see :mod:`grader.ci.guard`). With the public
 checks, the bundle's checks are the student's own copies, so there is nothing to keep. Then it
 writes the JUnit XML, appends a Markdown summary to ``$GITHUB_STEP_SUMMARY`` when that is
 set, and returns the annotations to print when running under CI. The job fails (exit 1) when
@@ -19,12 +19,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from grader import atomic
+from grader.ci.guard import private_course_allowed
 from grader.ci.outputs import annotation_lines, junit_xml, markdown_summary
 from grader.errors import InstructorError
 from grader.selfcheck.run import SelfCheckReport, full_check, self_check
-from grader.worker import landlock
 
-__all__ = ["CiOutcome", "ci_percent", "private_course_allowed", "run_ci"]
+__all__ = ["CiOutcome", "ci_percent", "run_ci"]
 
 
 class CiOutcome(BaseModel):
@@ -52,28 +52,6 @@ def ci_percent(report: SelfCheckReport) -> float:
     return 100.0 * r.score / most if most else 0.0
 
 
-def private_course_allowed(folder: Path, course: Path, *, sandbox: bool) -> None:
-    """Refuse to grade with the private course where the submission could read it: the
-    student's folder must be a submission folder only (neither inside the course nor holding
-    it), and the worker must run in a sandbox that keeps it from files outside its own."""
-    if folder == course or folder in course.parents or course in folder.parents:
-        raise InstructorError(
-            f"the course folder {course} and the student's folder {folder} overlap; unpack "
-            "the private course outside the checkout (the workflow uses $RUNNER_TEMP/course)"
-        )
-    if not sandbox:
-        raise InstructorError(
-            "--no-sandbox with the private course would let the submission read the hidden "
-            "checks and the reference; grade with the sandbox, or without --course"
-        )
-    if not landlock.abi_version():
-        raise InstructorError(
-            "this machine has no Landlock (Linux 5.13 or later with landlock among the LSMs), "
-            "so the sandbox cannot keep the submission from reading the private course; "
-            "grade on such a machine (GitHub's ubuntu-latest runners are), or without --course"
-        )
-
-
 def run_ci(
     path: Path,
     assignment_id: str | None,
@@ -96,7 +74,7 @@ def run_ci(
         if assignment_id is None:
             raise InstructorError("grading with a course folder needs --assignment ID")
         course = course.resolve()
-        private_course_allowed(path.resolve(), course, sandbox=sandbox)
+        private_course_allowed(path.resolve(), course, sandbox=sandbox, env=env)
         report = full_check(path, course, assignment_id, seed=seed, sandbox=sandbox)
     else:
         report = self_check(path, assignment_id, bundle=bundle, sandbox=sandbox)
