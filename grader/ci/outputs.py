@@ -154,10 +154,10 @@ def junit_xml(report: SelfCheckReport) -> bytes:
     """One ``<testsuite>`` per part, one ``<testcase>`` per check; failed and partial checks
     get ``<failure>``, errors, timeouts and crashes ``<error>``, checks not run ``<skipped>``."""
     r = report.result
-    root = ET.Element("testsuites", name=r.assignment)
+    root = ET.Element("testsuites", name=printable(r.assignment))
     for part in r.parts:
         checks = [c for c in r.checks if c.part == part.name]
-        suite = ET.SubElement(root, "testsuite", name=part.name)
+        suite = ET.SubElement(root, "testsuite", name=printable(part.name))
         props = ET.SubElement(suite, "properties")
         for key, value in (("points", f"{part.points:g}"), ("max_points", f"{part.max_points:g}")):
             ET.SubElement(props, "property", name=key, value=value)
