@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import string
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,7 +146,8 @@ def test_grader_ci_output_carries_no_student_command(toy: Path, tmp_path: Path) 
     """When a submission's error message holds workflow commands, Markdown, HTML, rich markup
     and terminal escapes, does `grader ci` issue only its own commands (the fence and one
     ::error per failing check, whose message decodes to the student's text), keep the log
-    free of escapes, and write a summary in which nothing renders as a link, image or tag?"""
+    free of escapes, write valid JUnit XML, and a summary in which nothing renders as a link,
+    image or tag?"""
     text = solution({"return k * x": f"raise ValueError({HOSTILE!r})"})
     folder = student(toy, tmp_path / "repo", text)
     (folder / LINK_NAME).symlink_to("ops.py")
@@ -162,6 +164,8 @@ def test_grader_ci_output_carries_no_student_command(toy: Path, tmp_path: Path) 
     unfenced = [x for x in proc.stdout.splitlines() if not x.startswith("::")]
     assert list(runner_commands("\n".join(unfenced))) == []  # safe even without the fence
     assert "[/]" in proc.stdout  # rich markup printed as text, not parsed
+    junit = ET.parse(folder / "grader-junit.xml").getroot()  # escapes would make it invalid XML
+    assert "forged-md" in ET.tostring(junit, encoding="unicode")
     html = rendered(summary.read_text())
     assert "forged-md" in html and "forged-note" in html
     assert "<a " not in html and "<img" not in html and "<b>" not in html
