@@ -386,28 +386,39 @@ def ci_cmd(
             raise InstructorError("--print-workflow needs --assignment ID")
         print(workflow(assignment, grader_source or DEFAULT_SOURCE), end="")
         return
+    from grader.ci.escape import CommandFence, log_text
     from grader.ci.run import run_ci
-    from grader.selfcheck.show import table
+    from grader.selfcheck.show import plain
 
-    outcome = run_ci(
-        path,
-        assignment,
-        env=os.environ,
-        course=course,
-        bundle=bundle,
-        threshold=threshold,
-        junit=junit,
-        seed=seed,
-        sandbox=sandbox,
-    )
-    hint = f"the JUnit report ({junit}) holds each check that did not pass in full"
-    out.print(table(outcome.report, hint, width=out.width))
+    def say(text: str) -> None:
+        print(log_text(text), flush=True)  # plain stdout: the runner reads it line by line
+
+    # Everything between the fence's two lines may hold student text: GitHub reads no
+    # workflow command there. The annotations, our own commands, come after it.
+    with CommandFence(
+        lambda line: print(line, flush=True), os.environ.get("GITHUB_ACTIONS") == "true"
+    ):
+        outcome = run_ci(
+            path,
+            assignment,
+            env=os.environ,
+            course=course,
+            bundle=bundle,
+            threshold=threshold,
+            junit=junit,
+            seed=seed,
+            sandbox=sandbox,
+        )
+        say(
+            plain(
+                outcome.report,
+                f"the JUnit report ({junit}) holds each check that did not pass in full",
+            )
+        )
     for line in outcome.annotations:
-        print(line)  # workflow commands: plain stdout, one per line
+        print(line)  # workflow commands, their student text escaped by grader.ci.outputs
     verdict = "passes" if outcome.passed else "is below"
-    out.print(
-        f"{outcome.percent:.0f}% {verdict} the threshold of {outcome.threshold:g}%; JUnit: {junit}"
-    )
+    say(f"{outcome.percent:.0f}% {verdict} the threshold of {outcome.threshold:g}%; JUnit: {junit}")
     if not outcome.passed:
         raise typer.Exit(1)
 

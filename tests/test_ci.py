@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
 from grader.ci import workflow
+from grader.ci.guard import private_course_allowed, private_tmp
 from grader.ci.outputs import locate
 from grader.ci.run import run_ci
+from grader.errors import InstructorError
 from grader.models import CheckResult
+from grader.worker import landlock
 from tests.test_selfcheck import make_toy, student
 from tests.toycourse import solution
 
@@ -82,7 +87,10 @@ def test_ci_failing_submission(toy: Path, tmp_path: Path) -> None:
     )
     text = summary.read_text()
     assert "### ❌ toy: 0 / 2 points, 0% (**below the threshold of 60%**)" in text
-    assert "| ❌ error | `test_scale_public` | Scaling | 0/1 | ops.scale(...) raised" in text
+    assert (
+        "| ❌ error | `test_scale_public` | Scaling | 0/1 | ops\\.scale\\(\\.\\.\\.\\) raised"
+        in text
+    )
     root = ET.parse(folder / "out/junit.xml").getroot()
     assert root.get("errors") == "2"
     case = next(c for c in root.iter("testcase") if c.get("name") == "test_scale_public")
@@ -107,6 +115,13 @@ def test_threshold_option_and_spec(toy: Path, tmp_path: Path) -> None:
     assert good.passed and good.percent == 100
 
 
+NO_LANDLOCK = pytest.mark.skipif(
+    not landlock.abi_version() or not private_tmp(),
+    reason="a private course under /tmp is graded only under Landlock, with a private /tmp",
+)
+
+
+@NO_LANDLOCK
 def test_ci_with_the_course_grades_every_check(toy: Path, tmp_path: Path) -> None:
     """With GRADER_COURSE (the private bundle), are the hidden checks graded too?"""
     folder = student(toy, tmp_path / "repo", solution())
@@ -123,15 +138,69 @@ def test_print_workflow_fills_in_the_assignment() -> None:
     text = workflow("nn_numpy", "dl-grader @ git+https://github.com/c/g@v1")
     for needed in (
         "actions/checkout@v4",
+        "persist-credentials: false",
         'python-version: "3.11"',
-        "cache: pip",
-        'pip install "dl-grader @ git+https://github.com/c/g@v1"',
-        "grader ci --assignment nn_numpy --junit grader-junit.xml",
+        'GRADER_SOURCE: "dl-grader @ git+https://github.com/c/g@v1"',
+        'python -I -m pip install --disable-pip-version-check "$GRADER_SOURCE"',
+        "python -I -m grader.ci",
+        "--assignment nn_numpy",
         "actions/upload-artifact@v4",
-        "secrets.GRADER_COURSE_TGZ",
+        "GRADER_COURSE_TGZ: ${{ secrets.GRADER_COURSE_TGZ }}",
     ):
         assert needed in text, needed
     assert "{{assignment}}" not in text and "{{grader_source}}" not in text and "\t" not in text
+
+
+def test_workflow_keeps_the_secret_in_the_grading_step() -> None:
+    """Is the secret in no job-level env and in exactly one step, which unpacks it outside
+    the checkout and replaces itself with `python -I -m grader.ci` without it; does every
+    step that runs a command start outside the checkout with an isolated Python; and does
+    the checkout keep no credentials?"""
+    job = yaml.safe_load(workflow("toy", "dl-grader"))["jobs"]["grade"]
+    assert "env" not in job
+    steps = job["steps"]
+    with_secret = [s for s in steps if "secrets." in yaml.safe_dump(s)]
+    assert len(with_secret) == 1 and with_secret[0]["env"] == {
+        "GRADER_COURSE_TGZ": "${{ secrets.GRADER_COURSE_TGZ }}"
+    }
+    grading = with_secret[0]["run"]
+    assert "tar -xz -C course" in grading
+    last = grading[grading.index("exec ") :]
+    assert last.startswith("exec env -u GRADER_COURSE_TGZ python -I -m grader.ci ")
+    for step in (s for s in steps if "run" in s):
+        first = step["run"].splitlines()[0]
+        assert first == 'cd "$RUNNER_TEMP"', step
+        assert re.findall(r"\bpython\b(?! -I )", step["run"]) == [], step  # -I: no cwd
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    assert steps[0]["with"]["persist-credentials"] is False
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+    assert "cache" not in setup["with"]  # a cache any workflow run may write: see docs/ci.md
+
+
+def test_course_inside_the_checkout_or_without_sandbox_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Does grading with the private course refuse a course inside the student's folder (or
+    holding it), --no-sandbox, a course or runner file that a worker without a private /tmp
+    could reach, and a machine without Landlock, saying why?"""
+    work = Path("/home/runner/work")  # GitHub's layout; nothing here needs to exist
+    repo, course = work / "hw/hw", work / "_temp/course"
+    monkeypatch.setattr("grader.ci.guard.landlock.abi_version", lambda: 6)
+    monkeypatch.setattr("grader.ci.guard.private_tmp", lambda: False)  # no user namespaces
+    private_course_allowed(repo, course, sandbox=True, env={"GITHUB_ENV": str(work / "_temp/e")})
+    for inside in (repo / "course", repo, work):
+        with pytest.raises(InstructorError, match="overlap"):
+            private_course_allowed(repo, inside, sandbox=True)
+    with pytest.raises(InstructorError, match="--no-sandbox"):
+        private_course_allowed(repo, course, sandbox=False)
+    for where, env in ((Path("/tmp/course"), {}), (course, {"GITHUB_ENV": "/dev/shm/env"})):
+        with pytest.raises(InstructorError, match="under /tmp or /dev/shm"):
+            private_course_allowed(repo, where, sandbox=True, env=env)
+    monkeypatch.setattr("grader.ci.guard.private_tmp", lambda: True)  # a private /tmp hides it
+    private_course_allowed(repo, Path("/tmp/course"), sandbox=True, env={"GITHUB_ENV": "/tmp/e"})
+    monkeypatch.setattr("grader.ci.guard.landlock.abi_version", lambda: 0)
+    with pytest.raises(InstructorError, match="no Landlock"):
+        private_course_allowed(repo, course, sandbox=True)
 
 
 def result(name: str, traceback: str = "") -> CheckResult:
@@ -157,3 +226,17 @@ def test_locate_prefers_the_traceback_then_the_def(tmp_path: Path) -> None:
     assert locate(result("test_sigmoid_deriv_values"), tmp_path, ["nn.py"]) == ("nn.py", 5)
     assert locate(result("test_budget_cnn_output_shape"), tmp_path, ["nn.py"]) == ("nn.py", 9)
     assert locate(result("test_relu_values"), tmp_path, ["nn.py"]) is None
+
+
+def test_locate_ignores_links_outside_files_and_huge_line_numbers(tmp_path: Path) -> None:
+    """Does an annotation never come from a linked file (a link to the reference would give
+    away its definitions), a frame outside the folder, or a 5,000-digit line number?"""
+    course, folder = tmp_path / "course", tmp_path / "repo"
+    course.mkdir()
+    folder.mkdir()
+    (course / "ref.py").write_text("def sigmoid(x):\n    return x\n")
+    (folder / "ref.py").symlink_to(course / "ref.py")
+    (tmp_path / "outside.py").write_text("x = 1\n")
+    (folder / "nn.py").write_text("y = 2\n")
+    frames = f'File "../outside.py", line 1\nFile "nn.py", line {"9" * 5000}\nFile "ref.py", line 1'
+    assert locate(result("test_sigmoid_values", frames), folder, ["ref.py", "nn.py"]) is None

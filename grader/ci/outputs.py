@@ -1,6 +1,8 @@
 """What ``grader ci`` writes: a Markdown summary, GitHub annotations and JUnit XML.
 
 Each is a pure function of the self-check report; :mod:`grader.ci.run` decides where they go.
+Student text (messages, notes, file names) reaches each through :mod:`grader.ci.escape` or
+:func:`grader.safetext.printable`, so it renders as text and never as a command or markup.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from grader.ci.escape import command_data, command_property, markdown
 from grader.models import CheckResult
+from grader.safetext import printable
 from grader.selfcheck.run import SelfCheckReport
 from grader.selfcheck.show import one_line
 
@@ -27,7 +31,7 @@ _ICON = {
     "crashed": "💥",
     "not_run": "⏭️",
 }
-_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d{1,9})\b')  # int() stays small
 
 
 def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) -> str:
@@ -40,7 +44,7 @@ def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) 
         else f"**below the threshold of {threshold:g}%**"
     )
     lines = [
-        f"### {'✅' if ok else '❌'} {r.assignment}: {r.score:g} / {r.max_score:g} points, "
+        f"### {'✅' if ok else '❌'} {_cell(r.assignment)}: {r.score:g} / {r.max_score:g} points, "
         f"{percent:.0f}% ({verdict})",
         "",
         f"{report.mode} on {_cell(report.checked)} (seed {r.seed})."
@@ -66,7 +70,7 @@ def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) 
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown(text)
 
 
 # -- annotations --------------------------------------------------------------------------------
@@ -75,7 +79,7 @@ def _cell(text: str) -> str:
 def annotation_lines(report: SelfCheckReport, workspace: Path) -> list[str]:
     """``::error file=nn.py,line=N,title=<check>::<message>`` for each failing check
     (``::warning`` for partial credit); paths relative to ``workspace``."""
-    modules = sorted(p.name for p in report.folder.glob("*.py"))
+    modules = sorted(p.name for p in report.folder.glob("*.py") if _own(p, report.folder))
     out = []
     for check in report.result.checks:
         if check.status not in (*FAILING, "partial"):
@@ -85,12 +89,14 @@ def annotation_lines(report: SelfCheckReport, workspace: Path) -> list[str]:
         where = locate(check, report.folder, modules)
         if where is not None:
             file, line = where
-            props.append(f"file={_prop(os.path.relpath(report.folder / file, workspace))}")
+            props.append(
+                f"file={command_property(os.path.relpath(report.folder / file, workspace))}"
+            )
             if line:
                 props.append(f"line={line}")
-        props.append(f"title={_prop(f'{check.name} ({check.status})')}")
+        props.append(f"title={command_property(f'{check.name} ({check.status})')}")
         message = check.message or check.description or check.status
-        out.append(f"::{level} {','.join(props)}::{_data(message)}")
+        out.append(f"::{level} {','.join(props)}::{command_data(message)}")
     return out
 
 
@@ -101,19 +107,29 @@ def locate(check: CheckResult, folder: Path, modules: list[str]) -> tuple[str, i
     frames = [
         (m["file"], int(m["line"]))
         for m in _FRAME.finditer(check.student_traceback)
-        if (folder / m["file"]).is_file() and m["file"].endswith(".py")
+        if m["file"].endswith(".py") and _own(folder / m["file"], folder)
     ]
     if frames:
         return frames[-1]
     best: tuple[int, str, int] | None = None
-    for module in modules:
+    for module in (m for m in modules if _own(folder / m, folder)):
         for name, line in _definitions(folder / module):
             if f"_{_snake(name)}_" in f"{check.name}_" and (best is None or len(name) > best[0]):
                 best = (len(name), module, line)
     if best is not None:
         return best[1], best[2]
-    notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
+    notebooks = sorted(p.name for p in folder.glob("*.ipynb") if _own(p, folder))
     return (notebooks[0], 0) if notebooks else None
+
+
+def _own(path: Path, folder: Path) -> bool:
+    """A regular file of the student's own: inside ``folder`` and no symbolic link (which
+    could point at the course, whose definitions an annotation would then give away)."""
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+        return inside and path.is_file() and not path.is_symlink()
+    except (OSError, ValueError):  # a name too long, a NUL, a loop of links
+        return False
 
 
 def _definitions(path: Path) -> list[tuple[str, int]]:
@@ -131,14 +147,6 @@ def _snake(name: str) -> str:
     return spaced.lower()
 
 
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _prop(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 # -- JUnit XML ---------------------------------------------------------------------------------
 
 
@@ -146,10 +154,10 @@ def junit_xml(report: SelfCheckReport) -> bytes:
     """One ``<testsuite>`` per part, one ``<testcase>`` per check; failed and partial checks
     get ``<failure>``, errors, timeouts and crashes ``<error>``, checks not run ``<skipped>``."""
     r = report.result
-    root = ET.Element("testsuites", name=r.assignment)
+    root = ET.Element("testsuites", name=printable(r.assignment))
     for part in r.parts:
         checks = [c for c in r.checks if c.part == part.name]
-        suite = ET.SubElement(root, "testsuite", name=part.name)
+        suite = ET.SubElement(root, "testsuite", name=printable(part.name))
         props = ET.SubElement(suite, "properties")
         for key, value in (("points", f"{part.points:g}"), ("max_points", f"{part.max_points:g}")):
             ET.SubElement(props, "property", name=key, value=value)
@@ -170,8 +178,9 @@ def _testcase(suite: ET.Element, assignment: str, check: CheckResult) -> None:
         classname=f"{assignment}.{re.sub(r'[^A-Za-z0-9_]+', '_', check.part).strip('_')}",
         time=f"{check.duration_s:.3f}",
     )
-    text = "\n".join(t for t in (check.description, check.message, check.student_traceback) if t)
-    message = one_line(check.message or check.description, 200)
+    parts = (check.description, check.message, check.student_traceback)
+    text = printable("\n".join(t for t in parts if t))  # no control character breaks the XML
+    message = printable(one_line(check.message or check.description, 200))
     if check.status in ("failed", "partial"):
         ET.SubElement(case, "failure", message=message, type=check.status).text = text
     elif check.status in FAILING:

@@ -1,7 +1,11 @@
 """``grader ci``: grade a student's repository on push, in one command.
 
 Runs the public checks (as ``grader check``), or every check when the instructor provides a
-full course folder (``--course`` or ``$GRADER_COURSE``, the private checks bundle). Then it
+full course folder (``--course`` or ``$GRADER_COURSE``, the private checks bundle). With the
+private course the student's folder is only read as a submission: its ``.grader/`` bundle is
+not used, nothing in it is imported or run on this side, and the submission runs only in a
+sandbox that cannot read the course (see :mod:`grader.ci.guard`). With the public
+checks, the bundle's checks are the student's own copies, so there is nothing to keep. Then it
 writes the JUnit XML, appends a Markdown summary to ``$GITHUB_STEP_SUMMARY`` when that is
 set, and returns the annotations to print when running under CI. The job fails (exit 1) when
 the score is below the threshold: ``--threshold``, else the spec's ``[ci] pass_percent``.
@@ -15,6 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from grader import atomic
+from grader.ci.guard import private_course_allowed
 from grader.ci.outputs import annotation_lines, junit_xml, markdown_summary
 from grader.errors import InstructorError
 from grader.selfcheck.run import SelfCheckReport, full_check, self_check
@@ -68,7 +73,9 @@ def run_ci(
     if course is not None:
         if assignment_id is None:
             raise InstructorError("grading with a course folder needs --assignment ID")
-        report = full_check(path, course.resolve(), assignment_id, seed=seed, sandbox=sandbox)
+        course = course.resolve()
+        private_course_allowed(path.resolve(), course, sandbox=sandbox, env=env)
+        report = full_check(path, course, assignment_id, seed=seed, sandbox=sandbox)
     else:
         report = self_check(path, assignment_id, bundle=bundle, sandbox=sandbox)
     limit = report.pass_percent if threshold is None else threshold
