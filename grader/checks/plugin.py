@@ -181,7 +181,42 @@ class GraderPlugin:
             with collecting_notes(self._notes.setdefault(name, [])):
                 yield
         finally:
-            self._charge(name, self.session.end_check())
+            self._charge(name, self._end_check(name))
+
+    def _end_check(self, name: str) -> Spent:
+        """End the check in the worker (its objects are released there) and return the worker
+        time it used. Whatever a reply causes here, a forged one included, costs this check and
+        nothing else: the worker is killed, the check's outcome says why, and the pytest
+        session goes on to the next check and the next submission."""
+        session = self.session
+        assert session is not None
+        before = session.check.used
+        try:
+            return session.end_check()
+        except InstructorError as exc:
+            self.instructor_errors.append(f"{name}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - never ends the lane's session
+            if session.client is not None:
+                session.client.kill()
+            self._fail_at_end(name, exc)
+        return before
+
+    def _fail_at_end(self, name: str, exc: Exception) -> None:
+        """The check's outcome once ending it failed: an error, unless it already failed."""
+        reason = str(exc) if isinstance(exc, SubmissionFault) else type(exc).__name__
+        message = (
+            "after the check, your code's process answered the grader's clean-up with something "
+            f"it cannot read ({reason}); the check gets no points"
+        )
+        outcome = self.outcomes.get(name)
+        if outcome is not None and outcome.status not in ("passed", "partial"):
+            return
+        update = {"status": "error", "fraction": 0.0, "message": message, "details": ""}
+        self.outcomes[name] = (
+            outcome.model_copy(update=update)
+            if outcome is not None
+            else CheckOutcome(name=name, visibility=self.assignment.checks[name], **update)  # type: ignore[arg-type]
+        )
 
     def _charge(self, name: str, spent: Spent) -> None:
         """Add one run of a check (one parameter set) to the worker time its outcome reports."""
