@@ -79,7 +79,7 @@ FORGE_DEEP = (
     + HONEST_SCALE
     + HONEST_NORM
     + _FORGERY
-    + r'''
+    + r"""
 DEPTH = 100_000
 
 
@@ -94,7 +94,7 @@ def forge(sock, message):
 
 
 install(forge)
-'''
+"""
 )
 
 FORGE_MANY = (
@@ -102,7 +102,7 @@ FORGE_MANY = (
     + HONEST_SCALE
     + HONEST_NORM
     + _FORGERY
-    + r'''
+    + r"""
 EMPTY = 3_000_000
 
 
@@ -116,7 +116,7 @@ def forge(sock, message):
 
 
 install(forge)
-'''
+"""
 )
 
 FORGE_HUGE = (
@@ -124,7 +124,7 @@ FORGE_HUGE = (
     + HONEST_SCALE
     + HONEST_NORM
     + _FORGERY
-    + r'''
+    + r"""
 PAD = 300 << 20
 
 
@@ -140,7 +140,7 @@ def forge(sock, message):
 
 
 install(forge)
-'''
+"""
 )
 
 STUDENTS = {"a_deep": FORGE_DEEP, "b_many": FORGE_MANY, "c_huge": FORGE_HUGE}
