@@ -198,24 +198,22 @@ class GraderPlugin:
         except Exception as exc:  # noqa: BLE001 - never ends the lane's session
             if session.client is not None:
                 session.client.kill()
-            self._fail_at_end(name, exc)
+            self._fail_at_end(name, exc, "the grader could not clean up after it")
         return before
 
-    def _fail_at_end(self, name: str, exc: Exception) -> None:
+    def _fail_at_end(self, name: str, exc: Exception, what: str) -> None:
         """The check's outcome once ending it failed: an error, unless it already failed."""
         reason = str(exc) if isinstance(exc, SubmissionFault) else type(exc).__name__
-        message = (
-            "after the check, your code's process answered the grader's clean-up with something "
-            f"it cannot read ({reason}); the check gets no points"
-        )
+        message = f"this check ran, but {what} ({reason}); it gets no points"
         outcome = self.outcomes.get(name)
         if outcome is not None and outcome.status not in ("passed", "partial"):
             return
-        update = {"status": "error", "fraction": 0.0, "message": message, "details": ""}
-        self.outcomes[name] = (
-            outcome.model_copy(update=update)
-            if outcome is not None
-            else CheckOutcome(name=name, visibility=self.assignment.checks[name], **update)  # type: ignore[arg-type]
+        if outcome is None:
+            outcome = CheckOutcome(
+                name=name, visibility=self.assignment.checks[name], status="error"
+            )
+        self.outcomes[name] = outcome.model_copy(
+            update={"status": "error", "fraction": 0.0, "message": message, "details": ""}
         )
 
     def _charge(self, name: str, spent: Spent) -> None:
@@ -233,7 +231,10 @@ class GraderPlugin:
     ) -> Iterator[None]:
         yield
         if call.when == "call" or call.excinfo is not None:
-            self._record(item, call)
+            try:
+                self._record(item, call)
+            except Exception as exc:  # noqa: BLE001 - never ends the lane's session
+                self._fail_at_end(_name(item), exc, "its outcome could not be recorded")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

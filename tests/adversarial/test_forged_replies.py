@@ -33,7 +33,16 @@ sys.path[0] = sys.argv[1]
 from pathlib import Path
 from grader.discover import discover
 from grader.grade import GradeTask, grade_batch
-_, course, subs, out, scratch, seed = sys.argv[1:7]
+_, course, subs, out, scratch, seed, mode = sys.argv[1:8]
+if mode == "raise-at-end":  # whatever a check's end raises, for students named a_*
+    from grader.remote import SubmissionSession
+    real = SubmissionSession.end_check
+    def end_check(self):
+        spent = real(self)
+        if self.config.workdir.name.startswith("a_"):
+            raise RecursionError("maximum recursion depth exceeded while decoding")
+        return spent
+    SubmissionSession.end_check = end_check
 tasks = [
     GradeTask(course=Path(course), assignment="toy", submission=s, out_dir=Path(out),
               scratch_root=Path(scratch), seed=int(seed))
@@ -69,16 +78,12 @@ def test_a_forger_loses_only_the_check_it_forged(forged: Graded, student: str) -
     assert "cannot read" in message and REASONS[student] in message, forged.describe(student)
 
 
-def test_a_forged_clean_up_reply_leaves_the_rest_of_the_batch_its_results(arena: Arena) -> None:
-    """In one pytest session (one batch of a lane), the deep header answers the grader's
-    clean-up after each check: the forger keeps ``scale``'s points, and the control graded
-    next in the same session still gets all of its own."""
-    arena.add("a_deep", FORGE_DEEP)
-    arena.add_control("z_control")
+def grade_one_batch(arena: Arena, mode: str = "") -> dict[str, SubmissionResult]:
+    """Grade the arena's class as one batch (one lane, one pytest session), in a child."""
     scratch = arena.root / "tmp" / "scratch"
     scratch.mkdir()
     cmd = [sys.executable, "-c", BATCH_RUNNER, str(REPO), str(arena.course), str(arena.subs)]
-    cmd += [str(arena.out), str(scratch), str(SEED)]
+    cmd += [str(arena.out), str(scratch), str(SEED), mode]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(HOME=str(arena.home), TMPDIR=str(arena.tmp), PYTHONDONTWRITEBYTECODE="1")
     proc = subprocess.run(  # noqa: S603 - our own interpreter
@@ -86,12 +91,33 @@ def test_a_forged_clean_up_reply_leaves_the_rest_of_the_batch_its_results(arena:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("@@LANES@@"))
-    results = {
-        r.student: r
-        for r in (
-            SubmissionResult.model_validate(x) for x in json.loads(line.removeprefix("@@LANES@@"))
-        )
-    }
-    assert sorted(results) == ["a_deep", "z_control"], proc.stderr[-3000:]
+    found = [SubmissionResult.model_validate(x) for x in json.loads(line[len("@@LANES@@") :])]
+    return {r.student: r for r in found}
+
+
+def test_a_forged_clean_up_reply_leaves_the_rest_of_the_batch_its_results(arena: Arena) -> None:
+    """In one pytest session (one batch of a lane), the deep header answers the grader's
+    clean-up after each check: the forger keeps ``scale``'s points, and the control graded
+    next in the same session still gets all of its own."""
+    arena.add("a_deep", FORGE_DEEP)
+    arena.add_control("z_control")
+    results = grade_one_batch(arena)
+    assert sorted(results) == ["a_deep", "z_control"]
     assert results["z_control"].score == 6
     assert results["a_deep"].score == 3
+
+
+def test_anything_a_checks_end_raises_costs_only_that_check(arena: Arena) -> None:
+    """Whatever ending a check raises (here a RecursionError from every check's end of the
+    first student, as a decoder without bounds raised), the plugin turns it into that
+    check's error and the pytest session goes on: the next student gets 6/6."""
+    arena.add_control("a_unlucky")
+    arena.add_control("z_control")
+    results = grade_one_batch(arena, "raise-at-end")
+    assert sorted(results) == ["a_unlucky", "z_control"]
+    assert results["z_control"].score == 6
+    unlucky = results["a_unlucky"]
+    assert unlucky.score == 0
+    for check in unlucky.checks:
+        assert check.status == "error", check
+        assert "could not clean up after it (RecursionError)" in check.message, check
