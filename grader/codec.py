@@ -433,7 +433,7 @@ def _split(payload: bytearray, limits: Limits) -> tuple[dict[str, Any], Buffers]
         raise CodecError("truncated frame")
     (header_len,) = struct.unpack_from(">I", payload, 0)
     _check_header_length(header_len, len(payload), limits)
-    raw = bytes(payload[4 : 4 + header_len])
+    raw = bytes(memoryview(payload)[4 : 4 + header_len])
     # Every JSON value but the first follows one of , [ { : so this bounds what json.loads
     # builds (separators inside strings only make the bound stricter), before it builds it.
     values = 1 + sum(raw.count(c) for c in (b",", b"[", b"{", b":"))
