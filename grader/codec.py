@@ -501,8 +501,11 @@ def send_frame(sock: socket.socket, parts: list[bytes | memoryview]) -> None:
         sock.sendall(part)
 
 
-def recv_exact(sock: socket.socket, n: int, into: bytearray | None = None) -> bytearray:
-    """Read exactly ``n`` bytes (appended to ``into``) or raise EOFError.
+def recv_exact(
+    sock: socket.socket, n: int, into: bytearray | None = None, deadline: float | None = None
+) -> bytearray:
+    """Read exactly ``n`` bytes (appended to ``into``) or raise EOFError; with ``deadline``
+    (a ``time.monotonic()`` value), TimeoutError once it passes, however the bytes trickle.
 
     Memory grows as bytes arrive, never ahead of them: a peer that claims a length and
     sends less costs what it sent, not what it claimed.
@@ -510,6 +513,11 @@ def recv_exact(sock: socket.socket, n: int, into: bytearray | None = None) -> by
     buf = bytearray() if into is None else into
     end = len(buf) + n
     while len(buf) < end:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the frame did not arrive in time")
+            sock.settimeout(left)
         chunk = sock.recv(min(end - len(buf), _RECV_CHUNK))
         if not chunk:
             raise EOFError("channel closed")
@@ -517,16 +525,18 @@ def recv_exact(sock: socket.socket, n: int, into: bytearray | None = None) -> by
     return buf
 
 
-def recv_frame(sock: socket.socket, limits: Limits = REPLY_LIMITS) -> bytearray:
-    """Read one frame's payload, refusing it as soon as its length or its header's length
-    is over ``limits`` (before reading further)."""
-    (length,) = struct.unpack(">Q", bytes(recv_exact(sock, 8)))
+def recv_frame(
+    sock: socket.socket, limits: Limits = REPLY_LIMITS, deadline: float | None = None
+) -> bytearray:
+    """Read one frame's payload by ``deadline``, refusing it as soon as its length or its
+    header's length is over ``limits`` (before reading further)."""
+    (length,) = struct.unpack(">Q", bytes(recv_exact(sock, 8, deadline=deadline)))
     if length > limits.frame_bytes:
         raise CodecError(
             f"a reply of {length} bytes is over the limit of {limits.frame_bytes} bytes"
         )
     if length < 4:
         raise CodecError("truncated frame")
-    payload = recv_exact(sock, 4)
+    payload = recv_exact(sock, 4, deadline=deadline)
     _check_header_length(struct.unpack_from(">I", payload, 0)[0], length, limits)
-    return recv_exact(sock, length - 4, into=payload)
+    return recv_exact(sock, length - 4, into=payload, deadline=deadline)

@@ -229,12 +229,13 @@ class WorkerClient:
 
     def _receive(self, what: str) -> bytearray:
         """One reply frame. Once its first bytes are in, the rest is read under the wall-clock
-        limit only (a worker that sends half a frame and spins is stopped by the backstop)."""
+        limit only, as one deadline however slowly the bytes trickle (a worker that sends
+        half a frame and spins is stopped by the backstop)."""
         self._wait(what)
         remaining = self._meter.wall_left()
-        self.sock.settimeout(None if remaining == float("inf") else max(remaining, 0.001))
+        deadline = None if math.isinf(remaining) else time.monotonic() + max(remaining, 0.001)
         try:
-            return recv_frame(self.sock, REPLY_LIMITS)
+            return recv_frame(self.sock, REPLY_LIMITS, deadline)
         except TimeoutError as exc:
             self.stopped_by = "wall"
             self.kill()

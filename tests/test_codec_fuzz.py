@@ -353,6 +353,31 @@ def test_frames_over_the_cap_are_refused_from_their_first_bytes(claimed: int) ->
         go()
 
 
+def test_a_trickling_frame_meets_one_deadline() -> None:
+    """A byte every 20 ms: the reader gives up at its deadline, not a timeout per byte."""
+    reader, writer = socket.socketpair()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        try:
+            writer.sendall(struct.pack(">QI", 1000, 10))
+            while not stop.wait(0.02):
+                writer.sendall(b" ")
+        except OSError:
+            pass
+
+    threading.Thread(target=trickle, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            recv_frame(reader, deadline=started + 0.3)
+    finally:
+        stop.set()
+        reader.close()
+    assert time.monotonic() - started < 1.0
+    writer.close()
+
+
 def test_honest_frames_still_arrive_whole() -> None:
     """An encoded reply of 20 MB (arrays and a header) comes through the reader intact."""
     value = {"scores": np.arange(5_000_000, dtype=np.float32), "labels": list(range(1000))}
