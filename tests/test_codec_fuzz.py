@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 import tracemalloc
@@ -61,7 +62,9 @@ def allowed(value: Any) -> bool:
         return all(allowed(v) for v in value)
     if type(value) is dict:
         return all(allowed(k) and allowed(v) for k, v in value.items())
-    return type(value) in ALLOWED or isinstance(value, np.generic)
+    torch = sys.modules.get("torch")  # tensors are decoded with torch, once one arrives
+    tensor = torch is not None and type(value) is torch.Tensor
+    return type(value) in ALLOWED or isinstance(value, np.generic) or tensor
 
 
 def decode_or_refuse(data: bytearray) -> Any:

@@ -185,9 +185,10 @@ class GraderPlugin:
 
     def _end_check(self, name: str) -> Spent:
         """End the check in the worker (its objects are released there) and return the worker
-        time it used. Whatever a reply causes here, a forged one included, costs this check and
-        nothing else: the worker is killed, the check's outcome says why, and the pytest
-        session goes on to the next check and the next submission."""
+        time it used. A fault the session handles itself (a clean-up reply the codec refuses,
+        a slow ``__del__``) only costs the worker. Anything that escapes it costs this check
+        and nothing else: the worker is killed, the check becomes an error that says why, and
+        the pytest session goes on to the next check and the next submission."""
         session = self.session
         assert session is not None
         before = session.check.used
