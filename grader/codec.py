@@ -340,12 +340,12 @@ class Decoder:
     def _tensor(self, body: Any, depth: int) -> Any:
         name, shape, index, requires_grad = _unpack(body, 4, "tensor")
         if name not in _TORCH_DTYPES or type(requires_grad) is not bool:
-            raise CodecError(f"tensor dtype {name!r} is not allowed")
-        import torch  # only the trusted side decodes tensors, and only when one arrives
-
+            raise CodecError(f"tensor dtype {name!r:.80} is not allowed")
         dims = _shape(shape, self.limits.frame_bytes)
         storage = "int16" if name == "bfloat16" else name
         arr = self._ndarray([np.dtype(storage).str, dims, index], depth)
+        import torch  # only for a well-formed tensor: a forged one costs no import
+
         out = torch.from_numpy(arr)
         if name == "bfloat16":
             out = out.view(torch.bfloat16)
