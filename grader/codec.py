@@ -24,26 +24,86 @@ object left in the worker  ``{"$handle": id}``
 =========================  =====================================================
 
 The decoder is strict: it rebuilds fresh objects of exactly these types, checks every size
-against its buffer, refuses unknown tags, object dtypes and over-deep trees, and caps the
-frame size. Whatever the worker's objects claim about themselves (``__eq__``, ``__array__``,
-subclasses) never reaches the trusted process: only bytes do.
+against its buffer, and refuses unknown tags and object dtypes. Whatever the worker's objects
+claim about themselves (``__eq__``, ``__array__``, subclasses) never reaches the trusted
+process: only bytes do.
+
+A reply's bytes are hostile (a submission can reach its own channel and write anything), so
+decoding one is bounded (:data:`REPLY_LIMITS`):
+
+=======================  ===================================================================
+frame                    at most :data:`MAX_FRAME_BYTES` (256 MiB), refused from its first 8
+                         bytes; memory grows as bytes arrive, never to a claimed length
+header                   at most :data:`MAX_HEADER_BYTES` (8 MiB), refused from its 4-byte
+                         length before it is read
+values                   at most :data:`MAX_NODES` JSON values, counted from the header's
+                         separators *before* ``json.loads`` builds anything
+nesting                  at most :data:`MAX_DEPTH` levels; json's own recursion on deeper
+                         input is stopped and refused
+buffer table             at most :data:`MAX_BUFFERS` entries, each within the frame; buffers
+                         are sliced only when a value refers to one
+shapes                   at most 32 dimensions, each at most the frame limit, their product
+                         times the item size equal to the buffer's length
+time                     ``deadline``: a decode running past it raises :class:`DecodeTimeout`
+                         (the supervisor passes the time the check has left, and charges
+                         the decode to the check)
+=======================  ===================================================================
+
+Every failure is a :class:`CodecError`, whatever the bytes (``RecursionError``,
+``MemoryError``, bad UTF-8, json's and numpy's errors and int-conversion limits included).
+So one reply costs the trusted side at most the frame, one copy of its buffers and about
+150 MB of Python objects, and never more time than its check had left. Requests (from the
+trusted side) are read by the worker under the looser :data:`REQUEST_LIMITS`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import socket
 import struct
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-MAX_FRAME_BYTES = 1 << 31  # 2 GiB: bigger replies are refused, not buffered
 MAX_DEPTH = 64
-MAX_NODES = 2_000_000
+"""Levels of nesting a value may have, either way (a tagged form counts as one level)."""
+MAX_FRAME_BYTES = 256 << 20
+"""256 MiB: the largest reply the trusted side reads. The largest reply a bundled check
+receives is FCN32's scores for one VOC-sized image, (1, 21, 375, 500) float32, 15.75 MB; this
+leaves room for a batch of 16 of them. A reply that claims more is refused from its first
+8 bytes, and a frame's memory grows only as its bytes arrive."""
+MAX_HEADER_BYTES = 8 << 20
+"""8 MiB of JSON header: a list of about 400,000 Python floats, 200,000 numpy scalars."""
+MAX_NODES = 1 << 20
+"""Values in one reply's JSON header (the tags' own parts included), counted from its
+separators before it is parsed: with the header's size, this bounds the Python objects one
+reply can make the trusted side build (about 150 MB at worst, typically far less)."""
+MAX_BUFFERS = 1 << 18
+"""Buffers in one reply (one per array, tensor, numpy scalar or bytes): 262,144."""
+_RECV_CHUNK = 1 << 20  # bytes asked of the socket at a time
+_DEADLINE_EVERY = 1024  # values decoded between two looks at the clock
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one frame may hold. Replies (hostile) get :data:`REPLY_LIMITS`; the worker reads
+    requests (the trusted side's own) under the looser :data:`REQUEST_LIMITS`."""
+
+    frame_bytes: int = MAX_FRAME_BYTES
+    header_bytes: int = MAX_HEADER_BYTES
+    values: int = MAX_NODES
+    buffers: int = MAX_BUFFERS
+    depth: int = MAX_DEPTH
+
+
+REPLY_LIMITS = Limits()
+REQUEST_LIMITS = Limits(1 << 31, 1 << 30, 1 << 27, 1 << 24)
 
 _NUMERIC_DTYPES = frozenset(
     np.dtype(t).str
@@ -82,6 +142,10 @@ _TORCH_DTYPES = (
 
 class CodecError(ValueError):
     """A value that cannot be encoded, or bytes that do not decode to an allowed value."""
+
+
+class DecodeTimeout(CodecError):
+    """Decoding ran past its deadline (the time the check had left)."""
 
 
 # --------------------------------------------------------------------------- encoding
@@ -128,7 +192,9 @@ class Encoder:
         if kind is complex:
             return {"$complex": [self.encode(value.real), self.encode(value.imag)]}
         if kind is np.ndarray and value.dtype.str in _NUMERIC_DTYPES:
-            arr = np.ascontiguousarray(value).reshape(value.shape)  # ascontiguousarray makes 0-d 1-d
+            arr = np.ascontiguousarray(value).reshape(
+                value.shape
+            )  # ascontiguousarray makes 0-d 1-d
             data = arr.reshape(-1).view(np.uint8).data if arr.size else b""
             return {"$nd": [arr.dtype.str, list(arr.shape), self._buffer(data)]}
         if isinstance(value, np.generic) and type(value) is np.dtype(value.dtype).type:
@@ -175,9 +241,17 @@ def encode_message(msg: Any, on_other: Callable[[Any], Any]) -> list[bytes | mem
 class Decoder:
     """Rebuilds a value from (tree, buffers). ``on_handle`` turns a handle id into an object."""
 
-    def __init__(self, buffers: list[memoryview], on_handle: Callable[[Any], Any]) -> None:
+    def __init__(
+        self,
+        buffers: Buffers | list[memoryview],
+        on_handle: Callable[[Any], Any],
+        limits: Limits = REPLY_LIMITS,
+        deadline: float | None = None,
+    ) -> None:
         self.buffers = buffers
         self.on_handle = on_handle
+        self.limits = limits
+        self.deadline = deadline
         self.nodes = 0
 
     def _buf(self, index: Any) -> memoryview:
@@ -187,10 +261,13 @@ class Decoder:
 
     def decode(self, tree: Any, depth: int = 0) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise CodecError(f"more than {MAX_NODES} values in one message")
-        if depth > MAX_DEPTH:
-            raise CodecError(f"value nested deeper than {MAX_DEPTH} levels")
+        if self.nodes > self.limits.values:
+            raise CodecError(f"more than {self.limits.values} values in one message")
+        if depth > self.limits.depth:
+            raise CodecError(f"value nested deeper than {self.limits.depth} levels")
+        if self.deadline is not None and self.nodes % _DEADLINE_EVERY == 0:
+            if time.monotonic() > self.deadline:
+                raise DecodeTimeout("decoding the reply ran past the time left")
         kind = type(tree)
         if kind is str and not tree.isascii():
             return tree.encode("utf-8", "replace").decode("utf-8")  # no lone surrogates get through
@@ -203,7 +280,7 @@ class Decoder:
         ((tag, body),) = tree.items()
         handler = _TAGS.get(tag)
         if handler is None:
-            raise CodecError(f"unknown tag {tag!r}")
+            raise CodecError(f"unknown tag {tag!r:.80}")
         return handler(self, body, depth)
 
     def _tuple(self, body: Any, depth: int) -> tuple[Any, ...]:
@@ -244,7 +321,7 @@ class Decoder:
     def _ndarray(self, body: Any, depth: int) -> np.ndarray[Any, Any]:
         dtype, shape, index = _unpack(body, 3, "array")
         dt = _numeric_dtype(dtype)
-        dims = _shape(shape)
+        dims = _shape(shape, self.limits.frame_bytes)
         buf = self._buf(index)
         if buf.nbytes != math.prod(dims) * dt.itemsize:
             raise CodecError(
@@ -263,19 +340,22 @@ class Decoder:
     def _tensor(self, body: Any, depth: int) -> Any:
         name, shape, index, requires_grad = _unpack(body, 4, "tensor")
         if name not in _TORCH_DTYPES or type(requires_grad) is not bool:
-            raise CodecError(f"tensor dtype {name!r} is not allowed")
-        import torch  # only the trusted side decodes tensors, and only when one arrives
-
-        dims = _shape(shape)
+            raise CodecError(f"tensor dtype {name!r:.80} is not allowed")
+        dims = _shape(shape, self.limits.frame_bytes)
         storage = "int16" if name == "bfloat16" else name
         arr = self._ndarray([np.dtype(storage).str, dims, index], depth)
+        import torch  # only for a well-formed tensor: a forged one costs no import
+
         out = torch.from_numpy(arr)
         if name == "bfloat16":
             out = out.view(torch.bfloat16)
         return out.requires_grad_(requires_grad) if out.is_floating_point() else out
 
     def _handle(self, body: Any, depth: int) -> Any:
-        return self.on_handle(body)
+        try:
+            return self.on_handle(body)
+        except Exception as exc:  # noqa: BLE001 - the trusted side's own error: passed on as is
+            raise _HandleFailed(exc) from exc
 
 
 _TAGS: dict[str, Callable[[Decoder, Any, int], Any]] = {
@@ -304,40 +384,112 @@ def _numeric_dtype(name: Any) -> np.dtype[Any]:
     return np.dtype(name)
 
 
-def _shape(shape: Any) -> list[int]:
+def _shape(shape: Any, most: int) -> list[int]:
+    """A shape of at most 32 dimensions, none longer than ``most`` (the frame's bytes limit:
+    a zero-size array may not claim absurd dimensions either)."""
     if (
         type(shape) is not list
         or len(shape) > 32
-        or any(type(d) is not int or d < 0 for d in shape)
+        or any(type(d) is not int or not 0 <= d <= most for d in shape)
     ):
-        raise CodecError(f"malformed shape {shape!r}")
+        raise CodecError(f"malformed shape {shape!r:.200}")
     return shape
 
 
-def decode_payload(payload: bytearray, on_handle: Callable[[Any], Any]) -> Any:
-    """Decode one frame's payload (everything after the u64 length)."""
+def decode_payload(
+    payload: bytearray,
+    on_handle: Callable[[Any], Any],
+    limits: Limits = REPLY_LIMITS,
+    deadline: float | None = None,
+) -> Any:
+    """Decode one frame's payload (everything after the u64 length) within ``limits``.
+
+    Whatever the bytes are, the only exception that leaves is :class:`CodecError`
+    (``RecursionError``, ``MemoryError``, ``UnicodeDecodeError``, numpy's and json's errors
+    included), except those ``on_handle`` raises itself, which pass unchanged. ``deadline``
+    (a ``time.monotonic()`` value) stops a decode that runs past it with
+    :class:`DecodeTimeout`.
+    """
+    try:
+        header, buffers = _split(payload, limits)
+        return Decoder(buffers, on_handle, limits, deadline).decode(header["msg"])
+    except CodecError:
+        raise
+    except _HandleFailed as failed:
+        raise failed.original from None
+    except RecursionError as exc:
+        raise CodecError("the message is nested too deeply to read") from exc
+    except MemoryError as exc:
+        raise CodecError("the message is too large to hold in memory") from exc
+    except Exception as exc:  # noqa: BLE001 - hostile bytes: anything else is a refusal too
+        raise CodecError(
+            f"the message cannot be read ({type(exc).__name__}: {exc!s:.200})"
+        ) from exc
+
+
+def _split(payload: bytearray, limits: Limits) -> tuple[dict[str, Any], Buffers]:
+    """The header (parsed, checked) and the buffer table over ``payload``."""
     if len(payload) < 4:
         raise CodecError("truncated frame")
     (header_len,) = struct.unpack_from(">I", payload, 0)
-    if header_len > len(payload) - 4:
-        raise CodecError("header longer than the frame")
+    _check_header_length(header_len, len(payload), limits)
+    raw = bytes(memoryview(payload)[4 : 4 + header_len])
+    # Every JSON value but the first follows one of , [ { : so this bounds what json.loads
+    # builds (separators inside strings only make the bound stricter), before it builds it.
+    values = 1 + sum(raw.count(c) for c in (b",", b"[", b"{", b":"))
+    if values > limits.values:
+        raise CodecError(f"more than {limits.values} values in one message")
     try:
-        header = json.loads(bytes(payload[4 : 4 + header_len]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CodecError(f"header is not JSON: {exc}") from exc
+        header = json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:  # json's scanner recurses: deep nesting ends here
+        raise CodecError(f"value nested deeper than {limits.depth} levels") from exc
+    except ValueError as exc:  # bad UTF-8, bad JSON, an int of more than 4300 digits
+        raise CodecError(f"header is not JSON: {exc!s:.200}") from exc
     if type(header) is not dict or set(header) != {"msg", "buffers"}:
         raise CodecError("malformed header")
-    sizes = header["buffers"]
-    if type(sizes) is not list or any(type(s) is not int or s < 0 for s in sizes):
-        raise CodecError("malformed buffer table")
-    if 4 + header_len + sum(sizes) != len(payload):
-        raise CodecError("buffer table does not add up to the frame")
-    view = memoryview(payload)
-    buffers, offset = [], 4 + header_len
-    for size in sizes:
-        buffers.append(view[offset : offset + size])
-        offset += size
-    return Decoder(buffers, on_handle).decode(header["msg"])
+    return header, Buffers(payload, 4 + header_len, header["buffers"], limits)
+
+
+def _check_header_length(header_len: int, payload_len: int, limits: Limits) -> None:
+    if header_len > limits.header_bytes:
+        raise CodecError(
+            f"a header of {header_len} bytes is over the limit of {limits.header_bytes}"
+        )
+    if header_len > payload_len - 4:
+        raise CodecError("header longer than the frame")
+
+
+class Buffers:
+    """The frame's buffers, sliced out of it only when a value asks for one."""
+
+    def __init__(self, payload: bytearray, start: int, sizes: Any, limits: Limits) -> None:
+        if type(sizes) is not list:
+            raise CodecError("malformed buffer table")
+        if len(sizes) > limits.buffers:
+            raise CodecError(f"more than {limits.buffers} buffers in one message")
+        if any(type(s) is not int or s < 0 for s in sizes):
+            raise CodecError("malformed buffer table")
+        room = len(payload) - start
+        if any(s > room for s in sizes):  # so that the sums below stay small
+            raise CodecError("buffer table does not add up to the frame")
+        self.offsets = list(itertools.accumulate(sizes, initial=start))
+        if self.offsets[-1] != len(payload):
+            raise CodecError("buffer table does not add up to the frame")
+        self.view = memoryview(payload)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, index: int) -> memoryview:
+        return self.view[self.offsets[index] : self.offsets[index + 1]]
+
+
+class _HandleFailed(Exception):
+    """Carries an exception ``on_handle`` raised (trusted code) past the catch-all."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
 
 
 # --------------------------------------------------------------------------- framing
@@ -349,22 +501,42 @@ def send_frame(sock: socket.socket, parts: list[bytes | memoryview]) -> None:
         sock.sendall(part)
 
 
-def recv_exact(sock: socket.socket, n: int) -> bytearray:
-    """Read exactly ``n`` bytes or raise EOFError."""
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
-        k = sock.recv_into(view[got:], n - got)
-        if k == 0:
+def recv_exact(
+    sock: socket.socket, n: int, into: bytearray | None = None, deadline: float | None = None
+) -> bytearray:
+    """Read exactly ``n`` bytes (appended to ``into``) or raise EOFError; with ``deadline``
+    (a ``time.monotonic()`` value), TimeoutError once it passes, however the bytes trickle.
+
+    Memory grows as bytes arrive, never ahead of them: a peer that claims a length and
+    sends less costs what it sent, not what it claimed.
+    """
+    buf = bytearray() if into is None else into
+    end = len(buf) + n
+    while len(buf) < end:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the frame did not arrive in time")
+            sock.settimeout(left)
+        chunk = sock.recv(min(end - len(buf), _RECV_CHUNK))
+        if not chunk:
             raise EOFError("channel closed")
-        got += k
+        buf += chunk
     return buf
 
 
-def recv_frame(sock: socket.socket, max_bytes: int = MAX_FRAME_BYTES) -> bytearray:
-    """Read one frame's payload; refuse frames over ``max_bytes`` before reading them."""
-    (length,) = struct.unpack(">Q", bytes(recv_exact(sock, 8)))
-    if length > max_bytes:
-        raise CodecError(f"a reply of {length} bytes is over the limit of {max_bytes} bytes")
-    return recv_exact(sock, length)
+def recv_frame(
+    sock: socket.socket, limits: Limits = REPLY_LIMITS, deadline: float | None = None
+) -> bytearray:
+    """Read one frame's payload by ``deadline``, refusing it as soon as its length or its
+    header's length is over ``limits`` (before reading further)."""
+    (length,) = struct.unpack(">Q", bytes(recv_exact(sock, 8, deadline=deadline)))
+    if length > limits.frame_bytes:
+        raise CodecError(
+            f"a reply of {length} bytes is over the limit of {limits.frame_bytes} bytes"
+        )
+    if length < 4:
+        raise CodecError("truncated frame")
+    payload = recv_exact(sock, 4, deadline=deadline)
+    _check_header_length(struct.unpack_from(">I", payload, 0)[0], length, limits)
+    return recv_exact(sock, length - 4, into=payload, deadline=deadline)

@@ -1,27 +1,40 @@
 """The trusted side of one worker process: have it forked, talk to it under a deadline, kill it.
 
-Nothing the worker sends is unpickled: replies go through :func:`grader.codec.decode_payload`.
+Nothing the worker sends is unpickled: replies are read with :func:`grader.codec.recv_frame`
+and go through :func:`grader.codec.decode_payload`, under :data:`grader.codec.REPLY_LIMITS`.
 Each request gets an allowance (:class:`grader.budget.Spent`): CPU seconds of the worker's
 process tree, read from ``/proc`` while the trusted side waits (:mod:`grader.cputime`), and
-wall-clock seconds. A worker that runs past either is killed with its whole process group; a
-worker that dies is described in plain words (signal, exit code, CPU limit).
+wall-clock seconds. Decoding the reply happens inside the same allowance: its time is charged
+to the request, and a decode that runs past what is left stops the request as a timeout. A
+worker that runs past either limit is killed with its whole process group; a reply the codec
+refuses kills it too (its channel can no longer be trusted); a worker that dies is described
+in plain words (signal, exit code, CPU limit).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import signal
 import socket
 import struct
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from grader.budget import Kind, Spent
-from grader.codec import MAX_FRAME_BYTES, CodecError, decode_payload, encode_message, recv_frame
+from grader.codec import (
+    REPLY_LIMITS,
+    CodecError,
+    DecodeTimeout,
+    decode_payload,
+    encode_message,
+    recv_frame,
+)
 from grader.cputime import RequestMeter, TreeClock
 from grader.errors import BadReply, WorkerDied, WorkerTimeout
 from grader.warm import prepare_runtime, warm_parents
@@ -42,6 +55,9 @@ _SIGNAL_WORDS = {
 
 _LOST = -1  # no wait status came: the warm parent itself ended
 _TICK = 0.1  # seconds between two readings of the worker's CPU time while a request runs
+DECODE_GRACE_S = 0.5
+"""The least time a reply's decode gets, even when the worker answered at its limit: an
+honest 256 MiB reply decodes in about 0.2 s. Its time is charged all the same."""
 
 
 @dataclass
@@ -148,19 +164,36 @@ class WorkerClient:
             raise WorkerDied(f"{what}: your code's process {self.describe_death()}") from exc
         finally:
             self.spent = self._meter.finish(settle=not answered)
-        try:
-            reply = decode_payload(payload, on_handle)
-        except CodecError as exc:
-            self.kill()
-            raise BadReply(
-                f"{what}: your code sent back something the grader cannot read ({exc})"
-            ) from exc
+        reply = self._decode(payload, allowance, on_handle, what)
         if type(reply) is not dict or reply.get("seq") != self._seq:
             self.kill()
             raise BadReply(
                 f"{what}: your code's process sent a message out of turn (it wrote to the grader's channel)"
             )
         return reply
+
+    def _decode(
+        self, payload: bytearray, allowance: Spent, on_handle: Callable[[Any], Any], what: str
+    ) -> Any:
+        """Decode a reply within what the request has left of ``allowance`` (at least
+        ``DECODE_GRACE_S``). The decode's own time is added to ``spent``, as CPU and wall
+        time: a reply that is slow to read uses its check's time, and one that runs past it
+        stops the request as the worker's running past it would."""
+        left = min(allowance.cpu_s - self.spent.cpu_s, allowance.wall_s - self.spent.counted_wall_s)
+        started, cpu = time.monotonic(), time.thread_time()
+        deadline = None if math.isinf(left) else started + max(left, DECODE_GRACE_S)
+        try:
+            return decode_payload(payload, on_handle, REPLY_LIMITS, deadline)
+        except DecodeTimeout as exc:
+            self._stop("cpu", what, exc)
+        except CodecError as exc:
+            self.kill()
+            raise BadReply(
+                f"{what}: your code sent back something the grader cannot read ({exc})"
+            ) from exc
+        finally:
+            used = Spent(time.thread_time() - cpu, time.monotonic() - started)
+            self.spent = self.spent + used
 
     def settle(self) -> float:
         """Read the worker's CPU time now; the CPU seconds not yet charged to any request."""
@@ -183,10 +216,10 @@ class WorkerClient:
             if kind is not None:
                 self._stop(kind, what)
 
-    def _stop(self, kind: Kind, what: str) -> None:
+    def _stop(self, kind: Kind, what: str, cause: Exception | None = None) -> NoReturn:
         self.stopped_by = kind
         self.kill()
-        raise WorkerTimeout(what)
+        raise WorkerTimeout(what) from cause
 
     def _send(self, data: bytes | memoryview, what: str) -> None:
         view = memoryview(data).cast("B")
@@ -196,19 +229,22 @@ class WorkerClient:
 
     def _receive(self, what: str) -> bytearray:
         """One reply frame. Once its first bytes are in, the rest is read under the wall-clock
-        limit only (a worker that sends half a frame and spins is stopped by the backstop)."""
+        limit only, as one deadline however slowly the bytes trickle (a worker that sends
+        half a frame and spins is stopped by the backstop)."""
         self._wait(what)
         remaining = self._meter.wall_left()
-        self.sock.settimeout(None if remaining == float("inf") else max(remaining, 0.001))
+        deadline = None if math.isinf(remaining) else time.monotonic() + max(remaining, 0.001)
         try:
-            return recv_frame(self.sock, MAX_FRAME_BYTES)
+            return recv_frame(self.sock, REPLY_LIMITS, deadline)
         except TimeoutError as exc:
             self.stopped_by = "wall"
             self.kill()
             raise WorkerTimeout(what) from exc
         except CodecError as exc:
             self.kill()
-            raise BadReply(f"{what}: {exc}") from exc
+            raise BadReply(
+                f"{what}: your code sent back something the grader cannot read ({exc})"
+            ) from exc
         finally:
             if self.sock.fileno() >= 0:  # kill() above may have closed it
                 self.sock.settimeout(None)

@@ -9,7 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader import supervisor
+from grader.budget import Spent
 from grader.codec import CodecError, decode_payload, encode_message
+from grader.errors import BadReply, WorkerTimeout
+from grader.supervisor import WorkerClient
 
 
 def roundtrip(value: Any, on_other: Any = None) -> Any:
@@ -157,3 +161,41 @@ def test_lone_surrogates_are_replaced() -> None:
     got = roundtrip("bad \ud800 text")
     assert got == "bad ? text"
     got.encode("utf-8")
+
+
+# -- decoding inside the check's time (the supervisor's side) --------------------------------
+
+
+def _bare_client(spent: Spent) -> WorkerClient:
+    """A WorkerClient with no worker behind it: enough to decode a reply."""
+    client = WorkerClient.__new__(WorkerClient)
+    client.spent, client.stopped_by = spent, None
+    client.kill = lambda: None  # type: ignore[method-assign]
+    return client
+
+
+def test_decoding_a_reply_is_charged_to_the_request() -> None:
+    """Is the decode's own time added to what the request took?"""
+    client = _bare_client(Spent(cpu_s=0.25, wall_s=0.25))
+    data = frame({"msg": list(range(200_000)), "buffers": []})
+    value = client._decode(data, Spent(cpu_s=10, wall_s=30), lambda body: body, "f(...)")
+    assert value == list(range(200_000))
+    assert client.spent.wall_s > 0.25 and client.spent.cpu_s > 0.25
+
+
+def test_a_decode_past_the_time_left_is_the_checks_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reply that takes longer to decode than its check has left stops the request as a
+    CPU timeout (charged), not as a free extra."""
+    monkeypatch.setattr(supervisor, "DECODE_GRACE_S", 0.0)
+    client = _bare_client(Spent(cpu_s=1.0, wall_s=1.0))
+    data = frame({"msg": list(range(200_000)), "buffers": []})
+    with pytest.raises(WorkerTimeout):
+        client._decode(data, Spent(cpu_s=1.0, wall_s=3.0), lambda body: body, "f(...)")
+    assert client.stopped_by == "cpu" and client.spent.wall_s > 1.0
+
+
+def test_a_refused_reply_is_a_bad_reply_in_plain_words() -> None:
+    client = _bare_client(Spent())
+    data = frame({"msg": {"$nd": ["|O", [1], 0]}, "buffers": [8]}, b"\0" * 8)
+    with pytest.raises(BadReply, match="cannot read .*not a plain numeric dtype"):
+        client._decode(data, Spent(cpu_s=10, wall_s=30), lambda body: body, "f(...)")

@@ -181,7 +181,41 @@ class GraderPlugin:
             with collecting_notes(self._notes.setdefault(name, [])):
                 yield
         finally:
-            self._charge(name, self.session.end_check())
+            self._charge(name, self._end_check(name))
+
+    def _end_check(self, name: str) -> Spent:
+        """End the check in the worker (its objects are released there) and return the worker
+        time it used. A fault the session handles itself (a clean-up reply the codec refuses,
+        a slow ``__del__``) only costs the worker. Anything that escapes it costs this check
+        and nothing else: the worker is killed, the check becomes an error that says why, and
+        the pytest session goes on to the next check and the next submission."""
+        session = self.session
+        assert session is not None
+        before = session.check.used
+        try:
+            return session.end_check()
+        except InstructorError as exc:
+            self.instructor_errors.append(f"{name}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - never ends the lane's session
+            if session.client is not None:
+                session.client.kill()
+            self._fail_at_end(name, exc, "the grader could not clean up after it")
+        return before
+
+    def _fail_at_end(self, name: str, exc: Exception, what: str) -> None:
+        """The check's outcome once ending it failed: an error, unless it already failed."""
+        reason = str(exc) if isinstance(exc, SubmissionFault) else type(exc).__name__
+        message = f"this check ran, but {what} ({reason}); it gets no points"
+        outcome = self.outcomes.get(name)
+        if outcome is not None and outcome.status not in ("passed", "partial"):
+            return
+        if outcome is None:
+            outcome = CheckOutcome(
+                name=name, visibility=self.assignment.checks[name], status="error"
+            )
+        self.outcomes[name] = outcome.model_copy(
+            update={"status": "error", "fraction": 0.0, "message": message, "details": ""}
+        )
 
     def _charge(self, name: str, spent: Spent) -> None:
         """Add one run of a check (one parameter set) to the worker time its outcome reports."""
@@ -198,7 +232,10 @@ class GraderPlugin:
     ) -> Iterator[None]:
         yield
         if call.when == "call" or call.excinfo is not None:
-            self._record(item, call)
+            try:
+                self._record(item, call)
+            except Exception as exc:  # noqa: BLE001 - never ends the lane's session
+                self._fail_at_end(_name(item), exc, "its outcome could not be recorded")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -36,7 +36,14 @@ import sys
 import traceback
 from typing import Any
 
-from grader.codec import CodecError, decode_payload, encode_message, recv_frame, send_frame
+from grader.codec import (
+    REQUEST_LIMITS,
+    CodecError,
+    decode_payload,
+    encode_message,
+    recv_frame,
+    send_frame,
+)
 from grader.worker.cells import run_units
 from grader.worker.forbid import Guard
 from grader.worker.gpu import cap_gpu_memory, is_gpu_out_of_memory
@@ -91,12 +98,12 @@ class Server:
     def serve(self) -> None:
         while True:
             try:
-                payload = recv_frame(self.sock)
+                payload = recv_frame(self.sock, REQUEST_LIMITS)
             except (EOFError, OSError):
                 return
             request: dict[str, Any] = {}
             try:
-                request = decode_payload(payload, self.resolve)
+                request = decode_payload(payload, self.resolve, REQUEST_LIMITS)
                 self.guard.begin(request.get("forbid", []))
                 reply = {"ok": True, "value": self.dispatch(request)}
             except BaseException as exc:  # noqa: BLE001 - every student exception becomes a reply
