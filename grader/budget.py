@@ -13,8 +13,10 @@ A limit of ``seconds`` (a check's, the import's, the whole submission's) allows 
   worker spent queued for a free core is not counted (up to 3/4 of the wall time,
   :mod:`grader.cputime`), so load does not trip the backstop either.
 
-Only time spent in the worker counts: the trusted side's own work during a check (computing
-the reference's expected values) is charged to nobody.
+Time spent in the worker counts, and so does decoding the worker's replies (a forged reply
+built to be slow to decode is the worker's doing; :mod:`grader.supervisor`). The trusted
+side's other work during a check (computing the reference's expected values) is charged to
+nobody.
 """
 
 from __future__ import annotations

@@ -169,6 +169,12 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
         writer.finish()
 
     run_many(assignment, first.seed, jobs(), on_run, device=first.device)
+    graded = {lane.result.student for lane in finished}
+    for task in tasks:  # a session that ended early still leaves each submission a result
+        if task.submission.student not in graded:
+            now = time.monotonic()
+            stopped = GraderFault(stage="grading", error="the checks' session ended before it")
+            keep(task, faulted(assignment, task, stopped, now), now, task.seed)
     return finished
 
 
@@ -387,6 +393,13 @@ def grade(
             run_on_ray(tasks, done, on_result, address=address, jobs=jobs)
         else:
             _run_pool(tasks, jobs, done, on_result)
+        for task in tasks:  # no executor may leave a submission without a result
+            if task.submission.student not in done:
+                lost = LaneResult(result=lane_died(task, time.time(), "no result came back"))
+                write_result(lost.result, out_dir)
+                done[task.submission.student] = lost
+                if on_result is not None:
+                    on_result(lost)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         finished = [

@@ -156,3 +156,17 @@ def test_no_conftest_above_the_checks_runs_in_the_trusted_process(tmp_path: Path
 
     assert not marker.exists()
     assert all(r.score == 6 for r in results.values())
+
+
+def test_a_session_that_ends_early_still_leaves_each_submission_a_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the checks' session returns without reaching some submissions, each of them gets
+    a grader-fault result instead of going missing (once a KeyError that ended the run)."""
+    monkeypatch.setattr(grade_module, "run_many", lambda *args, **kwargs: None)
+
+    results = graded(tasks(tmp_path))
+
+    assert set(results) == set(STUDENTS)
+    for result in results.values():
+        assert result.grader_fault == "grading: the checks' session ended before it"
