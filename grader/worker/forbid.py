@@ -198,7 +198,7 @@ class Guard:
     def _gate_threads(self) -> None:
         """Threads the submission starts run with autograd off (a new thread starts with grad
         mode on, whatever the thread that started it had)."""
-        thread = sys.modules["_thread"]
+        thread: Any = sys.modules["_thread"]
         if is_gate(thread.start_new_thread):
             return
         off = self._autograd_off

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import inspect
 import sys
+from _functools import _lru_cache_wrapper
 from collections.abc import Callable
-from functools import _CacheInfo  # type: ignore[attr-defined]
+from functools import _CacheInfo
 from typing import Any
-
-from _functools import _lru_cache_wrapper  # type: ignore[import-not-found]
 
 Args = tuple[tuple[Any, ...], dict[str, Any]]
 Check = Callable[[tuple[Any, ...], dict[str, Any]], "Args | None"]

@@ -90,7 +90,6 @@ AUTOGRAD_ROUTES: tuple[tuple[str, When | None], ...] = (
     ("torch.autograd.functional.hvp", None),
     ("torch.autograd.forward_ad.make_dual", None),
     ("torch.autograd.forward_ad.enter_dual_level", None),
-    ("torch._C._make_dual", None),
     ("torch._C._enter_dual_level", None),
     ("torch.func.grad", None),
     ("torch.func.grad_and_value", None),

@@ -97,7 +97,7 @@ def via_functional_call():
 def via_functorch():
     from torch._functorch.eager_transforms import grad_impl
 
-    return grad_impl(lambda w: (w * w).sum(), 0, False)(torch.arange(3.0))
+    return grad_impl(lambda w: (w * w).sum(), 0, False, (torch.arange(3.0),), {})
 
 
 def via_autograd_functional():
@@ -118,8 +118,8 @@ def via_dual_numbers():
 def via_native_dual():
     level = torch._C._enter_dual_level()
     try:
-        w = torch._C._make_dual(torch.arange(3.0), torch.ones(3), level=level)
-        return torch._C._unpack_dual(w * w, level=level)[1]
+        w = torch._VF._make_dual(torch.arange(3.0), torch.ones(3), level=level)
+        return torch._VF._unpack_dual(w * w, level=level)[1]
     finally:
         torch._C._exit_dual_level(level=level)
 
@@ -241,7 +241,7 @@ def grad_mode():
 
 # Parts B and C of backprop_torch, by autograd, appended to the reference's network.py and
 # umd.py: the original behind __wrapped__ for B, the engine object for C.
-NETWORK_CHEAT = r'''
+NETWORK_CHEAT = r"""
 
 def _original(fn):
     found = getattr(fn, "__wrapped__", None)
@@ -264,9 +264,9 @@ def _backward_by_autograd(self, x, y_onehot, y_hat):
 
 
 FullyConnectedNetwork.backward = _backward_by_autograd
-'''
+"""
 
-UMD_CHEAT = r'''
+UMD_CHEAT = r"""
 
 def _backward_by_engine(network, input_cache, grad_x):
     params = [(layer["W"].detach().clone().requires_grad_(),
@@ -281,7 +281,7 @@ def _backward_by_engine(network, input_cache, grad_x):
 
 
 backward_propagate_error = _backward_by_engine
-'''
+"""
 
 
 def patch_backprop(reference: Path, dest: Path, *, cheat: bool = True) -> None:
