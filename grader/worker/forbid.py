@@ -84,9 +84,9 @@ class Guard:
         self._seen = (-1, -1, -1)  # (apis, modules, gates) at the last install
         self._keep: list[Any] = []  # every gate, alive as long as the guard (ids stay theirs)
         self._main = threading.get_ident()
-        self._switches: dict[str, Callable[..., Any]] = {}  # autograd's gated switches
-        self._probes: tuple[Callable[[], bool], ...] = ()  # is grad mode / forward AD on?
-        self._was_on: tuple[bool, ...] | None = None
+        # grad mode and forward AD: (is it on?, the gated switch) for each
+        self._modes: list[tuple[Callable[[], bool], Callable[[bool], Any]]] = []
+        self._was_on: list[bool] | None = None
 
     # -- installing ---------------------------------------------------------------------
 
@@ -169,14 +169,14 @@ class Guard:
     def _gate_autograd(self) -> None:
         for name in routes.AUTOGRAD_MODULES:
             _import(name)
-        if not self._probes:  # the originals, before a submission can replace them
-            native = sys.modules["torch"]._C
-            self._probes = (native.is_grad_enabled, native._is_fwd_grad_enabled)
+        native = sys.modules["torch"]._C
+        probes = {"_set_grad_enabled": native.is_grad_enabled}  # read before any student code
+        probes["_set_fwd_grad_enabled"] = native._is_fwd_grad_enabled
         for dotted, when in routes.AUTOGRAD_ROUTES:
             owner_name, _, attr = dotted.rpartition(".")
             gated = self._gate_attr(_resolve(owner_name), attr, AUTOGRAD, dotted, when)
-            if attr in ("_set_grad_enabled", "_set_fwd_grad_enabled") and gated is not None:
-                self._switches.setdefault(attr, gated)
+            if attr in probes and gated is not None and all(g is not gated for _, g in self._modes):
+                self._modes.append((probes[attr], gated))
         ops = routes.AUTOGRAD_OPS
         self._gate_ops(AUTOGRAD, ops, routes.calls_op(ops, routes.turns_on))
         self._gate_engine()
@@ -254,7 +254,7 @@ class Guard:
         self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         """Run ``function`` in a new thread with grad mode and forward AD off."""
-        for switch in self._switches.values():
+        for _, switch in self._modes:
             switch(False)
         return function(*args, **kwargs)
 
@@ -263,23 +263,22 @@ class Guard:
         self.active = frozenset(apis)
         if apis:
             self.install(apis)  # modules the submission imported since the last request
-        if routes.ENGINE_APIS & self.active and self._switches:
+        if routes.ENGINE_APIS & self.active and self._modes:
             self.active |= {AUTOGRAD}
-            self._was_on = tuple(bool(probe()) for probe in self._probes)
-            for switch in self._switches.values():
+            self._was_on = [bool(probe()) for probe, _ in self._modes]
+            for _, switch in self._modes:
                 switch(False)
 
     def end(self) -> str | None:
         """The first violation of the request just finished, if any."""
         if self._was_on is not None:
-            if not self.violations and any(probe() for probe in self._probes):
+            if not self.violations and any(probe() for probe, _ in self._modes):
                 self.violations.append(
                     "this part must not use autograd (your code turned grad mode back on)"
                 )
-            self.active = frozenset()
-            grad, fwd = self._was_on
-            self._switches["_set_grad_enabled"](grad)
-            self._switches["_set_fwd_grad_enabled"](fwd)
+            self.active = frozenset()  # the switches turn on again only once it is empty
+            for (_, switch), was_on in zip(self._modes, self._was_on, strict=True):
+                switch(was_on)
             self._was_on = None
         self.active = frozenset()
         return self.violations[0] if self.violations else None
