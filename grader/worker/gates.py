@@ -72,6 +72,8 @@ def replace_everywhere(gates: dict[int, Any], done: set[str]) -> None:
     """Put the gate in place of its original in every module's namespace that holds it
     (``from torch.autograd import grad`` in a torch module or a submission's module).
 
+    Lists and sets a module holds (registries such as ``torch.fx.node._side_effectful_functions``)
+    get the gate in place of the original too; dictionaries, tuples and anything deeper do not.
     ``gates`` maps ``id(original)`` to its gate (each original lives as long as its gate, so
     its id stays its own); ``done`` names the modules already swept, so that a sweep per
     request only visits modules imported since the last one.
@@ -91,3 +93,15 @@ def replace_everywhere(gates: dict[int, Any], done: set[str]) -> None:
                     setattr(module, key, found)
                 except (AttributeError, TypeError):
                     continue
+            elif type(value) in (list, set):  # a registry such as torch.fx's side effects
+                _replace_in(value, gates)
+
+
+def _replace_in(registry: list[Any] | set[Any], gates: dict[int, Any]) -> None:
+    found = [(i, x) for i, x in enumerate(registry) if id(x) in gates]
+    for i, original in found:
+        if isinstance(registry, list):
+            registry[i] = gates[id(original)]
+        else:
+            registry.discard(original)
+            registry.add(gates[id(original)])

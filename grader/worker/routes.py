@@ -41,8 +41,10 @@ def turns_on(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 
 
 def leaves_inference(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-    """``torch._C._InferenceMode(False)`` switches grad mode (and forward AD) on."""
-    return not _first(args, kwargs, "mode")
+    """``torch._C._InferenceMode(False)`` switches grad mode (and forward AD) on. Its
+    ``__init__`` is gated on the class, so ``self`` comes first; that also covers the class
+    found as ``type()`` of an instance."""
+    return not _first(args[1:], kwargs, "mode")
 
 
 def names_op(names: frozenset[str]) -> When:
@@ -113,7 +115,7 @@ AUTOGRAD_ROUTES: tuple[tuple[str, When | None], ...] = (
     # the switches: turning autograd back on is a use of it
     ("torch._C._set_grad_enabled", turns_on),
     ("torch._C._set_fwd_grad_enabled", turns_on),
-    ("torch._C._InferenceMode", leaves_inference),
+    ("torch._C._InferenceMode.__init__", leaves_inference),
     ("torch._C._jit_get_operation", names_op(frozenset({"aten::set_grad_enabled"}))),
 )
 # the operator objects under torch.ops (packets such as aten.linear, overloads such as

@@ -147,6 +147,23 @@ def via_inference_mode_off():
         return _by_engine_type()
 
 
+def via_inference_mode_type():
+    found = type(torch._C._InferenceMode(True))  # the class, whatever stands in its name
+    with found(False):
+        return _by_engine_type()
+
+
+def via_fx_registry():
+    from torch.fx.node import _side_effectful_functions
+
+    switch = next(f for f in _side_effectful_functions if f.__name__ == "_set_grad_enabled")
+    switch(True)
+    try:
+        return _by_engine_type()
+    finally:
+        switch(False)
+
+
 def via_aten_switch():
     torch.ops.aten.set_grad_enabled(True)
     return _by_engine_type()
@@ -217,6 +234,21 @@ def via_gc_original():
     grad = _by_engine_type()
     switch(False)
     return grad
+
+
+def _grad_in_torchscript(w: torch.Tensor) -> torch.Tensor:
+    torch.set_grad_enabled(True)
+    w = w.detach().requires_grad_()
+    (w * w).sum().backward()
+    torch.set_grad_enabled(False)
+    grad = w.grad
+    assert grad is not None
+    return grad
+
+
+def via_torchscript():
+    """Known limit: TorchScript switches grad mode and runs the engine in C++."""
+    return torch.jit.script(_grad_in_torchscript)(torch.arange(3.0))
 
 
 def exposed():
