@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from grader.errors import ForbiddenUse
@@ -119,3 +121,57 @@ def test_plain_tensor_code_is_allowed(session: SubmissionSession) -> None:
     session.begin_check(60, APIS)
     out = SubmissionHandle(session).nn_hw.by_hand(torch.zeros(2))
     assert out.tolist() == [1.0, 1.0]
+
+
+# -- the gates themselves, in this process ------------------------------------------------
+
+
+def _refuse_odd(args: tuple[object, ...], kwargs: dict[str, object]) -> None:
+    if any(isinstance(a, int) and a % 2 for a in args):
+        raise PermissionError("odd")
+
+
+def test_gate_keeps_no_attribute_path_to_the_original() -> None:
+    """Does a gate expose no closure, globals or defaults, and a __wrapped__ that is a gate?"""
+    from grader.worker.gates import gate, is_gate
+
+    def original(x: int, scale: int = 2) -> int:
+        """Doubles."""
+        return x * scale
+
+    gated = gate(original, _refuse_odd)
+    assert gated(2) == 4 and gated(2, scale=3) == 6
+    with pytest.raises(PermissionError):
+        gated(3)
+    for name in ("__closure__", "__globals__", "__defaults__", "__code__", "__func__"):
+        assert not hasattr(gated, name), name
+    assert is_gate(gated.__wrapped__) and gated.__wrapped__ is not original
+    with pytest.raises(PermissionError):
+        gated.__wrapped__(3)
+    assert (gated.__name__, gated.__doc__) == ("original", "Doubles.")
+    assert str(inspect.signature(gated)) == "(x: 'int', scale: 'int' = 2) -> 'int'"
+
+
+def test_gate_binds_as_a_method() -> None:
+    """Does a gate placed on a class receive ``self``, as the method it replaces did?"""
+    from grader.worker.gates import gate
+
+    class Box:
+        def __init__(self) -> None:
+            self.value = 2
+
+        def times(self, k: int) -> int:
+            return self.value * k
+
+    Box.times = gate(Box.times, _refuse_odd)  # type: ignore[method-assign]
+    assert Box().times(4) == 8
+    with pytest.raises(PermissionError):
+        Box().times(5)
+
+
+def test_gate_can_change_the_call() -> None:
+    """Does a check that returns new arguments call the original with those instead?"""
+    from grader.worker.gates import gate
+
+    gated = gate(lambda *a: a, lambda args, kwargs: ((*args, "added"), kwargs))
+    assert gated(1) == (1, "added")
