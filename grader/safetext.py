@@ -25,9 +25,15 @@ __all__ = ["csv_cell", "printable", "well_formed", "well_formed_model"]
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidi overrides
 # and isolates (they reorder what a reader sees: "Trojan Source", CVE-2021-42574).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+# CSI (colours, cursor moves, screen clears) and OSC (window titles, hyperlinks, clipboard),
+# in their 7-bit (ESC [, ESC ]) and 8-bit (U+009B, U+009D) forms, and other ESC sequences.
+_ESCAPE = re.compile(
+    r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(\x1b\]|\x9d)[^\x07\x1b\x9c]*(\x07|\x1b\\|\x9c)?"
+    r"|\x1b[@-Z\\-_]"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,11 +48,12 @@ def printable(text: str) -> str:
 
 def csv_cell(text: str) -> str:
     """``text`` as a spreadsheet cell that cannot start a formula (OWASP "CSV injection"):
-    a cell starting with = + - @ tab or carriage return gets a leading apostrophe.
+    a cell starting with = + - @ tab or a line break, or with one of = + - @ after spaces
+    (some spreadsheets trim them), gets a leading apostrophe.
 
     Only for text cells (names, reasons): a number such as ``-2`` stays a number."""
     text = printable(text)
-    return "'" + text if text.startswith(_FORMULA) else text
+    return "'" + text if text.startswith(_FORMULA) or text.lstrip().startswith(_FORMULA) else text
 
 
 def well_formed(text: str) -> str:
