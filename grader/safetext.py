@@ -15,12 +15,13 @@ Markdown by the feedback page's filters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["csv_cell", "printable", "well_formed", "well_formed_model"]
+__all__ = ["csv_cell", "printable", "printable_model", "well_formed", "well_formed_model"]
 
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidi overrides
 # and isolates (they reorder what a reader sees: "Trojan Source", CVE-2021-42574).
@@ -64,18 +65,28 @@ def well_formed(text: str) -> str:
 def well_formed_model(model: M) -> M:
     """A copy of ``model`` with :func:`well_formed` applied to every string in it (paths,
     list items and dict keys included); ``model`` itself when there is nothing to change."""
+    return _map_strings(model, well_formed)
+
+
+def printable_model(model: M) -> M:
+    """A copy of ``model`` with :func:`printable` applied to every string in it, as
+    :func:`well_formed_model` does; ``model`` itself when there is nothing to change."""
+    return _map_strings(model, printable)
+
+
+def _map_strings(model: M, clean: Callable[[str], str]) -> M:
     data = model.model_dump()
-    cleaned = _well_formed_data(data)
+    cleaned = _map_data(data, clean)
     return model if cleaned == data else type(model).model_validate(cleaned)
 
 
-def _well_formed_data(value: object) -> object:
+def _map_data(value: object, clean: Callable[[str], str]) -> object:
     if isinstance(value, str):
-        return well_formed(value)
+        return clean(value)
     if isinstance(value, PurePath):
-        return type(value)(well_formed(str(value)))
+        return type(value)(clean(str(value)))
     if isinstance(value, dict):
-        return {_well_formed_data(k): _well_formed_data(v) for k, v in value.items()}
+        return {_map_data(k, clean): _map_data(v, clean) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_well_formed_data(item) for item in value)
+        return type(value)(_map_data(item, clean) for item in value)
     return value

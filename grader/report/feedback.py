@@ -140,8 +140,8 @@ def build_view(result: SubmissionResult) -> FeedbackView:
     surrogate from a folder name that is not UTF-8 becomes U+FFFD)."""
     result = well_formed_model(result)
     return FeedbackView(
-        student=result.student,
-        assignment=result.assignment,
+        student=printable(result.student),
+        assignment=printable(result.assignment),
         gradable=result.gradable,
         not_gradable_reason=clean_output(result.not_gradable_reason or ""),
         notes=[clean_output(note) for note in result.notes],
@@ -171,7 +171,7 @@ def _sections(result: SubmissionResult) -> list[SectionView]:
             points = 0.0
         sections.append(
             SectionView(
-                name=name or "Other checks",
+                name=printable(name) or "Other checks",
                 points=format_points(points),
                 max_points=format_points(max_points),
                 checks=[_check_view(c, result.gradable) for c in checks],
@@ -185,20 +185,20 @@ def _check_view(check: CheckResult, gradable: bool) -> CheckView:
     label, meaning = STATUS_WORDS[check.status]
     empty = Clipped("", 0, False)
     return CheckView(
-        name=check.name,
-        part=check.part,
+        name=printable(check.name),
+        part=printable(check.part),
         hidden=hidden,
         status=check.status,
         label=label,
         meaning=meaning,
         points=format_points(check.points if gradable else 0.0),
         max_points=format_points(check.max_points),
-        description=check.description,
+        description=printable(check.description),
         message=_clean(clip_head(check.message, MESSAGE_LIMIT)).text,
         details=empty if hidden else _clean(clip_head(check.details, DETAILS_LIMIT)),
         traceback=empty if hidden else _clean(clip_tail(check.student_traceback, TRACEBACK_LIMIT)),
         withheld=hidden and bool(check.details or check.student_traceback),
-        where="" if check.status == "passed" else "; ".join(str(w) for w in check.where),
+        where="" if check.status == "passed" else printable("; ".join(map(str, check.where))),
     )
 
 

@@ -125,7 +125,8 @@ def test_csv_text_cells_never_start_a_formula(
 def test_html_pages_escape_student_text(
     graded: Graded,
 ) -> None:
-    """feedback.html and the class report show ``<script>`` as text, never as a tag."""
+    """feedback.html and the class report show ``<script>`` as text, never as a tag, and
+    carry no escape sequence or NUL (a syntax-error line, a folder name)."""
     root = graded.root
     assert graded.report.returncode == 0, graded.report.stderr[-3000:]
     pages = [*root.glob("res/*/feedback.html"), root / "res" / "report.html"]
@@ -133,6 +134,7 @@ def test_html_pages_escape_student_text(
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert "<script" not in text and "<img src=x" not in text, page
+        assert ESC not in text and "\x00" not in text, page
     feedback = (root / "res" / "@SUM(1)" / "feedback.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in feedback
 
