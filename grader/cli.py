@@ -162,6 +162,12 @@ def _cells(*cells: str) -> list[Text]:
     return [Text(printable(cell)) for cell in cells]
 
 
+def _clip(text: str, limit: int = 300) -> str:
+    """At most ``limit`` characters of ``text``: the class table is an overview, the whole
+    reason is in each student's feedback and gradebook.csv."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _announce_isolation(material: Assignment, sandbox: bool) -> None:
     """Say up front, loudly where it is weaker than the strongest, how submissions are confined."""
     from grader.run import probe_isolation
@@ -184,7 +190,7 @@ def _print_class(results: list[SubmissionResult]) -> None:
     for col in ("student", "score", "max", "%", "status"):
         table.add_column(col)
     for r in results:
-        status = "graded" if r.gradable else f"not gradable: {r.not_gradable_reason}"
+        status = "graded" if r.gradable else f"not gradable: {_clip(r.not_gradable_reason or '')}"
         table.add_row(
             *_cells(r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.percent:.0f}", status)
         )

@@ -35,6 +35,8 @@ _ESCAPE = re.compile(
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
+CELL_LIMIT = 32_767
+"""Characters a spreadsheet cell holds (Excel's limit; Python's csv reader stops at 131,072)."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,13 +49,15 @@ def printable(text: str) -> str:
     return well_formed(_CONTROL.sub("", text))
 
 
-def csv_cell(text: str) -> str:
+def csv_cell(text: str, limit: int = CELL_LIMIT) -> str:
     """``text`` as a spreadsheet cell that cannot start a formula (OWASP "CSV injection"):
     a cell starting with = + - @ tab or a line break, or with one of = + - @ after spaces
     (some spreadsheets trim them), gets a leading apostrophe.
 
-    Only for text cells (names, reasons): a number such as ``-2`` stays a number."""
+    Only for text cells (names, reasons): a number such as ``-2`` stays a number. Text
+    longer than ``limit`` characters is cut, ending in "…", so every spreadsheet reads it."""
     text = printable(text)
+    text = text if len(text) < limit else text[: limit - 2] + "…"
     return "'" + text if text.startswith(_FORMULA) or text.lstrip().startswith(_FORMULA) else text
 
 

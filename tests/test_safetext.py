@@ -45,3 +45,10 @@ def test_well_formed_model_replaces_surrogates_everywhere() -> None:
     fine = Unreadable(student="amy", path=Path("/r/amy/result.json"), problem="p")
     assert well_formed_model(fine) is fine
     assert well_formed("ok \ud800") == "ok \ufffd"
+
+
+def test_csv_cell_cuts_text_a_spreadsheet_cannot_hold() -> None:
+    """Excel holds 32,767 characters in a cell; a longer reason is cut, apostrophe included."""
+    assert len(csv_cell("x" * 100_000)) <= 32_767
+    assert len(csv_cell("=" * 100_000)) <= 32_767
+    assert csv_cell("x" * 10) == "x" * 10

@@ -149,9 +149,9 @@ def build_view(result: SubmissionResult) -> FeedbackView:
         sections=_sections(result),
         stdout=_clean(clip_tail(result.stdout_tail, STDOUT_LIMIT)),
         seed=result.seed,
-        content_hash=result.content_hash,
-        grader_version=result.grader_version,
-        isolation=result.isolation,
+        content_hash=printable(result.content_hash),
+        grader_version=printable(result.grader_version),
+        isolation=printable(result.isolation),
     )
 
 
