@@ -89,9 +89,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
 def test_the_terminal_gets_no_escape_and_no_markup(
     graded: Graded,
 ) -> None:
-    """A syntax-error line and folder names holding escape sequences and rich markup: the
-    class table prints, with the markup as literal text and no ESC or BEL byte at all; so
-    does ``grader report``'s warning about an unreadable result."""
+    """Does a syntax-error line or a folder name holding escape sequences and rich markup
+    reach the terminal inert? The class table prints, the markup as literal text, no ESC or
+    BEL byte at all; and so does ``grader report``'s warning about an unreadable result."""
     proc, report = graded.grade, graded.report
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert report.returncode == 0, report.stderr[-3000:]
@@ -107,8 +107,9 @@ def test_the_terminal_gets_no_escape_and_no_markup(
 def test_csv_text_cells_never_start_a_formula(
     graded: Graded,
 ) -> None:
-    """gradebook.csv and lms.csv: a student named ``=HYPERLINK(...)``, ``@SUM(1)``, ``+cmd``
-    or ``-2+3`` is written with a leading apostrophe; numbers stay numbers."""
+    """Can a folder name run as a spreadsheet formula? In gradebook.csv and lms.csv a student
+    named ``=HYPERLINK(...)``, ``@SUM(1)``, ``+cmd`` or ``-2+3`` gets a leading apostrophe;
+    numbers stay numbers."""
     root = graded.root
     assert graded.report.returncode == 0, graded.report.stderr[-3000:]
     for name in ("gradebook.csv", "lms.csv"):
@@ -125,8 +126,8 @@ def test_csv_text_cells_never_start_a_formula(
 def test_html_pages_escape_student_text(
     graded: Graded,
 ) -> None:
-    """feedback.html and the class report show ``<script>`` as text, never as a tag, and
-    carry no escape sequence or NUL (a syntax-error line, a folder name)."""
+    """Do feedback.html and the class report show ``<script>`` as text, never as a tag, and
+    carry no escape sequence or NUL (from a syntax-error line, a folder name)?"""
     root = graded.root
     assert graded.report.returncode == 0, graded.report.stderr[-3000:]
     pages = [*root.glob("res/*/feedback.html"), root / "res" / "report.html"]
@@ -142,8 +143,8 @@ def test_html_pages_escape_student_text(
 def test_markdown_feedback_cannot_make_links_images_or_html(
     graded: Graded,
 ) -> None:
-    """feedback.md: a message holding a ``javascript:`` link, an image, raw HTML and a ``~~~``
-    fence renders literally: each bracket, ``<`` and ``~`` is backslash-escaped."""
+    """Does a message holding a ``javascript:`` link, an image, raw HTML and a ``~~~`` fence
+    render literally in feedback.md? Each bracket, ``<`` and ``~`` is backslash-escaped."""
     root = graded.root
     page = (root / "res" / "@SUM(1)" / "feedback.md").read_text(encoding="utf-8")
     assert ESC not in page and "\x00" not in page
@@ -155,8 +156,8 @@ def test_markdown_feedback_cannot_make_links_images_or_html(
 
 
 def test_the_self_check_table_prints_markup_literally() -> None:
-    """``grader check``'s table, plain text and details of a check whose name and message
-    hold escape sequences and ``[/]``: no crash, no ESC, and the markup shown as text."""
+    """Can a check's name and message crash or drive the terminal through ``grader check``?
+    Its table, plain text and details show the escape sequences gone and ``[/]`` as text."""
     report = SelfCheckReport(
         assignment="toy",
         folder=Path("."),
@@ -174,8 +175,8 @@ def test_the_self_check_table_prints_markup_literally() -> None:
 
 
 def test_lone_surrogates_reach_every_writer_as_replacement_characters(tmp_path: Path) -> None:
-    """A folder name that is not UTF-8 (``bad\\udcff``) and a message with lone surrogates:
-    every per-student and class file is written, is valid UTF-8 and parses back."""
+    """Can a folder name that is not UTF-8 (``bad\\udcff``) or a message with lone surrogates
+    stop a writer? Every per-student and class file is written, UTF-8, and parses back."""
     result = _result("bad\udcff\udc80", "message \udc80 and \ud800")
     folder = tmp_path / "bad"
     write_feedback(result, folder)
@@ -208,8 +209,8 @@ def _class_report_with_unreadable(tmp_path: Path) -> None:
     "safetext.well_formed_model(result) there fixes it (not this branch's file)",
 )
 def test_a_folder_name_that_is_not_utf8_is_graded(tmp_path: Path) -> None:
-    """``grader grade`` on a class with a folder named ``bad\\xff\\x80``: every student is
-    graded and the terminal shows U+FFFD in the name."""
+    """Is a class with a folder named ``bad\\xff\\x80`` graded? Every student gets a result
+    and the terminal shows U+FFFD in the name."""
     make_course(tmp_path)
     subs = tmp_path / "subs"
     for name in (b"amy", b"bad\xff\x80"):
