@@ -43,7 +43,7 @@ FAST = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-LONG = settings(FAST, max_examples=1000)
+LONG = settings(FAST, max_examples=500)
 FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
 FRAGMENTS = [
     "\x1b[2J",
@@ -222,19 +222,21 @@ def _inert(cell: str) -> bool:
 
 
 def _fast_and_long(
-    strategy: st.SearchStrategy[Any], body: Callable[[Any], None], fast: int = 25
+    strategy: st.SearchStrategy[Any], body: Callable[[Any], None], fast: int = 25, long: int = 500
 ) -> tuple[Callable[..., None], Callable[..., None]]:
     """The property ``body`` over ``strategy``: a bounded test, and a ``slow`` long one."""
     short = settings(FAST, max_examples=fast)(given(strategy)(body))
-    long = pytest.mark.slow(settings(LONG)(given(strategy)(body)))
-    return short, long
+    longer = pytest.mark.slow(settings(LONG, max_examples=long)(given(strategy)(body)))
+    return short, longer
 
 
 test_student_files, test_student_files_long = _fast_and_long(
     submission_results(), student_files, fast=15
 )
 test_class_csvs, test_class_csvs_long = _fast_and_long(classes(), class_csvs, fast=15)
-test_class_report, test_class_report_long = _fast_and_long(classes(), class_report, fast=5)
+test_class_report, test_class_report_long = _fast_and_long(
+    classes(), class_report, fast=5, long=150
+)
 # Short texts on screen: rich takes seconds to wrap 100 kB, and the class table clips them.
 test_terminal_views, test_terminal_views_long = _fast_and_long(
     classes(short), terminal_views, fast=10
