@@ -16,10 +16,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from grader.course import Assignment
 from grader.errors import InstructorError
 from grader.models import SubmissionResult
+from grader.safetext import printable
 
 app = typer.Typer(
     add_completion=False,
@@ -29,6 +31,9 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 out = Console()
+# Student text (folder names, messages, tracebacks) reaches these consoles only through
+# `printable` and without markup: as `Text`, a table cell made by `_cells`, or a
+# `print(..., markup=False)`. A str cell or a progress description would be parsed as markup.
 
 INTERRUPTED = "interrupted; results written so far are kept, and a re-run skips them"
 AssignmentOpt = Annotated[
@@ -106,7 +111,7 @@ def grade_cmd(
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
     )
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task("", total=total)
@@ -115,7 +120,9 @@ def grade_cmd(
             r = lane.result
             note = " (unchanged, skipped)" if lane.skipped else ""
             progress.update(
-                bar, advance=1, description=f"{r.student}: {r.score:g}/{r.max_score:g}{note}"
+                bar,
+                advance=1,
+                description=printable(f"{r.student}: {r.score:g}/{r.max_score:g}{note}"),
             )
 
         try:
@@ -165,6 +172,22 @@ def _exit_on_grader_faults(results: list[SubmissionResult]) -> None:
     raise typer.Exit(3)
 
 
+def _say(text: str, target: Console | None = None) -> None:
+    """One line of text that may hold student text or a path: printable, never markup."""
+    (target or out).print(printable(text), markup=False, highlight=False, soft_wrap=True)
+
+
+def _cells(*cells: str) -> list[Text]:
+    """Table cells that render as the literal text: a str cell would be parsed as markup."""
+    return [Text(printable(cell)) for cell in cells]
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """At most ``limit`` characters of ``text``: the class table is an overview, the whole
+    reason is in each student's feedback and gradebook.csv."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _announce_isolation(material: Assignment, sandbox: bool) -> None:
     """Say up front, loudly where it is weaker than the strongest, how submissions are confined."""
     from grader.run import probe_isolation
@@ -174,7 +197,7 @@ def _announce_isolation(material: Assignment, sandbox: bool) -> None:
     style = "bold red" if weak else "green"
     console.print(f"[{style}]sandbox{' (WEAKER THAN FULL ISOLATION)' if weak else ''}:[/]")
     for line in applied:
-        console.print(f"  - {line}", markup=False, highlight=False)
+        console.print(f"  - {printable(line)}", markup=False, highlight=False)
     if not sandbox:
         console.print(
             "[bold red]  A submission can now read the reference and the hidden checks, change other "
@@ -187,8 +210,10 @@ def _print_class(results: list[SubmissionResult]) -> None:
     for col in ("student", "score", "max", "%", "status"):
         table.add_column(col)
     for r in results:
-        status = "graded" if r.gradable else f"not gradable: {r.not_gradable_reason}"
-        table.add_row(r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.percent:.0f}", status)
+        status = "graded" if r.gradable else f"not gradable: {_clip(r.not_gradable_reason or '')}"
+        table.add_row(
+            *_cells(r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.percent:.0f}", status)
+        )
     out.print(table)
 
 
@@ -208,31 +233,31 @@ def validate_cmd(
     from grader.validate import validate
 
     def graded(result: SubmissionResult) -> None:
-        console.print(
+        _say(
             f"graded {result.student}: {result.score:g}/{result.max_score:g} "
             f"in {result.duration_s:.1f} s",
-            markup=False,
-            highlight=False,
+            console,
         )
 
     report = validate(
         _course(course), assignment, jobs=jobs, seed=seed, device=device, on_result=graded
     )
     table = Table(
-        title=f"validate {assignment} (seed {report.seed}, device {report.device}, "
-        f"{report.duration_s:.0f} s)"
+        title=Text(
+            printable(
+                f"validate {assignment} (seed {report.seed}, device {report.device}, "
+                f"{report.duration_s:.0f} s)"
+            )
+        )
     )
     for col in ("submission", "kind", "score", "expected", "result", "problem"):
         table.add_column(col, overflow="fold")
     for row in report.rows:
-        table.add_row(
-            row.name,
-            row.kind,
-            f"{row.score:g}/{row.max_score:g}",
-            row.expectation,
-            "[green]ok[/]" if row.ok else "[red]FAIL[/]",
-            row.problem,
+        name, kind, score, expectation, problem = _cells(
+            row.name, row.kind, f"{row.score:g}/{row.max_score:g}", row.expectation, row.problem
         )
+        verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="red")
+        table.add_row(name, kind, score, expectation, verdict, problem)
     out.print(table)
     if not report.ok:
         raise typer.Exit(1)
@@ -254,14 +279,14 @@ def release_cmd(
     if check:
         stale = stale_files(material)
         if stale:
-            out.print(
+            _say(
                 f"stale template files: {', '.join(stale)}; run `grader release --assignment {assignment}`"
             )
             raise typer.Exit(1)
-        out.print("template is up to date")
+        _say("template is up to date")
         return
     for path in release(material):
-        out.print(f"wrote {path}")
+        _say(f"wrote {path}")
 
 
 @app.command("report")
@@ -275,23 +300,22 @@ def report_cmd(
     ] = None,
 ) -> None:
     """Write the class report (one self-contained HTML page) and lms.csv for an LMS import."""
-    from rich.markup import escape
-
     from grader.report.classreport import write_class_report
 
     files = write_class_report(results_dir, page)
     for item in files.stats.unreadable:
-        console.print(
-            f"[bold red]unreadable, left out of the report and lms.csv:[/] {escape(str(item.path))}: "
-            f"{escape(item.problem)}; re-run `grader grade` into this folder to re-grade it",
-            highlight=False,
-            soft_wrap=True,
+        why = printable(
+            f" {item.path}: {item.problem}; re-run `grader grade` into this folder to re-grade it"
         )
+        warning = Text.assemble(
+            ("unreadable, left out of the report and lms.csv:", "bold red"), why
+        )
+        console.print(warning, highlight=False, soft_wrap=True)
     lines = [f"class report: {files.page}", f"LMS gradebook: {files.lms_csv}"]
     if files.gradescope_written:
         lines.insert(0, f"wrote missing results.json for: {', '.join(files.gradescope_written)}")
     for line in lines:
-        out.print(line, markup=False, highlight=False, soft_wrap=True)
+        _say(line)
 
 
 PathArg = Annotated[
@@ -428,5 +452,5 @@ def main() -> None:
     try:
         app()
     except InstructorError as exc:
-        print(f"error: {exc}", file=sys.stderr)  # unwrapped: paths in it must stay whole
+        print(f"error: {printable(str(exc))}", file=sys.stderr)  # unwrapped: paths stay whole
         sys.exit(exc.exit_code)

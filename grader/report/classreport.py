@@ -31,6 +31,7 @@ from grader.report.classstats import ClassStats, Unreadable, class_stats
 from grader.report.feedback import STATUS_WORDS, format_points
 from grader.report.gradescope import write_gradescope
 from grader.report.lms import write_lms_csv
+from grader.safetext import printable, printable_model
 
 RESULT_FILE = "result.json"
 PAGE_NAME = "report.html"
@@ -226,14 +227,19 @@ def _seconds(value: float) -> str:
 def render_class_report(
     stats: ClassStats, *, title: str, generated: datetime, files: dict[str, str] | None = None
 ) -> str:
-    """The page as HTML. ``files`` names the class files shown at the bottom (label -> name)."""
+    """The page as HTML. ``files`` names the class files shown at the bottom (label -> name).
+
+    Student text is autoescaped by the template, and made printable first: no control
+    characters, and a lone surrogate (a folder name that is not UTF-8) becomes U+FFFD, so
+    the page always encodes."""
+    stats = printable_model(stats)
     png = histogram_png(stats)
     return (
         _environment()
         .get_template("class_report.html.j2")
         .render(
             s=stats,
-            title=title,
+            title=printable(title),
             generated=generated.strftime("%Y-%m-%d %H:%M"),
             histogram=base64.b64encode(png).decode("ascii"),
             status_words={status: words[0] for status, words in STATUS_WORDS.items()},

@@ -17,6 +17,7 @@ import jinja2
 
 from grader import atomic
 from grader.models import CheckResult, Status, SubmissionResult
+from grader.safetext import printable, well_formed_model
 
 STDOUT_LIMIT = 10_000
 """Characters of the student's printed output kept (the last ones)."""
@@ -37,7 +38,7 @@ STATUS_WORDS: dict[Status, tuple[str, str]] = {
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MD_SPECIAL = re.compile(r"[\\`*<\[]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MD_SPECIAL = re.compile(r"[\\`*<\[&~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _MD_BLOCK_START = re.compile(r"^(\d*)([#>+*-]|(?<=\d)[.)])")
 
 
@@ -135,20 +136,22 @@ def _clean(clipped: Clipped) -> Clipped:
 
 
 def build_view(result: SubmissionResult) -> FeedbackView:
-    """Everything both pages show, as plain text cut to size."""
+    """Everything both pages show, as plain text cut to size (and valid Unicode: a lone
+    surrogate from a folder name that is not UTF-8 becomes U+FFFD)."""
+    result = well_formed_model(result)
     return FeedbackView(
-        student=result.student,
-        assignment=result.assignment,
+        student=printable(result.student),
+        assignment=printable(result.assignment),
         gradable=result.gradable,
-        not_gradable_reason=result.not_gradable_reason or "",
-        notes=list(result.notes),
+        not_gradable_reason=clean_output(result.not_gradable_reason or ""),
+        notes=[clean_output(note) for note in result.notes],
         total=total_line(result),
         sections=_sections(result),
         stdout=_clean(clip_tail(result.stdout_tail, STDOUT_LIMIT)),
         seed=result.seed,
-        content_hash=result.content_hash,
-        grader_version=result.grader_version,
-        isolation=result.isolation,
+        content_hash=printable(result.content_hash),
+        grader_version=printable(result.grader_version),
+        isolation=printable(result.isolation),
     )
 
 
@@ -168,7 +171,7 @@ def _sections(result: SubmissionResult) -> list[SectionView]:
             points = 0.0
         sections.append(
             SectionView(
-                name=name or "Other checks",
+                name=printable(name) or "Other checks",
                 points=format_points(points),
                 max_points=format_points(max_points),
                 checks=[_check_view(c, result.gradable) for c in checks],
@@ -182,29 +185,30 @@ def _check_view(check: CheckResult, gradable: bool) -> CheckView:
     label, meaning = STATUS_WORDS[check.status]
     empty = Clipped("", 0, False)
     return CheckView(
-        name=check.name,
-        part=check.part,
+        name=printable(check.name),
+        part=printable(check.part),
         hidden=hidden,
         status=check.status,
         label=label,
         meaning=meaning,
         points=format_points(check.points if gradable else 0.0),
         max_points=format_points(check.max_points),
-        description=check.description,
+        description=printable(check.description),
         message=_clean(clip_head(check.message, MESSAGE_LIMIT)).text,
         details=empty if hidden else _clean(clip_head(check.details, DETAILS_LIMIT)),
         traceback=empty if hidden else _clean(clip_tail(check.student_traceback, TRACEBACK_LIMIT)),
         withheld=hidden and bool(check.details or check.student_traceback),
-        where="" if check.status == "passed" else "; ".join(str(w) for w in check.where),
+        where="" if check.status == "passed" else printable("; ".join(map(str, check.where))),
     )
 
 
 def md_inline(text: str) -> str:
-    """One line of Markdown that renders as the literal text: no raw HTML, links or emphasis.
+    """One line of Markdown that renders as the literal text: no raw HTML, links, images,
+    emphasis, entities, fences or control characters.
 
     Underscores inside words (``snake_case``) cannot start emphasis and stay unescaped.
     """
-    text = _MD_SPECIAL.sub(r"\\\g<0>", " ".join(text.split()))
+    text = _MD_SPECIAL.sub(r"\\\g<0>", " ".join(printable(text).split()))
     return _MD_BLOCK_START.sub(r"\1\\\2", text)
 
 
@@ -215,7 +219,7 @@ def md_cell(text: str) -> str:
 
 def md_code(text: str) -> str:
     """An inline code span around ``text`` that backticks inside cannot close."""
-    text = " ".join(text.split())
+    text = " ".join(printable(text).split())
     runs = [len(run) for run in re.findall(r"`+", text)]
     ticks = "`" * (max(runs, default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""

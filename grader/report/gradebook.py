@@ -4,6 +4,10 @@ Columns: ``student``, one column per part (the points earned in it, in the order
 first appear across the class), ``total``, ``max_total``, ``percent``, ``gradable``,
 ``not_gradable_reason``, ``seed``. A submission that could not be graded scores 0 in every
 part; a part a gradable result has no points for at all is left blank.
+
+Every text cell (a student's folder name, a part's name, a reason) goes through
+:func:`~grader.safetext.csv_cell`, so a spreadsheet never reads it as a formula
+(``=HYPERLINK(...)`` becomes ``'=HYPERLINK(...)``); numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from grader import atomic
 from grader.models import SubmissionResult
+from grader.safetext import csv_cell
 
 FIXED_BEFORE = ["student"]
 FIXED_AFTER = ["total", "max_total", "percent", "gradable", "not_gradable_reason", "seed"]
@@ -29,7 +34,7 @@ def part_names(results: list[SubmissionResult]) -> list[str]:
 def gradebook_rows(results: list[SubmissionResult]) -> list[list[str]]:
     """The header, then one row per result, sorted by student."""
     parts = part_names(results)
-    rows = [FIXED_BEFORE + [_column(name) for name in parts] + FIXED_AFTER]
+    rows = [FIXED_BEFORE + [csv_cell(_column(name)) for name in parts] + FIXED_AFTER]
     for result in sorted(results, key=lambda r: r.student):
         rows.append(_row(result, parts))
     return rows
@@ -47,13 +52,13 @@ def _row(result: SubmissionResult, parts: list[str]) -> list[str]:
     total = result.score if result.gradable else 0.0
     percent = 100.0 * total / result.max_score if result.max_score else 0.0
     return [
-        result.student,
+        csv_cell(result.student),
         *(_number(earned[name]) if name in earned else "" for name in parts),
         _number(total),
         _number(result.max_score),
         f"{percent:.2f}",
         "true" if result.gradable else "false",
-        result.not_gradable_reason or "",
+        csv_cell(result.not_gradable_reason or ""),
         str(result.seed),
     ]
 

@@ -7,6 +7,8 @@ modelled, and the models forbid any other, so a typo cannot reach Gradescope.
 Public checks are ``"visible"``; hidden checks are ``"after_published"``: the student sees
 them, and the points they carry, once the instructor publishes grades. As on the feedback
 page, a hidden check shows its description and message but not its details or traceback.
+Text is cleaned as on the feedback page (:func:`~grader.report.feedback.clean_output`), and a
+lone surrogate (a folder name that is not UTF-8) becomes U+FFFD, so the file is always JSON.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from grader.report.feedback import (
     STATUS_WORDS,
     TRACEBACK_LIMIT,
     awarded,
+    clean_output,
     clip_head,
     clip_tail,
     format_points,
     total_line,
 )
+from grader.safetext import well_formed_model
 
 GradescopeVisibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 OutputFormat = Literal["text", "html", "simple_format", "md", "ansi"]
@@ -64,6 +68,7 @@ class GradescopeResults(_Strict):
 
 def build_gradescope(result: SubmissionResult) -> GradescopeResults:
     """The validated model behind :func:`to_gradescope`."""
+    result = well_formed_model(result)
     numbers = _numbers(result)
     return GradescopeResults(
         score=awarded(result),
@@ -100,7 +105,7 @@ def _summary(result: SubmissionResult) -> str:
     for part in result.parts:
         points = part.points if result.gradable else 0.0
         lines.append(f"{part.name}: {format_points(points)} / {format_points(part.max_points)}")
-    return "\n".join(lines)
+    return clean_output("\n".join(lines))
 
 
 def _test(check: CheckResult, number: str, gradable: bool) -> GradescopeTest:
@@ -114,9 +119,9 @@ def _test(check: CheckResult, number: str, gradable: bool) -> GradescopeTest:
     return GradescopeTest(
         score=check.points if gradable else 0.0,
         max_score=check.max_points,
-        name=check.name,
+        name=clean_output(check.name),
         number=number,
-        output="\n\n".join([heading, *(text.strip() for text in shown if text.strip())]),
+        output=clean_output("\n\n".join([heading, *(t.strip() for t in shown if t.strip())])),
         output_format="text",
         visibility="after_published" if hidden else "visible",
         status="passed" if check.status == "passed" and gradable else "failed",

@@ -11,6 +11,9 @@ bob,0,0,0,0
 
 A submission that could not be graded scores 0 everywhere. The richer ``gradebook.csv``
 (:mod:`grader.report.gradebook`) keeps the maximum, percent, reasons and seed.
+
+Names (students, parts) go through :func:`~grader.safetext.csv_cell`: a folder named
+``=HYPERLINK(...)`` or ``@SUM(...)`` is written ``'=HYPERLINK(...)``, never run as a formula.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from grader.models import SubmissionResult
 from grader.report.classstats import part_points
 from grader.report.feedback import awarded
 from grader.report.gradebook import part_names
+from grader.safetext import csv_cell
 
 FIXED = ("student", "total")
 
@@ -31,11 +35,11 @@ FIXED = ("student", "total")
 def lms_rows(results: list[SubmissionResult]) -> list[list[str]]:
     """The header, then one row per result, sorted by student."""
     parts = part_names(results)
-    header = ["student", *(f"part: {p}" if p in FIXED else p for p in parts), "total"]
+    header = ["student", *(csv_cell(f"part: {p}" if p in FIXED else p) for p in parts), "total"]
     rows = [header]
     for result in sorted(results, key=lambda r: r.student):
         earned = [part_points(result, p) if result.gradable else 0.0 for p in parts]
-        rows.append([result.student, *map(_number, earned), _number(awarded(result))])
+        rows.append([csv_cell(result.student), *map(_number, earned), _number(awarded(result))])
     return rows
 
 

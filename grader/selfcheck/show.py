@@ -2,6 +2,10 @@
 
 :func:`table` is for a terminal (rich), :func:`plain` for a notebook cell or a log;
 :func:`details` spells out each check that did not pass.
+
+Check names, messages, notes and paths are the student's code speaking: each goes through
+:func:`~grader.safetext.printable`, and into the rich table as :class:`~rich.text.Text`, so
+that neither an escape sequence nor rich markup (``[/]``) in it acts on the terminal.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.models import CheckResult
+from grader.safetext import printable
 from grader.selfcheck.run import SelfCheckReport
 
 __all__ = ["details", "headline", "plain", "table"]
@@ -29,7 +34,8 @@ _WIDTH = 120
 
 
 def one_line(text: str, width: int = _WIDTH) -> str:
-    """The first line of ``text``, cut to ``width`` characters."""
+    """The first line of ``text``, printable, cut to ``width`` characters."""
+    text = printable(text)
     first = text.strip().splitlines()[0] if text.strip() else ""
     return first if len(first) <= width else first[: width - 1] + "…"
 
@@ -42,7 +48,8 @@ def _message(check: CheckResult) -> str:
 
 def headline(report: SelfCheckReport) -> str:
     """One line: what was checked, with which checks."""
-    return f"{report.assignment}: {report.mode} on {report.checked} (seed {report.result.seed})"
+    r = report.result
+    return printable(f"{report.assignment}: {report.mode} on {report.checked} (seed {r.seed})")
 
 
 def total(report: SelfCheckReport) -> str:
@@ -71,14 +78,14 @@ def _hints(report: SelfCheckReport, hint: str) -> list[str]:
         lines.append("hidden checks test the same functions more thoroughly when you hand in")
     if any(c.status != "passed" for c in r.checks):
         lines.append(hint)
-    return lines
+    return [printable(line) for line in lines]
 
 
 def table(report: SelfCheckReport, hint: str = DETAILS_HINT, width: int = 120) -> RenderableType:
     """The terminal view: a table of checks, the total and hints. Narrower than 110
     characters, each message goes on a line of its own under its check's name."""
     narrow = width < 110
-    grid = Table(title=headline(report), title_justify="left", box=box.SIMPLE_HEAD)
+    grid = Table(title=Text(headline(report)), title_justify="left", box=box.SIMPLE_HEAD)
     grid.add_column("check", no_wrap=not narrow, overflow="fold")
     grid.add_column("status", no_wrap=True)
     grid.add_column("points", no_wrap=True, justify="right")
@@ -86,15 +93,14 @@ def table(report: SelfCheckReport, hint: str = DETAILS_HINT, width: int = 120) -
         grid.add_column("message", overflow="fold")
     for check in report.result.checks:
         status = Text(check.status.replace("_", " "), style=STYLE[check.status])
-        points = f"{check.points:g}/{check.max_points:g}"
-        message = _message(check)
+        points = Text(f"{check.points:g}/{check.max_points:g}")
+        name, message = Text(printable(check.name)), _message(check)
         if narrow:
-            name = Text(check.name)
             if message:
                 name.append("\n  " + message, style="dim")
             grid.add_row(name, status, points)
         else:
-            grid.add_row(check.name, status, points, Text(message))
+            grid.add_row(name, status, points, Text(message))
     lines = [Text(total(report), style="bold")]
     lines += [Text(line, style="dim") for line in _hints(report, hint)]
     return Group(grid, *lines)
@@ -105,7 +111,12 @@ def plain(
 ) -> str:
     """The same as :func:`table` in plain text (a notebook cell, a log file)."""
     rows = [("check", "status", "points", "message")] + [
-        (c.name, c.status.replace("_", " "), f"{c.points:g}/{c.max_points:g}", _message(c))
+        (
+            printable(c.name),
+            c.status.replace("_", " "),
+            f"{c.points:g}/{c.max_points:g}",
+            _message(c),
+        )
         for c in report.result.checks
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
@@ -130,5 +141,5 @@ def details(report: SelfCheckReport) -> str:
             block.append("  " + check.message.replace("\n", "\n  "))
         if check.student_traceback:
             block.append("  " + check.student_traceback.rstrip().replace("\n", "\n  "))
-        blocks.append("\n".join(block))
+        blocks.append(printable("\n".join(block)))
     return "\n\n".join(blocks) if blocks else "every check passed"
