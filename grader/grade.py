@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 import grader
 from grader import atomic
+from grader.checks.heldout import resolve_key
 from grader.course import Assignment, load_assignment
 from grader.datasets import require
 from grader.discover import discover
@@ -65,6 +66,7 @@ class GradeTask(BaseModel):
     sandbox: bool = True
     device: str = "cpu"
     gpu_memory_fraction: float | None = None  # each worker's share of the GPU (cuda runs)
+    heldout_key: str | None = None  # the held-out data's secret (grader.checks.heldout)
 
 
 class LaneResult(BaseModel):
@@ -143,7 +145,9 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
         finish(task, job.loaded, run, started, seed, output_tail(job.output_path))
         writer.finish()
 
-    run_many(assignment, first.seed, jobs(), on_run, device=first.device)
+    run_many(
+        assignment, first.seed, jobs(), on_run, device=first.device, heldout_key=first.heldout_key
+    )
     return finished
 
 
@@ -293,6 +297,7 @@ def grade(
     threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))  # jobs x threads = the cores
     share = _gpu_share(material, jobs) if device_name == "cuda" else None
     out_dir.mkdir(parents=True, exist_ok=True)
+    heldout_key = resolve_key(out_dir)  # $GRADER_HELDOUT_KEY or <out>/.heldout-key
     scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
     tasks = [
         GradeTask(
@@ -308,6 +313,7 @@ def grade(
             sandbox=sandbox,
             device=device_name,
             gpu_memory_fraction=share,
+            heldout_key=heldout_key,
         )
         for s in submissions
     ]

@@ -70,8 +70,10 @@ class GraderPlugin:
         jobs: Iterable[Slot],
         device: str = "cpu",
         reference_for: Callable[[str], Any] | None = None,
+        heldout_key: str | None = None,
     ) -> None:
         self.assignment = assignment
+        self.heldout_key = heldout_key  # never leaves this process (grader.checks.heldout)
         self.device_name = device
         self.reference_ns = reference
         self.reference_for = reference_for  # per check: a recorder or replayer (grader.selfcheck)
@@ -149,6 +151,16 @@ class GraderPlugin:
     def seed(self) -> int:
         """This submission's grading seed (recorded in its result)."""
         return self.seed_now
+
+    @pytest.fixture
+    def heldout_seed(self) -> Callable[[str], int]:
+        """``heldout_seed("cifar10")``: the seed of held-out data, secret from the submission.
+
+        Derived from the run's secret key, this submission's seed and the name (see
+        :mod:`grader.checks.heldout`); a check scoring accuracy draws its data from it."""
+        from grader.checks.heldout import heldout_seed
+
+        return lambda name: heldout_seed(self.heldout_key, self.seed_now, name)
 
     # -- collection and timing ---------------------------------------------------------
 
