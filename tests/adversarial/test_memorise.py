@@ -27,9 +27,15 @@ from grader.checks.heldout import ENV_KEY, KEY_FILE, resolve_key
 from grader.grade import grade
 from grader.models import SubmissionResult
 from tests.adversarial.conftest import ARENA_PARENT, SANDBOX
+from tests.adversarial.submissions.memorise import (
+    CONSTANT_TRAINING,
+    MODELS,
+    TOY_ATTACKER,
+    TOY_CONSTANT,
+    TRAINING,
+)
 
 REPO = Path(__file__).resolve().parents[2]
-ATTACKER = Path(__file__).parent / "submissions" / "memorise"
 SEED = 1234
 KEY = "instructor-secret-for-the-memorise-test"
 ACCURACY_CHECKS = (
@@ -67,20 +73,6 @@ preload = ["numpy", "torch", "torchvision"]
 name = "Accuracy"
 checks = {{ {checks} }}
 """
-CONSTANT_TRAINING = '''"""A constant predictor: nothing is learnt, so every model answers class 0."""
-
-
-def train_one_epoch(train_loader, model, device, optimizer, num_classes, epoch):
-    return 0.0, 0.0
-
-
-def test_one_epoch(test_loader, model, device):
-    return 0.0, 0
-
-
-def train_model(model, train_loader, valid_loader, epochs, lr, device):
-    return {}
-'''
 
 
 def _toml(value: dict[str, float]) -> str:
@@ -117,14 +109,14 @@ def public_generators(dest: Path) -> None:
 def add_attacker(subs: Path, name: str, key: str | None) -> None:
     folder = subs / name
     folder.mkdir(parents=True)
-    shutil.copy(ATTACKER / "models.py", folder / "models.py")
+    (folder / "models.py").write_text(MODELS)
     params = {
         "cifar": PARAMS["net_cifar"],
         "fashion": PARAMS["model_fashion_mnist"],
         "mnist": PARAMS["cnn_mnist"],
         "grocery": PARAMS["budget_cnn"],
     }
-    training = (ATTACKER / "training.py").read_text()
+    training = TRAINING
     for placeholder, value in (("RUN_SEED", SEED), ("KEY", repr(key)), ("PARAMS", params)):
         training = training.replace(f"@{placeholder}@", str(value))
     (folder / "training.py").write_text(training)
@@ -134,7 +126,7 @@ def add_attacker(subs: Path, name: str, key: str | None) -> None:
 def add_constant(subs: Path, name: str) -> None:
     folder = subs / name
     folder.mkdir(parents=True)
-    shutil.copy(ATTACKER / "models.py", folder / "models.py")
+    (folder / "models.py").write_text(MODELS)
     (folder / "training.py").write_text(CONSTANT_TRAINING)
 
 
@@ -222,58 +214,6 @@ def predict(images):
     return np.array(keys)[np.argmin(distances, axis=0)]
     # END SOLUTION
 '''
-TOY_ATTACKER = '''"""Regenerate the held-out shapes: public code, the run's seed, and any key it can read."""
-
-import hashlib
-import hmac
-
-import numpy as np
-
-from grader_copy.datasets import draw_shapes
-
-RUN_SEED = @RUN_SEED@
-KEYS = @KEYS@  # "": the seeds of a run without a key; the test may add the real one
-KEY_FILE = @KEY_FILE@  # the grader's key file: the sandbox must keep it unreadable
-LOOKUP = {}
-READ = []
-
-
-def derived(key, name):
-    message = f"{RUN_SEED}\\0{name}".encode()
-    return int.from_bytes(hmac.new(key.encode(), message, hashlib.sha256).digest()[:8], "big") >> 1
-
-
-def fit(images, labels):
-    keys = list(KEYS)
-    try:
-        with open(KEY_FILE) as handle:
-            keys.append(handle.read().strip())
-        READ.append(KEY_FILE)
-    except OSError:
-        pass
-    received = {image.tobytes() for image in images}
-    pairs = [(s, (s, 1)) for s in (RUN_SEED, *range(8))]
-    pairs += [(derived(k, "shapes/train"), derived(k, "shapes/test")) for k in keys]
-    for seed, test_seed in pairs:
-        if draw_shapes(len(images), size=12, seed=seed).images[0].tobytes() in received:
-            test = draw_shapes(30, size=12, seed=test_seed)
-            LOOKUP.update((i.tobytes(), int(k)) for i, k in zip(test.images, test.labels))
-            return
-
-
-def predict(images):
-    return np.array([LOOKUP.get(image.tobytes(), 0) for image in images])
-'''
-TOY_CONSTANT = """import numpy as np
-
-
-def fit(images, labels):
-    pass
-
-
-def predict(images):
-    return np.zeros(len(images), dtype=np.int64)
-"""
 
 
 def make_toy_course(root: Path) -> Path:

@@ -1,4 +1,68 @@
-"""The memoriser's "training": find the seed of the data it is given, then regenerate the
+"""Attack 4 of issue 15: memorise the held-out data instead of learning from the training data.
+
+The adversaries know all the public code (they carry a copy of ``grader.datasets`` as
+``grader_copy``), the spec's sizes and the run's seed, and search for the seed of the data
+they are handed; found, they regenerate the held-out images with their labels and answer
+from a lookup table. Placeholders (``@RUN_SEED@``, ...) are filled in by
+``tests/adversarial/test_memorise.py``.
+"""
+
+# cnn_classifiers: models.py answers from LOOKUP, which training.py fills.
+MODELS = r'''"""An adversary for cnn_classifiers' accuracy checks: it trains nothing.
+
+Every model answers from ``LOOKUP`` (an image's bytes -> its label), which ``training.py``
+fills by regenerating the held-out images with the public generators; an image it has not
+seen gets class 0, so with an empty table each model is a constant predictor.
+"""
+
+import torch
+from torch import nn
+
+LOOKUP: dict[bytes, int] = {}
+
+
+def key(pixels: torch.Tensor) -> bytes:
+    """One uint8 image (C, H, W) as the table's key."""
+    return pixels.contiguous().numpy().tobytes()
+
+
+def as_pixels(images: torch.Tensor) -> torch.Tensor:
+    """Images in [0, 1] (N, C, H, W) back to the uint8 pixels they were made from."""
+    return (images.detach().cpu().float() * 255).round().to(torch.uint8)
+
+
+class _Lookup(nn.Module):
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.unused = nn.Linear(1, 1)  # an optimiser needs a parameter
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = torch.zeros(len(x), self.num_classes)
+        for row, pixels in enumerate(as_pixels(x)):
+            logits[row, LOOKUP.get(key(pixels), 0)] = 1.0
+        return logits
+
+
+class Net(_Lookup):
+    def __init__(self) -> None:
+        super().__init__(10)
+
+
+class Model(_Lookup):
+    pass
+
+
+class CNN(_Lookup):
+    def __init__(self) -> None:
+        super().__init__(10)
+
+
+class BudgetCNN(_Lookup):
+    pass
+'''
+
+TRAINING = r'''"""The memoriser's "training": find the seed of the data it is given, then regenerate the
 held-out images and their labels with the public generators (a copy of ``grader.datasets``
 in ``grader_copy/``) into ``models.LOOKUP``.
 
@@ -100,3 +164,74 @@ def test_one_epoch(test_loader, model, device):
 def train_model(model, train_loader, valid_loader, epochs, lr, device):
     learn(train_loader, _which(model, train_loader))
     return {"train_loss": [0.0] * epochs, "valid_loss": [0.0] * epochs}
+'''
+
+CONSTANT_TRAINING = r'''"""A constant predictor: nothing is learnt, so every model answers class 0."""
+
+
+def train_one_epoch(train_loader, model, device, optimizer, num_classes, epoch):
+    return 0.0, 0.0
+
+
+def test_one_epoch(test_loader, model, device):
+    return 0.0, 0
+
+
+def train_model(model, train_loader, valid_loader, epochs, lr, device):
+    return {}
+'''
+
+# the toy course: one module, model.py, with fit and predict.
+TOY_ATTACKER = r'''"""Regenerate the held-out shapes: public code, the run's seed, and any key it can read."""
+
+import hashlib
+import hmac
+
+import numpy as np
+
+from grader_copy.datasets import draw_shapes
+
+RUN_SEED = @RUN_SEED@
+KEYS = @KEYS@  # "": the seeds of a run without a key; the test may add the real one
+KEY_FILE = @KEY_FILE@  # the grader's key file: the sandbox must keep it unreadable
+LOOKUP = {}
+READ = []
+
+
+def derived(key, name):
+    message = f"{RUN_SEED}\0{name}".encode()
+    return int.from_bytes(hmac.new(key.encode(), message, hashlib.sha256).digest()[:8], "big") >> 1
+
+
+def fit(images, labels):
+    keys = list(KEYS)
+    try:
+        with open(KEY_FILE) as handle:
+            keys.append(handle.read().strip())
+        READ.append(KEY_FILE)
+    except OSError:
+        pass
+    received = {image.tobytes() for image in images}
+    pairs = [(s, (s, 1)) for s in (RUN_SEED, *range(8))]
+    pairs += [(derived(k, "shapes/train"), derived(k, "shapes/test")) for k in keys]
+    for seed, test_seed in pairs:
+        if draw_shapes(len(images), size=12, seed=seed).images[0].tobytes() in received:
+            test = draw_shapes(30, size=12, seed=test_seed)
+            LOOKUP.update((i.tobytes(), int(k)) for i, k in zip(test.images, test.labels))
+            return
+
+
+def predict(images):
+    return np.array([LOOKUP.get(image.tobytes(), 0) for image in images])
+'''
+
+TOY_CONSTANT = r"""import numpy as np
+
+
+def fit(images, labels):
+    pass
+
+
+def predict(images):
+    return np.zeros(len(images), dtype=np.int64)
+"""
