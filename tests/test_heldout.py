@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks.heldout import ENV_KEY, KEY_FILE, heldout_seed, resolve_key
+from grader.checks.heldout import ENV_KEY, KEY_FILE, default_key, heldout_seed, resolve_key
 from grader.datasets.cifar import write_cifar10_like
 from grader.datasets.idx import mnist_like
 from grader.errors import InstructorError
@@ -23,7 +23,7 @@ def test_seed_follows_key_run_seed_and_name() -> None:
         heldout_seed("other", 7, "cifar10/test"),
         heldout_seed("k", 8, "cifar10/test"),
         heldout_seed("k", 7, "cifar10/train"),
-        heldout_seed(None, 7, "cifar10/test"),
+        heldout_seed("", 7, "cifar10/test"),
     }
     assert seed not in others and len(others) == 4
     assert all(0 <= s < 2**63 for s in (seed, *others))
@@ -37,6 +37,16 @@ def test_key_file_is_made_once_and_private(tmp_path: Path, monkeypatch: pytest.M
     path = tmp_path / KEY_FILE
     assert len(key) == 64 and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert resolve_key(tmp_path) == key
+
+
+def test_a_run_without_a_key_gets_a_secret_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does a run given no key (grader ci, run_checks) get $GRADER_HELDOUT_KEY, else a fresh
+    random key, never one a submission could derive?"""
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    first, second = default_key(), default_key()
+    assert first != second and len(first) == 64
+    monkeypatch.setenv(ENV_KEY, "from-ci")
+    assert default_key() == "from-ci"
 
 
 def test_environment_key_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

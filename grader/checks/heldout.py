@@ -18,9 +18,11 @@ The key stays on the trusted side: the worker's environment is rebuilt from a sh
 and system folders, and its parent is a fresh interpreter that never held the key. A regrade
 with the same ``--seed`` and the same key reproduces every held-out set, hence every score.
 
-Without a key (``grader selfcheck``, which runs public checks on a student's machine, or a
-test calling :func:`grader.run.run_checks`), :func:`heldout_seed` still answers, from the run
-seed alone: reproducible, but not secret.
+A run given no key (``grader ci`` with the private bundle, ``grader check``, a test calling
+:func:`grader.run.run_checks`) uses :func:`default_key`: ``$GRADER_HELDOUT_KEY`` when set,
+else a fresh random key held in memory for that run only. Its held-out data are secret but do
+not reproduce. There is no public fallback: during a run the worker knows the run's seed
+(checks hand it to the student's code), so a key derived from nothing would be no secret.
 """
 
 from __future__ import annotations
@@ -31,22 +33,28 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["ENV_KEY", "KEY_FILE", "heldout_seed", "resolve_key"]
+__all__ = ["ENV_KEY", "KEY_FILE", "default_key", "heldout_seed", "resolve_key"]
 
 ENV_KEY = "GRADER_HELDOUT_KEY"
 KEY_FILE = ".heldout-key"
 _KEY_BYTES = 32
 
 
-def heldout_seed(key: str | None, run_seed: int, name: str) -> int:
+def heldout_seed(key: str, run_seed: int, name: str) -> int:
     """A 63-bit seed for the held-out data called ``name`` in a run with ``run_seed``.
 
     Different names give independent seeds (a check can ask for "cifar10/train" and
     "cifar10/test"); without the key, knowing ``run_seed`` and ``name`` says nothing about it.
     """
     message = f"{run_seed}\0{name}".encode()
-    digest = hmac.new((key or "").encode(), message, hashlib.sha256).digest()
+    digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") >> 1  # numpy, torch and random all take 63 bits
+
+
+def default_key() -> str:
+    """The key of a run that was given none: ``$GRADER_HELDOUT_KEY``, else a fresh random one
+    (secret, but the held-out data of this run cannot be drawn again)."""
+    return os.environ.get(ENV_KEY, "").strip() or secrets.token_hex(_KEY_BYTES)
 
 
 def resolve_key(out_dir: Path) -> str:

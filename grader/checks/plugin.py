@@ -23,6 +23,8 @@ import pytest
 
 from grader.budget import Spent
 from grader.checks.expect import collecting_notes
+from grader.checks.heldout import default_key
+from grader.checks.heldout import heldout_seed as derive_heldout_seed
 from grader.course import Assignment
 from grader.errors import (
     BadReply,
@@ -73,7 +75,8 @@ class GraderPlugin:
         heldout_key: str | None = None,
     ) -> None:
         self.assignment = assignment
-        self.heldout_key = heldout_key  # never leaves this process (grader.checks.heldout)
+        # never leaves this process; none given: $GRADER_HELDOUT_KEY or a random one
+        self.heldout_key = heldout_key or default_key()
         self.device_name = device
         self.reference_ns = reference
         self.reference_for = reference_for  # per check: a recorder or replayer (grader.selfcheck)
@@ -158,9 +161,7 @@ class GraderPlugin:
 
         Derived from the run's secret key, this submission's seed and the name (see
         :mod:`grader.checks.heldout`); a check scoring accuracy draws its data from it."""
-        from grader.checks.heldout import heldout_seed
-
-        return lambda name: heldout_seed(self.heldout_key, self.seed_now, name)
+        return lambda name: derive_heldout_seed(self.heldout_key, self.seed_now, name)
 
     # -- collection and timing ---------------------------------------------------------
 
