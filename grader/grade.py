@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 import grader
 from grader import atomic
@@ -66,7 +66,8 @@ class GradeTask(BaseModel):
     sandbox: bool = True
     device: str = "cpu"
     gpu_memory_fraction: float | None = None  # each worker's share of the GPU (cuda runs)
-    heldout_key: str | None = None  # the held-out data's secret (grader.checks.heldout)
+    # the held-out data's secret (grader.checks.heldout); kept out of repr, hence out of logs
+    heldout_key: str | None = Field(default=None, repr=False)
 
 
 class LaneResult(BaseModel):

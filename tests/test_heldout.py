@@ -89,3 +89,23 @@ def test_mnist_test_split_is_its_own_stream(kind: str) -> None:
     assert not np.array_equal(a["test"].images, c["test"].images)
     if kind == "FashionMNIST":  # MNIST's test scans are split off by the training seed
         assert np.array_equal(a["test"].images, b["test"].images)
+
+
+def test_grade_task_keeps_the_key_out_of_its_repr() -> None:
+    """Does a lane's task carry the key to the lane (Ray sends it as JSON) without printing it
+    in a repr, which tracebacks and logs show?"""
+    from grader.grade import GradeTask
+    from grader.models import Submission
+
+    here = Path(".")
+    task = GradeTask(
+        course=here,
+        assignment="toy",
+        submission=Submission(student="s", path=here, kind="directory"),
+        out_dir=here,
+        scratch_root=here,
+        seed=1,
+        heldout_key="the-secret",
+    )
+    assert "the-secret" not in repr(task)
+    assert GradeTask.model_validate_json(task.model_dump_json()).heldout_key == "the-secret"
