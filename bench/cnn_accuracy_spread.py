@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import secrets
 import statistics
 import sys
 import time
@@ -23,6 +25,8 @@ from types import ModuleType
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
+
+from grader.checks.heldout import heldout_seed
 
 REPO = Path(__file__).resolve().parent.parent
 CHECKS = REPO / "assignments" / "cnn_classifiers" / "checks" / "hidden" / "test_accuracy.py"
@@ -44,17 +48,30 @@ def _module(path: Path, name: str) -> ModuleType:
     return module
 
 
-def _splits(checks: ModuleType, task: str, p: dict) -> tuple:
-    """(fit, valid, test) Splits exactly as the task's check builds them."""
+KEY = os.environ.get("GRADER_HELDOUT_KEY") or secrets.token_hex(16)
+
+
+def _splits(checks: ModuleType, task: str, p: dict, seed: int) -> tuple:
+    """(fit, valid, test) Splits exactly as the task's check builds them in a run with this
+    seed, under KEY ($GRADER_HELDOUT_KEY, else a fresh key: each seed draws its own data)."""
+
+    def heldout(name: str) -> int:
+        return heldout_seed(KEY, seed, name)
+
     if task == "budget_cnn":
         sizes = (p["n_train_per_class"], p["n_valid_per_class"], p["n_test_per_class"])
-        return checks._grocery(p["num_classes"], sizes)
+        data_seed, _, order_seed = checks._seeds(heldout, "grocery")
+        return checks._grocery(p["num_classes"], sizes, (data_seed, order_seed))
     if task == "net_cifar":
-        train, test = checks._cifar(p["n_per_batch"], p["n_test"])
+        train, test = checks._cifar(
+            p["n_per_batch"], p["n_test"], checks._seeds(heldout, "cifar10")
+        )
     elif task == "model_fashion_mnist":
-        train, test = checks._mnist("FashionMNIST", p["n_train"], p["n_test"], checks.FASHION_SEED)
+        seeds = checks._seeds(heldout, "fashion-mnist")
+        train, test = checks._mnist("FashionMNIST", p["n_train"], p["n_test"], seeds)
     else:
-        train, test = checks._mnist("MNIST", p["n_train"], p["n_test"], checks.MNIST_SEED)
+        seeds = checks._seeds(heldout, "mnist")
+        train, test = checks._mnist("MNIST", p["n_train"], p["n_test"], seeds)
         return train, None, test
     fit, valid = checks._hold_out(train, p["n_valid"])
     return fit, valid, test
@@ -109,13 +126,13 @@ def main() -> None:
     p = spec["params"][args.task]
     checks = _module(CHECKS, "cnn_accuracy_checks")
     training = _module(TRAINING, "cnn_reference_training")
-    splits = _splits(checks, args.task, p)
     extra = (p["num_classes"],) if args.task == "budget_cnn" else ()
     for index, path in enumerate(args.model):
         models = _module(REPO / path, f"models_{index}")
         factory = getattr(models, CLASSES[args.task])
         curves, seconds = [], []
         for seed in _seeds(args.seeds):
+            splits = _splits(checks, args.task, p, seed)
             curve, per_epoch = _curve(factory, extra, splits, p, args.epochs, seed, training)
             curves.append(curve)
             seconds.append(per_epoch)

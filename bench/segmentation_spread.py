@@ -15,15 +15,19 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import secrets
 import statistics
 import sys
 import tempfile
 import time
 import tomllib
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
+from grader.checks.heldout import heldout_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "segmentation_transfer"
@@ -46,6 +50,15 @@ def _helpers(check: types.ModuleType) -> types.SimpleNamespace:
     return helpers
 
 
+KEY = os.environ.get("GRADER_HELDOUT_KEY") or secrets.token_hex(16)
+
+
+def _heldout(seed: int) -> Callable[[str], int]:
+    """The heldout_seed fixture of a run with this seed, under KEY ($GRADER_HELDOUT_KEY, else
+    a fresh key: every seed draws its own data, as grading runs do)."""
+    return lambda name: heldout_seed(KEY, seed, name)
+
+
 def miou(folder: Path, seeds: list[int], params: dict) -> list[float]:
     """test_train_segmentation_voc_miou's score for each seed."""
     check = _module(ASSIGNMENT / "checks" / "hidden" / "test_train_segmentation.py", "seg_check")
@@ -57,12 +70,14 @@ def miou(folder: Path, seeds: list[int], params: dict) -> list[float]:
     fcn = _module(folder / "fcn.py", "sub_fcn")
     p = params["miou"]
     shape = tuple((key, tuple(p[key])) for key in ("classes", "width", "height"))
-    train_images, train_masks, images, masks = check._voc(
-        voc, p["n_train"], p["n_test"], p["size"], shape
-    )
     scores = []
     for seed in seeds:
         started = time.perf_counter()
+        heldout = _heldout(seed)
+        data_seeds = tuple(heldout(f"voc/{part}") for part in ("train", "test", "order"))
+        train_images, train_masks, images, masks = check._voc(
+            voc, p["n_train"], p["n_test"], p["size"], shape, data_seeds
+        )
         model = helpers.norm_segnet(seed, 21, "cpu")
         loader = helpers.make_loader(train_images, train_masks, p["batch_size"], True, seed)
         fcn.train_segmentation(model, loader, p["epochs"], p["lr"], "cpu")
@@ -82,13 +97,13 @@ def flowers(folder: Path, seeds: list[int], params: dict) -> list[float]:
     helpers = check.LOCAL
     transfer = _module(folder / "transfer.py", "sub_transfer")
     p = params["flowers"]
-    files, _, test = check._data(p)
     scores = []
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # write_tree writes under the working folder
-        root = helpers.write_tree(files)
         for seed in seeds:
             started = time.perf_counter()
+            files, _, test = check._data(p, _heldout(seed))
+            root = helpers.write_tree(files)
             model = helpers.seeded(transfer.SmallCNN, seed, p["num_classes"])
             train = helpers.folder_loader(root + "/train", p["batch_size"], True, seed)
             transfer.train_classifier(model, train, p["epochs"], p["lr"], "cpu")

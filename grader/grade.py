@@ -20,11 +20,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 import grader
 from grader import atomic
 from grader.boundary import GraderFault, contained, fault_of, fault_reason
+from grader.checks.heldout import resolve_key
 from grader.course import Assignment, load_assignment
 from grader.datasets import require
 from grader.discover import discover
@@ -66,6 +67,8 @@ class GradeTask(BaseModel):
     sandbox: bool = True
     device: str = "cpu"
     gpu_memory_fraction: float | None = None  # each worker's share of the GPU (cuda runs)
+    # the held-out data's secret (grader.checks.heldout); kept out of repr, hence out of logs
+    heldout_key: str | None = Field(default=None, repr=False)
 
 
 class LaneResult(BaseModel):
@@ -168,7 +171,9 @@ def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
         finish(task, job.loaded, run, started, seed, output_tail(job.output_path))
         writer.finish()
 
-    run_many(assignment, first.seed, jobs(), on_run, device=first.device)
+    run_many(
+        assignment, first.seed, jobs(), on_run, device=first.device, heldout_key=first.heldout_key
+    )
     graded = {lane.result.student for lane in finished}
     for task in tasks:  # a session that ended early still leaves each submission a result
         if task.submission.student not in graded:
@@ -367,6 +372,7 @@ def grade(
     threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))  # jobs x threads = the cores
     share = _gpu_share(material, jobs) if device_name == "cuda" else None
     out_dir.mkdir(parents=True, exist_ok=True)
+    heldout_key = resolve_key(out_dir)  # $GRADER_HELDOUT_KEY or <out>/.heldout-key
     scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
     tasks = [
         GradeTask(
@@ -382,6 +388,7 @@ def grade(
             sandbox=sandbox,
             device=device_name,
             gpu_memory_fraction=share,
+            heldout_key=heldout_key,
         )
         for s in submissions
     ]

@@ -230,6 +230,7 @@ def run_many(
     on_run: Callable[[Job, RunOutcome], None],
     device: str = "cpu",
     reference_for: Callable[[str], Any] | None = None,
+    heldout_key: str | None = None,
 ) -> None:
     """Run the checks on each job in turn, in one pytest session (collection happens once).
 
@@ -237,12 +238,19 @@ def run_many(
     limits start then. ``on_run`` receives each job's outcome as soon as it is known.
     ``reference_for(check)``, when given, is the ``reference`` fixture's value for a check
     (recorded or replayed answers, see :mod:`grader.selfcheck`) and nothing is imported.
+    ``heldout_key`` is the secret behind the ``heldout_seed`` fixture (grader.checks.heldout).
     """
     errors: list[BaseException] = []
     sessions = _sessions(assignment, jobs, on_run, errors)
     reference = SimpleNamespace() if reference_for else import_reference(assignment)
     plugin = GraderPlugin(
-        assignment, reference, seed, sessions, device=device, reference_for=reference_for
+        assignment,
+        reference,
+        seed,
+        sessions,
+        device=device,
+        reference_for=reference_for,
+        heldout_key=heldout_key,
     )
     with _quiet(), _no_plugin_autoload():
         pytest.main(pytest_args(assignment), plugins=[plugin])

@@ -23,6 +23,8 @@ import pytest
 
 from grader.budget import Spent
 from grader.checks.expect import collecting_notes
+from grader.checks.heldout import default_key
+from grader.checks.heldout import heldout_seed as derive_heldout_seed
 from grader.course import Assignment
 from grader.errors import (
     BadReply,
@@ -70,8 +72,11 @@ class GraderPlugin:
         jobs: Iterable[Slot],
         device: str = "cpu",
         reference_for: Callable[[str], Any] | None = None,
+        heldout_key: str | None = None,
     ) -> None:
         self.assignment = assignment
+        # never leaves this process; none given: $GRADER_HELDOUT_KEY or a random one
+        self.heldout_key = heldout_key or default_key()
         self.device_name = device
         self.reference_ns = reference
         self.reference_for = reference_for  # per check: a recorder or replayer (grader.selfcheck)
@@ -149,6 +154,14 @@ class GraderPlugin:
     def seed(self) -> int:
         """This submission's grading seed (recorded in its result)."""
         return self.seed_now
+
+    @pytest.fixture
+    def heldout_seed(self) -> Callable[[str], int]:
+        """``heldout_seed("cifar10")``: the seed of held-out data, secret from the submission.
+
+        Derived from the run's secret key, this submission's seed and the name (see
+        :mod:`grader.checks.heldout`); a check scoring accuracy draws its data from it."""
+        return lambda name: derive_heldout_seed(self.heldout_key, self.seed_now, name)
 
     # -- collection and timing ---------------------------------------------------------
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 from torchvision.datasets import CIFAR10
 
 from grader.atomic import write_bytes
-from grader.datasets.shapes import LabelledImages, class_names, draw_shapes
+from grader.datasets.shapes import LabelledImages, class_names, draw_shapes, split_seed
 
 BASE_FOLDER = "cifar-10-batches-py"
 NUM_BATCHES = 5
@@ -90,9 +91,18 @@ def _batch(label: str, images: np.ndarray, labels: np.ndarray, first: int) -> di
 
 
 def write_cifar10_like(
-    root: Path, n_per_batch: int = 1000, n_test: int = 1000, seed: int = 0
+    root: Path,
+    n_per_batch: int = 1000,
+    n_test: int = 1000,
+    seed: int | Sequence[int] = 0,
+    test_seed: int | Sequence[int] | None = None,
 ) -> dict[str, LabelledImages]:
     """Write ``root/cifar-10-batches-py/`` with five training batches and a test batch.
+
+    The training images are drawn from ``seed`` and the test images from ``test_seed``
+    (default ``(seed, 1)``), two independent streams: the training set says nothing about
+    the test set. A check scoring held-out accuracy passes two secret seeds
+    (:mod:`grader.checks.heldout`).
 
     Load it with ``CIFAR10Offline(root, train=..., download=False)``. Returns what was
     written: {"train": (images (5 * n_per_batch, 32, 32, 3) uint8, labels int64 in 0..9),
@@ -101,23 +111,25 @@ def write_cifar10_like(
     if n_per_batch < 1 or n_test < 1:
         raise ValueError(f"n_per_batch and n_test must be positive, given: {n_per_batch}, {n_test}")
     n_train = NUM_BATCHES * n_per_batch
-    images, labels = draw_shapes(n_train + n_test, size=SIZE, seed=seed)
+    train = draw_shapes(n_train, size=SIZE, seed=seed)
+    test = draw_shapes(n_test, size=SIZE, seed=split_seed(seed, 1, test_seed))
     folder = Path(root) / BASE_FOLDER
     for b in range(NUM_BATCHES):
         part = slice(b * n_per_batch, (b + 1) * n_per_batch)
         batch = _batch(
-            f"training batch {b + 1} of {NUM_BATCHES}", images[part], labels[part], part.start
+            f"training batch {b + 1} of {NUM_BATCHES}",
+            train.images[part],
+            train.labels[part],
+            part.start,
         )
         py2_pickle(batch, folder / f"data_batch_{b + 1}")
-    test = _batch("testing batch 1 of 1", images[n_train:], labels[n_train:], n_train)
-    py2_pickle(test, folder / "test_batch")
+    py2_pickle(
+        _batch("testing batch 1 of 1", test.images, test.labels, n_train), folder / "test_batch"
+    )
     meta = {
         "num_cases_per_batch": n_per_batch,
         "label_names": class_names(10),
         "num_vis": SIZE * SIZE * 3,
     }
     py2_pickle(meta, folder / "batches.meta")
-    return {
-        "train": LabelledImages(images[:n_train], labels[:n_train]),
-        "test": LabelledImages(images[n_train:], labels[n_train:]),
-    }
+    return {"train": train, "test": test}

@@ -18,6 +18,7 @@ class. It never reads the ``.gz`` archives, which are not written.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from grader.atomic import write_bytes
 from grader.datasets.digits import load_digits
-from grader.datasets.shapes import LabelledImages, draw_shapes_gray
+from grader.datasets.shapes import LabelledImages, draw_shapes_gray, split_seed
 
 MnistKind = Literal["MNIST", "FashionMNIST"]
 KINDS: tuple[MnistKind, ...] = ("MNIST", "FashionMNIST")
@@ -73,9 +74,17 @@ def _digits_28(
 
 
 def mnist_like(
-    kind: MnistKind, n_train: int, n_test: int, seed: int = 0
+    kind: MnistKind,
+    n_train: int,
+    n_test: int,
+    seed: int = 0,
+    test_seed: int | Sequence[int] | None = None,
 ) -> dict[str, LabelledImages]:
     """The images and labels :func:`write_mnist_like` writes, by split ("train", "test").
+
+    The training split is drawn from ``seed`` and the test split from ``test_seed`` (default
+    ``(seed, 1)``), independent streams. MNIST's scans are split into pools by ``seed``
+    (sklearn's digits, a public set: see :mod:`grader.datasets.idx`).
 
     Returns:
         {"train": (images (n_train, 28, 28) uint8, labels (n_train,) int64 in 0..9),
@@ -83,31 +92,37 @@ def mnist_like(
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, given: {kind!r}")
+    test_stream = split_seed(seed, 1, test_seed)
     if kind == "FashionMNIST":
-        images, labels = draw_shapes_gray(n_train + n_test, size=SIZE, seed=seed)
         return {
-            "train": LabelledImages(images[:n_train], labels[:n_train]),
-            "test": LabelledImages(images[n_train:], labels[n_train:]),
+            "train": draw_shapes_gray(n_train, size=SIZE, seed=seed),
+            "test": draw_shapes_gray(n_test, size=SIZE, seed=test_stream),
         }
     digits = load_digits(_DIGIT_SIZE, seed)
-    rng = np.random.default_rng(seed)
     train_x = np.concatenate([digits.train_x, digits.valid_x])  # (P, 400)
     train_y = np.concatenate([digits.train_y, digits.valid_y])  # (P, 10)
     return {
-        "train": _digits_28(train_x, train_y, n_train, rng),
-        "test": _digits_28(digits.test_x, digits.test_y, n_test, rng),
+        "train": _digits_28(train_x, train_y, n_train, np.random.default_rng(seed)),
+        "test": _digits_28(
+            digits.test_x, digits.test_y, n_test, np.random.default_rng(test_stream)
+        ),
     }
 
 
 def write_mnist_like(
-    root: Path, kind: MnistKind = "MNIST", n_train: int = 6000, n_test: int = 1000, seed: int = 0
+    root: Path,
+    kind: MnistKind = "MNIST",
+    n_train: int = 6000,
+    n_test: int = 1000,
+    seed: int = 0,
+    test_seed: int | Sequence[int] | None = None,
 ) -> dict[str, LabelledImages]:
     """Write ``root/<kind>/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte``.
 
     Load them with ``torchvision.datasets.MNIST(root, train=..., download=False)`` (or
     ``FashionMNIST``). Returns what was written, as :func:`mnist_like` gives it.
     """
-    splits = mnist_like(kind, n_train, n_test, seed)
+    splits = mnist_like(kind, n_train, n_test, seed, test_seed)
     raw = Path(root) / kind / "raw"
     for split, prefix in (("train", "train"), ("test", "t10k")):
         images, labels = splits[split]

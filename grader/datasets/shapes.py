@@ -177,6 +177,16 @@ def _draw_gray(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.nd
     return _to_uint8(image)
 
 
+def split_seed(
+    seed: int | Sequence[int], index: int, given: int | Sequence[int] | None = None
+) -> int | Sequence[int]:
+    """The seed of a dataset's split number ``index``: ``given`` if any, else ``(*seed, index)``,
+    a stream independent of the other splits'."""
+    if given is not None:
+        return given
+    return (*([seed] if isinstance(seed, int) else seed), index)
+
+
 def draw_shapes(
     n: int, size: int = 32, seed: int | Sequence[int] = 0, num_classes: int = 10
 ) -> LabelledImages:

@@ -43,6 +43,7 @@ from typing import Any
 
 import pytest
 
+from grader.checks.heldout import KEY_FILE
 from grader.models import GradeReport, SubmissionResult
 from grader.spec import load_spec
 from tests.toycourse import make_course, solution
@@ -463,7 +464,8 @@ class Graded:
         out, results = self.arena.out, self.results
         spec = load_spec(self.arena.course / SECRET_FILES["spec"])
         found = {p.name for p in out.iterdir()}
-        problems = [f"unexpected {name}" for name in sorted(found - {"gradebook.csv", *results})]
+        written = {"gradebook.csv", KEY_FILE, *results}  # KEY_FILE: the held-out data's secret
+        problems = [f"unexpected {name}" for name in sorted(found - written)]
         problems += [f"missing {name}/" for name in sorted(set(results) - found)]
         for student, reported in results.items():
             folder = out / student

@@ -3,11 +3,12 @@
 The datasets are written here in torchvision's on-disk layouts and read back with torchvision's
 own classes (CIFAR-10 python batches, MNIST and FashionMNIST IDX files, an ImageFolder), as a
 course would read the real ones with download=False. The training images and labels go to your
-process, where a helper wraps them in a DataLoader (pixels scaled to [0, 1] as ToTensor does,
-shuffled by a generator seeded from the run's seed); your model's initial weights follow the
-same seed. The held-out test labels never leave this process: the test images go over in
-batches, your model (in eval mode) returns logits, and the accuracy is computed here. Credit
-ramps linearly from the spec's floor to its target ([params]).
+process in an order of their own, where a helper wraps them in a DataLoader (pixels scaled to
+[0, 1] as ToTensor does, shuffled by a generator seeded from the run's seed); your model's
+initial weights follow the same seed. Every image is drawn afresh for each grading run, from
+seeds your code cannot know. The held-out test labels never leave this process: the test
+images go over in batches, your model (in eval mode) returns logits, and the accuracy is
+computed here. Credit ramps linearly from the spec's floor to its target ([params]).
 
 BudgetCNN in checkpoint mode: if your submission holds budget_cnn.pt (torch.save of
 BudgetCNN(43).state_dict()), those weights are scored instead of training the model.
@@ -94,8 +95,9 @@ helpers = types.SimpleNamespace(
 
 CHECKPOINT = "budget_cnn.pt"
 PREDICT_BATCH = 250
-# Fixed seeds of the held-out data (the run's seed varies the initial weights and the order).
-CIFAR_SEED, FASHION_SEED, MNIST_SEED, GROCERY_SEED = 5220, 16720, 2205, 43
+# The data's seeds come from the heldout_seed fixture: secret from the submission, new for
+# each run (grader.checks.heldout). The run's public seed varies the initial weights and the
+# batch order only.
 
 
 class Split(NamedTuple):
@@ -114,42 +116,65 @@ def _stack(dataset) -> Split:
     )
 
 
+def _shuffled(split: Split, seed: int) -> Split:
+    """The same examples in an order drawn from ``seed`` (a secret one): the training images
+    reach the submission in no order that a regenerated stream could be aligned with."""
+    order = torch.randperm(len(split.labels), generator=torch.Generator().manual_seed(seed))
+    return Split(split.images[order], split.labels[order])
+
+
 @lru_cache(maxsize=2)
-def _cifar(n_per_batch: int, n_test: int) -> tuple[Split, Split]:
-    """(train, test) of a CIFAR-10 look-alike, read by torchvision's CIFAR10 class."""
+def _cifar(n_per_batch: int, n_test: int, seeds: tuple[int, int, int]) -> tuple[Split, Split]:
+    """(train, test) of a CIFAR-10 look-alike, read by torchvision's CIFAR10 class; seeds:
+    (training images, test images, training order)."""
     with tempfile.TemporaryDirectory(prefix="cnn-cifar-") as root:
-        write_cifar10_like(Path(root), n_per_batch=n_per_batch, n_test=n_test, seed=CIFAR_SEED)
+        write_cifar10_like(
+            Path(root), n_per_batch=n_per_batch, n_test=n_test, seed=seeds[0], test_seed=seeds[1]
+        )
         train, test = (
             _stack(CIFAR10Offline(root, train=t, download=False, transform=PILToTensor()))
             for t in (True, False)
         )
-    return train, test
+    return _shuffled(train, seeds[2]), test
 
 
 @lru_cache(maxsize=2)
-def _mnist(kind: str, n_train: int, n_test: int, seed: int) -> tuple[Split, Split]:
-    """(train, test) of an MNIST or FashionMNIST look-alike, read by torchvision's class."""
+def _mnist(
+    kind: str, n_train: int, n_test: int, seeds: tuple[int, int, int]
+) -> tuple[Split, Split]:
+    """(train, test) of an MNIST or FashionMNIST look-alike, read by torchvision's class;
+    seeds: (training images, test images, training order)."""
     reader = {"MNIST": datasets.MNIST, "FashionMNIST": datasets.FashionMNIST}[kind]
     with tempfile.TemporaryDirectory(prefix="cnn-mnist-") as root:
-        write_mnist_like(Path(root), kind, n_train=n_train, n_test=n_test, seed=seed)
+        write_mnist_like(
+            Path(root), kind, n_train=n_train, n_test=n_test, seed=seeds[0], test_seed=seeds[1]
+        )
         train, test = (
             _stack(reader(root, train=t, download=False, transform=PILToTensor()))
             for t in (True, False)
         )
-    return train, test
+    return _shuffled(train, seeds[2]), test
 
 
 @lru_cache(maxsize=2)
-def _grocery(classes: int, per_class: tuple[int, int, int]) -> tuple[Split, Split, Split]:
-    """(train, val, test) of a 43-class colour-shape "grocery" set, read by ImageFolder."""
+def _grocery(
+    classes: int, per_class: tuple[int, int, int], seeds: tuple[int, int]
+) -> tuple[Split, Split, Split]:
+    """(train, val, test) of a 43-class colour-shape "grocery" set, read by ImageFolder (which
+    lists it class by class); seeds: (the images, the training order)."""
     sizes = dict(zip(("train", "val", "test"), per_class, strict=True))
     with tempfile.TemporaryDirectory(prefix="cnn-grocery-") as root:
-        write_imagefolder(Path(root), classes, sizes, 32, seed=GROCERY_SEED)
+        write_imagefolder(Path(root), classes, sizes, 32, seed=seeds[0])
         train, val, test = (
             _stack(datasets.ImageFolder(str(Path(root) / split), transform=PILToTensor()))
             for split in sizes
         )
-    return train, val, test
+    return _shuffled(train, seeds[1]), val, test
+
+
+def _seeds(heldout_seed, name: str) -> tuple[int, int, int]:
+    """Secret seeds of dataset ``name``: its training images, its test images, the order."""
+    return tuple(heldout_seed(f"{name}/{part}") for part in ("train", "test", "order"))
 
 
 def _hold_out(train: Split, n: int) -> tuple[Split, Split]:
@@ -206,10 +231,10 @@ def _ramp(accuracy: float, p: dict, what: str, trained: bool = True) -> None:
         raise CheckFailed(f"{exc}. {TRAINING_CHECKS}") from None
 
 
-def test_net_cifar_accuracy(submission, params, seed, device) -> None:
+def test_net_cifar_accuracy(submission, params, seed, heldout_seed, device) -> None:
     """Net, trained by your train_model on CIFAR-10 images, must classify held-out ones: credit ramps from the floor to the target in [params] net_cifar."""
     p = params["net_cifar"]
-    train, test = _cifar(p["n_per_batch"], p["n_test"])
+    train, test = _cifar(p["n_per_batch"], p["n_test"], _seeds(heldout_seed, "cifar10"))
     fit, valid = _hold_out(train, p["n_valid"])
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.seeded(submission.models.Net, seed)
@@ -223,10 +248,11 @@ def test_net_cifar_accuracy(submission, params, seed, device) -> None:
     )
 
 
-def test_model_fashion_mnist_accuracy(submission, params, seed, device) -> None:
+def test_model_fashion_mnist_accuracy(submission, params, seed, heldout_seed, device) -> None:
     """Model, trained by your train_model on FashionMNIST images, must classify held-out ones: credit ramps from the floor to the target in [params] model_fashion_mnist."""
     p = params["model_fashion_mnist"]
-    train, test = _mnist("FashionMNIST", p["n_train"], p["n_test"], FASHION_SEED)
+    seeds = _seeds(heldout_seed, "fashion-mnist")
+    train, test = _mnist("FashionMNIST", p["n_train"], p["n_test"], seeds)
     fit, valid = _hold_out(train, p["n_valid"])
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.seeded(submission.models.Model, seed, 10)
@@ -240,10 +266,10 @@ def test_model_fashion_mnist_accuracy(submission, params, seed, device) -> None:
     )
 
 
-def test_cnn_mnist_accuracy(submission, params, seed, device) -> None:
+def test_cnn_mnist_accuracy(submission, params, seed, heldout_seed, device) -> None:
     """CNN, trained epoch by epoch by your train_one_epoch (Adam) on MNIST digits, must classify held-out ones: credit ramps from the floor to the target in [params] cnn_mnist."""
     p = params["cnn_mnist"]
-    train, test = _mnist("MNIST", p["n_train"], p["n_test"], MNIST_SEED)
+    train, test = _mnist("MNIST", p["n_train"], p["n_test"], _seeds(heldout_seed, "mnist"))
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.seeded(submission.models.CNN, seed)
     optimizer = helpers.adam(model, p["lr"], device)
@@ -259,12 +285,13 @@ def test_cnn_mnist_accuracy(submission, params, seed, device) -> None:
     )
 
 
-def test_budget_cnn_accuracy(submission, params, seed, device) -> None:
+def test_budget_cnn_accuracy(submission, params, seed, heldout_seed, device) -> None:
     """BudgetCNN(43), trained by your train_model or loaded from budget_cnn.pt if you hand it in, must classify held-out images of 43 grocery-style classes: credit ramps from the floor to the target in [params] budget_cnn."""
     p = params["budget_cnn"]
     classes = p["num_classes"]
     sizes = (p["n_train_per_class"], p["n_valid_per_class"], p["n_test_per_class"])
-    train, valid, test = _grocery(classes, sizes)
+    data_seed, _, order_seed = _seeds(heldout_seed, "grocery")
+    train, valid, test = _grocery(classes, sizes, (data_seed, order_seed))
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.seeded(submission.models.BudgetCNN, seed, classes)
     count = helpers.count_parameters(model)
@@ -285,6 +312,6 @@ def test_budget_cnn_accuracy(submission, params, seed, device) -> None:
     _ramp(
         accuracy,
         p,
-        f"the accuracy of BudgetCNN({classes}) ({how}) on {len(test.labels)} held-out images",
+        f"the accuracy of BudgetCNN({classes}) ({how}) on held-out images",
         trained=weights is None,
     )

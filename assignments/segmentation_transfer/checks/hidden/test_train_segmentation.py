@@ -154,7 +154,8 @@ helpers = types.SimpleNamespace(
 
 
 COLOR_MAP = voc_palette()[:21].tolist()
-TRAIN_SEED, TEST_SEED = 4472, 8201  # fixed data; the run's seed varies the weights and order
+# The images come from the heldout_seed fixture, new for each run and secret from the
+# submission (grader.checks.heldout); the run's public seed varies the weights and batch order.
 
 
 def _floats(got: object, count: int, what: str) -> np.ndarray:
@@ -255,26 +256,36 @@ def _read(voc, root: Path, size: int, split: str) -> tuple[torch.Tensor, torch.T
 
 @lru_cache(maxsize=1)
 def _voc(
-    voc, n_train: int, n_test: int, size: int, shape: tuple[tuple[str, tuple[int, ...]], ...]
+    voc,
+    n_train: int,
+    n_test: int,
+    size: int,
+    shape: tuple[tuple[str, tuple[int, ...]], ...],
+    seeds: tuple[int, int, int],
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(train images, train masks, held-out images, held-out masks) of a synthetic VOC2007,
     read here by the reference VocDataset; ``shape`` holds write_voc_like's classes, width and
-    height ranges."""
+    height ranges; ``seeds`` (secret) the training images, the held-out ones and the order in
+    which the training images are sent."""
     with tempfile.TemporaryDirectory(prefix="voc-train-") as tmp:
-        write_voc_like(Path(tmp), n_train, 0, seed=TRAIN_SEED, **dict(shape))
-        train = _read(voc, Path(tmp), size, "train")
+        write_voc_like(Path(tmp), n_train, 0, seed=seeds[0], **dict(shape))
+        images, masks = _read(voc, Path(tmp), size, "train")
     with tempfile.TemporaryDirectory(prefix="voc-test-") as tmp:
-        write_voc_like(Path(tmp), 0, n_test, seed=TEST_SEED, **dict(shape))
+        write_voc_like(Path(tmp), 0, n_test, seed=seeds[1], **dict(shape))
         test = _read(voc, Path(tmp), size, "val")
-    return (*train, *test)
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seeds[2]))
+    return images[order], masks[order], *test
 
 
-def test_train_segmentation_voc_miou(submission, reference, params, seed, device) -> None:
+def test_train_segmentation_voc_miou(
+    submission, reference, params, seed, heldout_seed, device
+) -> None:
     """A small segmentation network trained by your train_segmentation on a synthetic VOC2007 train split (read here, so that this check tests your training loop alone) must segment held-out images: credit ramps with the mean IoU from the floor to the target in [params] miou."""
     p = params["miou"]
     shape = tuple((key, tuple(p[key])) for key in ("classes", "width", "height"))
+    seeds = tuple(heldout_seed(f"voc/{part}") for part in ("train", "test", "order"))
     train_images, train_masks, images, masks = _voc(
-        reference.voc, p["n_train"], p["n_test"], p["size"], shape
+        reference.voc, p["n_train"], p["n_test"], p["size"], shape, seeds
     )
     helpers = submission.define(HELPERS, "helpers")
     loader = helpers.make_loader(train_images, train_masks, p["batch_size"], True, seed)

@@ -186,7 +186,8 @@ class Split(NamedTuple):
 
 
 CHECKPOINT = "small_cnn.pt"
-FLOWERS_SEED = 1716  # fixed data; the run's seed varies the weights and the batch order
+# The images come from the heldout_seed fixture, new for each run and secret from the
+# submission (grader.checks.heldout); the run's public seed varies the weights and batch order.
 
 
 def _local() -> types.SimpleNamespace:
@@ -317,12 +318,13 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 @lru_cache(maxsize=1)
 def _flowers(
-    classes: int, per_class: tuple[int, int, int], size: int
+    classes: int, per_class: tuple[int, int, int], size: int, seed: int
 ) -> tuple[dict[str, bytes], Split, Split]:
-    """(the train/ and val/ files, the val split, the test split) of a flowers-17 look-alike."""
+    """(the train/ and val/ files, the val split, the test split) of a flowers-17 look-alike
+    drawn from ``seed`` (a secret one)."""
     sizes = dict(zip(("train", "val", "test"), per_class, strict=True))
     with tempfile.TemporaryDirectory(prefix="flowers-") as tmp:
-        write_imagefolder(Path(tmp), classes, sizes, size, seed=FLOWERS_SEED)
+        write_imagefolder(Path(tmp), classes, sizes, size, seed=seed)
         files = {rel: data for rel, data in _tree(Path(tmp)).items() if not rel.startswith("test/")}
         stacked = {}
         for split in ("val", "test"):
@@ -335,9 +337,9 @@ def _flowers(
     return files, Split(*stacked["val"]), Split(*stacked["test"])
 
 
-def _data(p: dict) -> tuple[dict[str, bytes], Split, Split]:
+def _data(p: dict, heldout_seed) -> tuple[dict[str, bytes], Split, Split]:
     per_class = (p["n_train_per_class"], p["n_val_per_class"], p["n_test_per_class"])
-    return _flowers(p["num_classes"], per_class, p["size"])
+    return _flowers(p["num_classes"], per_class, p["size"], heldout_seed("flowers"))
 
 
 def _accuracy(logits: object, labels: torch.Tensor, classes: int, what: str) -> float:
@@ -347,10 +349,10 @@ def _accuracy(logits: object, labels: torch.Tensor, classes: int, what: str) -> 
     return float((logits.argmax(dim=1) == labels).double().mean())
 
 
-def test_compare_models_reports_accuracies(submission, params, seed, device) -> None:
+def test_compare_models_reports_accuracies(submission, params, seed, heldout_seed, device) -> None:
     """compare_models(finetuned, scratch, train_loader, val_loader, epochs, lr, device) must train both models and return their validation accuracies (finetuned's, scratch's): the accuracies of the trained models' logits on the val images."""
     p = params["flowers"]
-    files, val, _ = _data(p)
+    files, val, _ = _data(p, heldout_seed)
     helpers = submission.define(HELPERS, "helpers")
     root = helpers.write_tree(files)
     train_loader = helpers.folder_loader(root + "/train", p["batch_size"], True, seed)
@@ -378,10 +380,10 @@ def test_compare_models_reports_accuracies(submission, params, seed, device) -> 
         )
 
 
-def test_small_cnn_accuracy(submission, params, seed, device) -> None:
+def test_small_cnn_accuracy(submission, params, seed, heldout_seed, device) -> None:
     """SmallCNN(17), trained from scratch by your train_classifier or loaded from small_cnn.pt if you hand it in, must classify held-out images of a flowers-17 look-alike: credit ramps from the floor to the target in [params] flowers."""
     p = params["flowers"]
-    files, _, test = _data(p)
+    files, _, test = _data(p, heldout_seed)
     helpers = submission.define(HELPERS, "helpers")
     model = helpers.seeded(submission.transfer.SmallCNN, seed, p["num_classes"])
     weights = submission.load_weights(CHECKPOINT, missing_ok=True)  # None: train instead
