@@ -187,10 +187,7 @@ class WorkerClient:
         except DecodeTimeout as exc:
             self._stop("cpu", what, exc)
         except CodecError as exc:
-            self.kill()
-            raise BadReply(
-                f"{what}: your code sent back something the grader cannot read ({exc})"
-            ) from exc
+            self._unreadable(what, exc)
         finally:
             used = Spent(time.thread_time() - cpu, time.monotonic() - started)
             self.spent = self.spent + used
@@ -215,6 +212,12 @@ class WorkerClient:
             kind = self._meter.tick()
             if kind is not None:
                 self._stop(kind, what)
+
+    def _unreadable(self, what: str, exc: CodecError) -> NoReturn:
+        self.kill()
+        raise BadReply(
+            f"{what}: your code sent back something the grader cannot read ({exc})"
+        ) from exc
 
     def _stop(self, kind: Kind, what: str, cause: Exception | None = None) -> NoReturn:
         self.stopped_by = kind
@@ -241,10 +244,7 @@ class WorkerClient:
             self.kill()
             raise WorkerTimeout(what) from exc
         except CodecError as exc:
-            self.kill()
-            raise BadReply(
-                f"{what}: your code sent back something the grader cannot read ({exc})"
-            ) from exc
+            self._unreadable(what, exc)
         finally:
             if self.sock.fileno() >= 0:  # kill() above may have closed it
                 self.sock.settimeout(None)

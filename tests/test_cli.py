@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.clirun import grader
 from tests.toycourse import make_course
-
-
-def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    code = "from grader.cli import main; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_unknown_assignment_lists_the_known_ones(tmp_path: Path) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from grader.errors import InstructorError, MaterialError
 from grader.mutants import load_mutants
 from grader.release import release, stale_files
 from grader.validate import validate
+from tests.clirun import grader
 from tests.toycourse import ALTERNATIVES, make_course, solution
 
 
@@ -235,29 +233,16 @@ def test_validate_on_cuda_without_a_gpu_fails_fast(
         validate(course, "toy", device="gpu")
 
 
-def _grader_cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    code = "from grader.cli import main; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, **env},
-    )
-
-
 def test_validate_command_names_the_device(tmp_path: Path) -> None:
     """Does `grader validate` print the device in its table, and stop with exit 2 and a
     message (no traceback) when asked for CUDA where there is none?"""
     make_course(tmp_path)
     no_gpu = {"CUDA_VISIBLE_DEVICES": ""}
-    proc = _grader_cli("validate", "-a", "toy", "--device", "cuda", cwd=tmp_path, env=no_gpu)
+    proc = grader("validate", "-a", "toy", "--device", "cuda", cwd=tmp_path, env=no_gpu)
     assert proc.returncode == 2, proc.stderr
     assert "no CUDA device is visible" in proc.stderr and "--device cpu" in proc.stderr
     assert "Traceback" not in proc.stderr
-    proc = _grader_cli(
+    proc = grader(
         "validate", "-a", "toy", "--device", "cpu", "--seed", "3", "-j", "1", cwd=tmp_path, env={}
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

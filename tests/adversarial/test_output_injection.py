@@ -15,7 +15,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from grader.report.classreport import write_class_report
 from grader.report.lms import write_lms_csv
 from grader.selfcheck.run import SelfCheckReport
 from grader.selfcheck.show import details, plain, table
+from tests.clirun import grader
 from tests.toycourse import make_course, solution
 
 ESC = "\x1b"
@@ -47,19 +47,6 @@ class Graded:
     root: Path
     grade: subprocess.CompletedProcess[str]
     report: subprocess.CompletedProcess[str]
-
-
-def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    code = "from grader.cli import main; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        errors="surrogateescape",
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

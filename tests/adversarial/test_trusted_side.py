@@ -145,24 +145,24 @@ def test_a_deep_main_guard_is_left_out_and_the_rest_graded(graded: Graded) -> No
     assert graded.results["b_deep_guard"].grader_fault is None
 
 
-def test_a_deep_zip_member_is_skipped_with_a_note(graded: Graded) -> None:
-    """A member 1,200 folders deep is skipped, with a note naming its depth and the limit;
-    ops.py at the top is graded."""
-    graded.assert_earns("c_deep_zip", 6)
-    notes = " ".join(graded.results["c_deep_zip"].notes)
-    assert "1200 folders deep, deeper than the limit of 64" in notes, notes
+@pytest.mark.parametrize(
+    ("student", "said"),
+    [
+        ("c_deep_zip", "1200 folders deep, deeper than the limit of 64"),
+        ("f_deep_folder", "65 folders deep, deeper than the limit of 64"),
+    ],
+)
+def test_files_too_deep_are_skipped_with_a_note(graded: Graded, student: str, said: str) -> None:
+    """A zip member, or a file in a folder, 1,200 folders down: skipped with a note naming
+    the depth and the limit (a folder's walk stops at the limit); ops.py at the top earns 6."""
+    graded.assert_earns(student, 6)
+    notes = " ".join(graded.results[student].notes)
+    assert said in notes, notes
 
 
 def test_a_huge_line_number_in_a_message_costs_only_its_check(graded: Graded) -> None:
     """The 5,000-digit "line number" fails ``scale``'s checks; ``norm_rows`` still earns 3."""
     graded.assert_earns("d_line", 3)
-
-
-def test_a_deep_folder_is_cut_at_the_limit_with_a_note(graded: Graded) -> None:
-    """A folder 1,200 deep: the walk stops at the limit, with a note; ops.py earns 6."""
-    graded.assert_earns("f_deep_folder", 6)
-    notes = " ".join(graded.results["f_deep_folder"].notes)
-    assert "deeper than the limit of 64" in notes, notes
 
 
 def test_a_backslash_in_a_name_is_a_student_like_any_other(graded: Graded) -> None:
