@@ -261,3 +261,18 @@ def test_screenshot_of_the_page_is_a_real_image(tmp_path: Path) -> None:
     image = Image.open(png).convert("L")
     assert image.size == (1000, 900)
     assert ImageStat.Stat(image).stddev[0] > 20  # a blank or single-colour page is about 0
+
+
+def test_a_grader_fault_is_told_apart_from_a_student_fault(tmp_path: Path) -> None:
+    """Does the page mark a submission the grader failed on as a bug to report, and leave
+    an ordinary not-gradable one as it was?"""
+    folder = read_results(_class(tmp_path))
+    dee = next(r for r in folder.results if r.student == "dee")
+    faulty = dee.model_copy(
+        update={"student": "fay", "grader_fault": "scoring: ValueError: <deep>"}
+    )
+    html = render_class_report(class_stats([*folder.results, faulty]), title="t", generated=WHEN)
+
+    section = html[html.index("<h2>Not gradable") : html.index("Timing, slowest first")]
+    assert section.count("The grader failed on this submission") == 1
+    assert "scoring: ValueError: &lt;deep&gt;" in section

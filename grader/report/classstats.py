@@ -72,6 +72,7 @@ class NotGradable(_Model):
     student: str
     reason: str
     notes: list[str] = Field(default_factory=list)
+    grader_fault: str | None = None  # the grader's own code failed on it: a bug to report
 
 
 class Timing(_Model):
@@ -142,6 +143,7 @@ def class_stats(
                 student=r.student,
                 reason=r.not_gradable_reason or "No reason was recorded.",
                 notes=list(r.notes),
+                grader_fault=r.grader_fault,
             )
             for r in ordered
             if not r.gradable
