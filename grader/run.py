@@ -358,26 +358,6 @@ def _problem(problem: dict[str, Any]) -> UnitProblem:
     )
 
 
-def run_checks(
-    assignment: Assignment,
-    loaded: LoadedSubmission,
-    *,
-    seed: int,
-    output_path: Path,
-    threads: int = 1,
-    sandbox: bool = True,
-) -> RunOutcome:
-    """Run every check on one submission; the outcomes come in spec order."""
-    runs: list[RunOutcome] = []
-    run_many(
-        assignment,
-        seed,
-        [Job(loaded, output_path, threads, sandbox)],
-        lambda _, run: runs.append(run),
-    )
-    return runs[0]
-
-
 def _outcome_or_not_run(assignment: Assignment, plugin: GraderPlugin, name: str) -> CheckOutcome:
     found = plugin.outcomes.get(name)
     if found is not None:
