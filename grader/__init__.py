@@ -1,7 +1,7 @@
 """dl-grader: auto-grading for deep-learning courses.
 
 Kept import-light on purpose: the worker process imports ``grader.worker`` and
-``grader.codec`` only, so nothing here may pull in pytest, pydantic or the checks.
+``grader.codec`` and ``grader.frames`` only, so nothing here may pull in pytest, pydantic or the checks.
 """
 
 from __future__ import annotations

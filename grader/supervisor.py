@@ -1,7 +1,7 @@
 """The trusted side of one worker process: have it forked, talk to it under a deadline, kill it.
 
-Nothing the worker sends is unpickled: replies are read with :func:`grader.codec.recv_frame`
-and go through :func:`grader.codec.decode_payload`, under :data:`grader.codec.REPLY_LIMITS`.
+Nothing the worker sends is unpickled: replies are read with :func:`grader.frames.recv_frame`
+and go through :func:`grader.codec.decode_payload`, under :data:`grader.frames.REPLY_LIMITS`.
 Each request gets an allowance (:class:`grader.budget.Spent`): CPU seconds of the worker's
 process tree, read from ``/proc`` while the trusted side waits (:mod:`grader.cputime`), and
 wall-clock seconds. Decoding the reply happens inside the same allowance: its time is charged

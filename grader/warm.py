@@ -26,6 +26,7 @@ START_SECONDS = 180.0  # importing torch and torchvision cold can take a while
 WORKER_MODULES = (
     "__init__.py",
     "codec.py",
+    "frames.py",
     "procutil.py",
     "worker/__init__.py",
     "worker/cells.py",
