@@ -17,10 +17,10 @@ lazily, at the check's first use of ``submission``, so worker start and the impo
 the steady-state time between completions is printed too: it includes writing.
 
 A lane grades its submissions in batches that share one pytest session
-(:func:`grader.grade.grade_batch`). The session's start and collection belong to no
+(:func:`grader.lane.grade_batch`). The session's start and collection belong to no
 submission's ``duration_s``: only the steady-state time counts them.
 
-``--profile`` instead runs cProfile over :func:`grader.grade.grade_batch` for 20 submissions in
+``--profile`` instead runs cProfile over :func:`grader.lane.grade_batch` for 20 submissions in
 this process, batched as one lane would batch them (after one unprofiled warm-up), and prints
 the top 25 entries by cumulative time, then the time per submission of a few named stages
 (pytest set-up, collection, worker start...).
@@ -42,14 +42,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.discover import discover
-from grader.grade import GradeTask, LaneResult, batches, grade, grade_batch
+from grader.executors.local import batches
+from grader.grade import grade
+from grader.lane import GradeTask, LaneResult, grade_batch
 from grader.models import SubmissionResult
 
 ASSIGNMENT = "overhead"
 PROFILE_SUBMISSIONS = 20
 PROFILE_TOP = 25
 STAGES = (  # label, end of the file name, function name; missing ones are left out
-    ("grade_batch (all)", "grader/grade.py", "grade_batch"),
+    ("grade_batch (all)", "grader/lane.py", "grade_batch"),
     ("load (copy, hash, compile)", "grader/load.py", "load"),
     ("pytest.main (all)", "_pytest/config/__init__.py", "main"),
     ("  parse args, plugins", "_pytest/config/__init__.py", "_prepareconfig"),
@@ -62,9 +64,9 @@ STAGES = (  # label, end of the file name, function name; missing ones are left 
     ("    gc.collect", "~", "<built-in method gc.collect>"),
     ("worker kill", "grader/supervisor.py", "kill"),
     ("score", "grader/score.py", "score"),
-    ("write results", "grader/grade.py", "write_result"),
+    ("write results", "grader/lane.py", "write_result"),
     ("  feedback (html, md)", "grader/report/feedback.py", "write_feedback"),
-    ("remove scratch", "grader/grade.py", "_cleanup"),
+    ("remove scratch", "grader/lane.py", "_cleanup"),
 )
 
 SPEC = """\

@@ -101,7 +101,8 @@ def grade_cmd(
     """Grade a class: scores, per-student feedback and a gradebook."""
     from grader.course import load_assignment
     from grader.discover import discover
-    from grader.grade import LaneResult, grade
+    from grader.grade import grade
+    from grader.lane import LaneResult
 
     root = _course(course)
     total = len(discover(submissions))

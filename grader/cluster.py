@@ -1,16 +1,16 @@
 """The cluster executor: the same per-submission grading as Ray tasks (``--executor ray``).
 
-The local pool (:func:`grader.grade._run_pool`) is for one machine; this module hands the
+The local pool (:mod:`grader.executors.local`) is for one machine; this module hands the
 same batches to Ray, which places them on a cluster's nodes, and re-runs a batch whose
 worker process or node died. Nothing here schedules: Ray does.
 
 The data flow, driver (the machine running ``grader grade``) to node and back:
 
 1. **Skip on the driver.** A submission whose ``result.json`` in ``out_dir`` was made from
-   the same files, material and seed is recorded as skipped, as :func:`grader.grade.grade_batch`
+   the same files, material and seed is recorded as skipped, as :func:`grader.lane.grade_batch`
    would; the nodes need not see ``out_dir``. A re-run of a finished class starts no Ray.
 2. **Grade on a node.** A Ray task receives a batch of :class:`GradeTask` as JSON text and
-   runs :func:`grader.grade.grade_batch` on it, with its scratch and output folders in a
+   runs :func:`grader.lane.grade_batch` on it, with its scratch and output folders in a
    node-local temporary folder. The course folder, its datasets and the submissions must be
    at the same absolute paths on every node (copied or on a shared file system).
 3. **Write on the driver.** The task returns its :class:`LaneResult` list as JSON text (no
@@ -41,10 +41,10 @@ from pydantic import TypeAdapter
 from grader.boundary import fault_of
 from grader.course import load_assignment
 from grader.errors import InstructorError
-from grader.grade import (
+from grader.executors.local import batches
+from grader.lane import (
     GradeTask,
     LaneResult,
-    batches,
     grade_batch,
     lane_died,
     previous_result,

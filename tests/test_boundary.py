@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-import grader.grade as grade_module
+import grader.lane as grade_module
 from grader.boundary import GraderFault, contained, fault_of
 from grader.errors import InstructorError
-from grader.grade import GradeTask, grade_batch, lane_died
+from grader.lane import GradeTask, grade_batch, lane_died
 from grader.models import Submission, SubmissionResult
 from tests.toycourse import make_course, solution
 

@@ -94,7 +94,7 @@ def test_mnist_test_split_is_its_own_stream(kind: str) -> None:
 def test_grade_task_keeps_the_key_out_of_its_repr() -> None:
     """Does a lane's task carry the key to the lane (Ray sends it as JSON) without printing it
     in a repr, which tracebacks and logs show?"""
-    from grader.grade import GradeTask
+    from grader.lane import GradeTask
     from grader.models import Submission
 
     here = Path(".")

@@ -15,7 +15,8 @@ import pytest
 
 from grader.cluster import _resources
 from grader.errors import InstructorError
-from grader.grade import GradeTask, LaneResult, grade
+from grader.grade import grade
+from grader.lane import GradeTask, LaneResult
 from grader.models import GradeReport, Submission, SubmissionResult
 from tests.test_grade import write_class
 from tests.toycourse import make_course, solution

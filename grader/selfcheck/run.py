@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from grader.course import Assignment, find_course, load_assignment
 from grader.errors import InstructorError
-from grader.grade import output_tail, scored
+from grader.lane import output_tail, scored
 from grader.load import load
 from grader.models import SubmissionResult
 from grader.run import Job, RunOutcome, resolve_device, run_many

@@ -32,7 +32,7 @@ import json, sys
 sys.path[0] = sys.argv[1]
 from pathlib import Path
 from grader.discover import discover
-from grader.grade import GradeTask, grade_batch
+from grader.lane import GradeTask, grade_batch
 _, course, subs, out, scratch, seed, mode = sys.argv[1:8]
 if mode == "raise-at-end":  # whatever a check's end raises, for students named a_*
     from grader.remote import SubmissionSession

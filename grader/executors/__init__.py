@@ -1,0 +1,51 @@
+"""Executors: who runs the lanes. One class each, behind one interface.
+
+An executor takes the class's tasks and calls ``record(lane_result)`` once per submission as
+results arrive; :func:`grader.grade.grade` does the rest (every submission gets a result, the
+gradebook). Adding Slurm or Kubernetes is one module here and one entry in
+:data:`EXECUTORS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from grader.errors import InstructorError
+from grader.lane import GradeTask, LaneResult
+
+__all__ = ["EXECUTORS", "Executor", "executor_named"]
+
+
+class Executor(Protocol):
+    def run(self, tasks: list[GradeTask], record: Callable[[LaneResult], None]) -> None:
+        """Grade ``tasks``; call ``record`` with each result as it is known."""
+        ...
+
+
+def _local(jobs: int, address: str | None) -> Executor:
+    from grader.executors.local import LocalPool
+
+    if address is not None:
+        raise InstructorError(
+            f"--address {address} names a Ray cluster, which only --executor ray uses; "
+            "add --executor ray, or leave --address out"
+        )
+    return LocalPool(jobs)
+
+
+def _ray(jobs: int, address: str | None) -> Executor:
+    from grader.executors.ray import RayCluster  # Ray is an optional extra
+
+    return RayCluster(jobs, address)
+
+
+EXECUTORS: dict[str, Callable[[int, str | None], Executor]] = {"local": _local, "ray": _ray}
+"""``--executor`` name -> a factory taking ``--jobs`` and ``--address``."""
+
+
+def executor_named(name: str, jobs: int, address: str | None) -> Executor:
+    """The executor ``--executor name`` asks for, or an :class:`InstructorError`."""
+    if name not in EXECUTORS:
+        raise InstructorError(f"--executor must be {' or '.join(EXECUTORS)}, given: {name!r}")
+    return EXECUTORS[name](jobs, address)
