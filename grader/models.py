@@ -8,6 +8,7 @@ the class as a whole -> :class:`GradeReport`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,119 @@ from grader.notebook.extract import Unit
 
 Status = Literal["passed", "partial", "failed", "error", "timeout", "crashed", "not_run"]
 Visibility = Literal["public", "hidden"]
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """Everything an output says about one check status. Every output (feedback page and
+    Markdown, Gradescope, class report, self-check, ``grader ci``) reads :data:`STATUS`;
+    none keeps a per-status table of its own."""
+
+    label: str
+    """How the feedback page, Gradescope and the class report name it."""
+    meaning: str
+    """What it means in plain words, where the label alone may puzzle ("" otherwise)."""
+    failure: bool
+    """Counts as a failing check (an ``::error`` annotation in CI)."""
+    junit: Literal["failure", "error", "skipped"] | None
+    """The JUnit element a check with this status gets (None: a plain pass)."""
+    icon: str
+    """The icon in ``grader ci``'s Markdown summary."""
+    style: str
+    """The rich style of the status in the self-check's terminal table."""
+    annotation: Literal["error", "warning"] | None
+    """The GitHub annotation level ``grader ci`` gives a check with this status."""
+    colour: str
+    """The feedback page's colour for a check with this status (its border and label)."""
+    bar: str
+    """The class report's colour for this status in a check's bar and the legend."""
+
+    @property
+    def word(self) -> str:
+        """The label in running text: the self-check's table and ``grader ci``'s summary."""
+        return self.label.lower()
+
+
+STATUS: dict[Status, StatusRow] = {
+    "passed": StatusRow(
+        label="Passed",
+        meaning="",
+        failure=False,
+        junit=None,
+        icon="✅",
+        style="green",
+        annotation=None,
+        colour="#1a7f37",
+        bar="#2da44e",
+    ),
+    "partial": StatusRow(
+        label="Partly passed",
+        meaning="part of the credit, on a published scale",
+        failure=False,
+        junit="failure",
+        icon="🟡",
+        style="yellow",
+        annotation="warning",
+        colour="#9a6700",
+        bar="#d4a72c",
+    ),
+    "failed": StatusRow(
+        label="Failed",
+        meaning="",
+        failure=True,
+        junit="failure",
+        icon="❌",
+        style="red",
+        annotation="error",
+        colour="#cf222e",
+        bar="#cf222e",
+    ),
+    "error": StatusRow(
+        label="Error",
+        meaning="your code raised an exception",
+        failure=True,
+        junit="error",
+        icon="❌",
+        style="red",
+        annotation="error",
+        colour="#bc4c00",
+        bar="#e16f24",
+    ),
+    "timeout": StatusRow(
+        label="Timed out",
+        meaning="your code took longer than the time limit",
+        failure=True,
+        junit="error",
+        icon="⏱️",
+        style="red",
+        annotation="error",
+        colour="#8250df",
+        bar="#8250df",
+    ),
+    "crashed": StatusRow(
+        label="Crashed",
+        meaning="the process running your code stopped, e.g. out of memory",
+        failure=True,
+        junit="error",
+        icon="💥",
+        style="red",
+        annotation="error",
+        colour="#82071e",
+        bar="#82071e",
+    ),
+    "not_run": StatusRow(
+        label="Not run",
+        meaning="this check did not run",
+        failure=False,
+        junit="skipped",
+        icon="⏭️",
+        style="dim",
+        annotation=None,
+        colour="#6e7781",
+        bar="#8c959f",
+    ),
+}
+"""The one status table: one row per :data:`Status`, in the order outputs list them."""
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

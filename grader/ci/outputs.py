@@ -14,23 +14,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.ci.escape import command_data, command_property, markdown
-from grader.models import CheckResult
+from grader.models import STATUS, CheckResult
 from grader.safetext import printable
 from grader.selfcheck.run import SelfCheckReport
 from grader.selfcheck.show import one_line
 
 __all__ = ["annotation_lines", "junit_xml", "locate", "markdown_summary"]
 
-FAILING = ("failed", "error", "timeout", "crashed")
-_ICON = {
-    "passed": "✅",
-    "partial": "🟡",
-    "failed": "❌",
-    "error": "❌",
-    "timeout": "⏱️",
-    "crashed": "💥",
-    "not_run": "⏭️",
-}
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d{1,9})\b')  # int() stays small
 
 
@@ -58,7 +48,7 @@ def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) 
     for c in r.checks:
         message = "" if c.status == "passed" else one_line(c.message or c.description, 160)
         lines.append(
-            f"| {_ICON[c.status]} {c.status.replace('_', ' ')} | `{c.name}` | {_cell(c.part)} | "
+            f"| {STATUS[c.status].icon} {STATUS[c.status].word} | `{c.name}` | {_cell(c.part)} | "
             f"{c.points:g}/{c.max_points:g} | {_cell(message)} |"
         )
     lines += [
@@ -82,9 +72,9 @@ def annotation_lines(report: SelfCheckReport, workspace: Path) -> list[str]:
     modules = sorted(p.name for p in report.folder.glob("*.py") if _own(p, report.folder))
     out = []
     for check in report.result.checks:
-        if check.status not in (*FAILING, "partial"):
+        level = STATUS[check.status].annotation
+        if level is None:
             continue
-        level = "warning" if check.status == "partial" else "error"
         props = []
         where = locate(check, report.folder, modules)
         if where is not None:
@@ -94,7 +84,7 @@ def annotation_lines(report: SelfCheckReport, workspace: Path) -> list[str]:
             )
             if line:
                 props.append(f"line={line}")
-        props.append(f"title={command_property(f'{check.name} ({check.status})')}")
+        props.append(f"title={command_property(f'{check.name} ({STATUS[check.status].word})')}")
         message = check.message or check.description or check.status
         out.append(f"::{level} {','.join(props)}::{command_data(message)}")
     return out
@@ -181,18 +171,18 @@ def _testcase(suite: ET.Element, assignment: str, check: CheckResult) -> None:
     parts = (check.description, check.message, check.student_traceback)
     text = printable("\n".join(t for t in parts if t))  # no control character breaks the XML
     message = printable(one_line(check.message or check.description, 200))
-    if check.status in ("failed", "partial"):
-        ET.SubElement(case, "failure", message=message, type=check.status).text = text
-    elif check.status in FAILING:
-        ET.SubElement(case, "error", message=message, type=check.status).text = text
-    elif check.status == "not_run":
-        ET.SubElement(case, "skipped", message=message)
+    kind = STATUS[check.status].junit
+    if kind == "skipped":
+        ET.SubElement(case, kind, message=message)
+    elif kind is not None:
+        ET.SubElement(case, kind, message=message, type=check.status).text = text
     ET.SubElement(case, "system-out").text = f"points {check.points:g}/{check.max_points:g}"
 
 
 def _counts(element: ET.Element, checks: list[CheckResult]) -> None:
     element.set("tests", str(len(checks)))
-    element.set("failures", str(sum(c.status in ("failed", "partial") for c in checks)))
-    element.set("errors", str(sum(c.status in ("error", "timeout", "crashed") for c in checks)))
-    element.set("skipped", str(sum(c.status == "not_run" for c in checks)))
+    kinds = [STATUS[c.status].junit for c in checks]
+    element.set("failures", str(kinds.count("failure")))
+    element.set("errors", str(kinds.count("error")))
+    element.set("skipped", str(kinds.count("skipped")))
     element.set("time", f"{sum(c.duration_s for c in checks):.3f}")

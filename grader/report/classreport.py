@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from grader import atomic
 from grader.errors import InstructorError
-from grader.models import SubmissionResult
+from grader.models import STATUS, SubmissionResult
 from grader.report.classstats import ClassStats, Unreadable, class_stats
-from grader.report.feedback import STATUS_WORDS, format_points
+from grader.report.feedback import format_points
 from grader.report.gradescope import write_gradescope
 from grader.report.lms import write_lms_csv
 from grader.safetext import printable, printable_model
@@ -242,7 +242,7 @@ def render_class_report(
             title=printable(title),
             generated=generated.strftime("%Y-%m-%d %H:%M"),
             histogram=base64.b64encode(png).decode("ascii"),
-            status_words={status: words[0] for status, words in STATUS_WORDS.items()},
+            statuses=STATUS,
             slowest=max((t.duration_s for t in stats.timings), default=0.0),
             files=files or {},
         )

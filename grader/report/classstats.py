@@ -18,19 +18,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader.models import CheckResult, Status, SubmissionResult, Visibility
+from grader.models import STATUS, CheckResult, Status, SubmissionResult, Visibility
 from grader.report.feedback import awarded
 from grader.report.gradebook import part_names
-
-STATUSES: tuple[Status, ...] = (
-    "passed",
-    "partial",
-    "failed",
-    "error",
-    "timeout",
-    "crashed",
-    "not_run",
-)
 
 
 class _Model(BaseModel):
@@ -169,7 +159,7 @@ def check_stats(results: list[SubmissionResult]) -> list[CheckStat]:
 
 def _check_stat(checks: list[CheckResult]) -> CheckStat:
     first = checks[0]
-    counts = dict.fromkeys(STATUSES, 0)
+    counts = dict.fromkeys(STATUS, 0)
     for check in checks:
         counts[check.status] += 1
     return CheckStat(

@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from grader import atomic
-from grader.models import CheckResult, Status, SubmissionResult
+from grader.models import STATUS, CheckResult, Status, SubmissionResult
 from grader.safetext import printable, well_formed_model
 
 STDOUT_LIMIT = 10_000
@@ -25,16 +25,6 @@ TRACEBACK_LIMIT = 10_000
 DETAILS_LIMIT = 5_000
 MESSAGE_LIMIT = 1_000
 
-STATUS_WORDS: dict[Status, tuple[str, str]] = {
-    "passed": ("Passed", ""),
-    "partial": ("Partly passed", "part of the credit, on a published scale"),
-    "failed": ("Failed", ""),
-    "error": ("Error", "your code raised an exception"),
-    "timeout": ("Timed out", "your code took longer than the time limit"),
-    "crashed": ("Crashed", "the process running your code stopped, e.g. out of memory"),
-    "not_run": ("Not run", "this check did not run"),
-}
-"""Status -> (label, what it means in plain words, where the label alone may puzzle)."""
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -182,15 +172,15 @@ def _sections(result: SubmissionResult) -> list[SectionView]:
 
 def _check_view(check: CheckResult, gradable: bool) -> CheckView:
     hidden = check.visibility == "hidden"
-    label, meaning = STATUS_WORDS[check.status]
+    row = STATUS[check.status]
     empty = Clipped("", 0, False)
     return CheckView(
         name=printable(check.name),
         part=printable(check.part),
         hidden=hidden,
         status=check.status,
-        label=label,
-        meaning=meaning,
+        label=row.label,
+        meaning=row.meaning,
         points=format_points(check.points if gradable else 0.0),
         max_points=format_points(check.max_points),
         description=printable(check.description),
@@ -256,12 +246,18 @@ def _environment() -> jinja2.Environment:
 
 def render_feedback_html(result: SubmissionResult) -> str:
     """A self-contained HTML page (inline CSS, no scripts, no external assets)."""
-    return _environment().get_template("feedback.html.j2").render(v=build_view(result))
+    return (
+        _environment()
+        .get_template("feedback.html.j2")
+        .render(v=build_view(result), statuses=STATUS)
+    )
 
 
 def render_feedback_markdown(result: SubmissionResult) -> str:
     """The same content as :func:`render_feedback_html`, as Markdown."""
-    return _environment().get_template("feedback.md.j2").render(v=build_view(result))
+    return (
+        _environment().get_template("feedback.md.j2").render(v=build_view(result), statuses=STATUS)
+    )
 
 
 def write_feedback(result: SubmissionResult, student_dir: Path) -> None:

@@ -19,11 +19,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader import atomic
-from grader.models import CheckResult, SubmissionResult
+from grader.models import STATUS, CheckResult, SubmissionResult
 from grader.report.feedback import (
     DETAILS_LIMIT,
     MESSAGE_LIMIT,
-    STATUS_WORDS,
     TRACEBACK_LIMIT,
     awarded,
     clean_output,
@@ -110,7 +109,7 @@ def _summary(result: SubmissionResult) -> str:
 
 def _test(check: CheckResult, number: str, gradable: bool) -> GradescopeTest:
     hidden = check.visibility == "hidden"
-    label, meaning = STATUS_WORDS[check.status]
+    label, meaning = STATUS[check.status].label, STATUS[check.status].meaning
     heading = f"{label}: {meaning}." if meaning else f"{label}."
     shown = [check.description, clip_head(check.message, MESSAGE_LIMIT).text]
     if not hidden:

@@ -15,21 +15,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grader.models import CheckResult
+from grader.models import STATUS, CheckResult, Status
 from grader.safetext import printable
 from grader.selfcheck.run import SelfCheckReport
 
 __all__ = ["details", "headline", "plain", "table"]
 
-STYLE = {
-    "passed": "green",
-    "partial": "yellow",
-    "failed": "red",
-    "error": "red",
-    "timeout": "red",
-    "crashed": "red",
-    "not_run": "dim",
-}
 _WIDTH = 120
 
 
@@ -54,10 +45,10 @@ def headline(report: SelfCheckReport) -> str:
 
 def total(report: SelfCheckReport) -> str:
     r = report.result
-    counts: dict[str, int] = {}
+    counts: dict[Status, int] = {}
     for check in r.checks:
         counts[check.status] = counts.get(check.status, 0) + 1
-    tally = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(counts.items()))
+    tally = ", ".join(f"{n} {STATUS[status].word}" for status, n in sorted(counts.items()))
     return f"total {r.score:g} / {r.max_score:g} ({r.percent:.0f}%): {tally}"
 
 
@@ -92,7 +83,7 @@ def table(report: SelfCheckReport, hint: str = DETAILS_HINT, width: int = 120) -
     if not narrow:
         grid.add_column("message", overflow="fold")
     for check in report.result.checks:
-        status = Text(check.status.replace("_", " "), style=STYLE[check.status])
+        status = Text(STATUS[check.status].word, style=STATUS[check.status].style)
         points = Text(f"{check.points:g}/{check.max_points:g}")
         name, message = Text(printable(check.name)), _message(check)
         if narrow:
@@ -113,7 +104,7 @@ def plain(
     rows = [("check", "status", "points", "message")] + [
         (
             printable(c.name),
-            c.status.replace("_", " "),
+            STATUS[c.status].word,
             f"{c.points:g}/{c.max_points:g}",
             _message(c),
         )
@@ -134,7 +125,7 @@ def details(report: SelfCheckReport) -> str:
     for check in report.result.checks:
         if check.status == "passed":
             continue
-        block = [f"{check.name} ({check.part}): {check.status.replace('_', ' ')}"]
+        block = [f"{check.name} ({check.part}): {STATUS[check.status].word}"]
         if check.description:
             block.append(f"  expects: {check.description}")
         if check.message:
