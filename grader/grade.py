@@ -47,6 +47,17 @@ from grader.run import Job, RunOutcome, resolve_device, run_many
 from grader.score import score
 from grader.spec import gpu_share
 
+__all__ = [
+    "GradeTask",
+    "LaneResult",
+    "batches",
+    "grade",
+    "grade_batch",
+    "lane_died",
+    "output_tail",
+    "scored",
+]
+
 _STDOUT_TAIL = 4000
 
 

@@ -15,6 +15,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from grader.notebook.extract import Unit
 
+__all__ = [
+    "CheckOutcome",
+    "CheckResult",
+    "GradeReport",
+    "LoadedSubmission",
+    "NotebookSource",
+    "PartResult",
+    "SourceLocation",
+    "Status",
+    "Submission",
+    "SubmissionResult",
+    "UnitProblem",
+    "Visibility",
+]
+
 Status = Literal["passed", "partial", "failed", "error", "timeout", "crashed", "not_run"]
 Visibility = Literal["public", "hidden"]
 

@@ -22,6 +22,8 @@ from grader.models import CheckResult, Status, SubmissionResult, Visibility
 from grader.report.feedback import awarded
 from grader.report.gradebook import part_names
 
+__all__ = ["Unreadable", "class_stats"]
+
 STATUSES: tuple[Status, ...] = (
     "passed",
     "partial",

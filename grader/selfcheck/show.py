@@ -19,7 +19,7 @@ from grader.models import CheckResult
 from grader.safetext import printable
 from grader.selfcheck.run import SelfCheckReport
 
-__all__ = ["details", "headline", "plain", "table"]
+__all__ = ["details", "headline", "plain", "table", "one_line"]
 
 STYLE = {
     "passed": "green",
