@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from grader.errors import InstructorError
 from grader.safetext import printable
 
-__all__ = ["GraderFault", "contained", "fault_reason"]
+__all__ = ["GraderFault", "contained", "fault_reason", "fault_of"]
 
 P = ParamSpec("P")
 T = TypeVar("T")

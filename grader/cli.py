@@ -23,6 +23,8 @@ from grader.errors import InstructorError
 from grader.models import SubmissionResult
 from grader.safetext import printable
 
+__all__ = ["main"]
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,

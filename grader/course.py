@@ -19,6 +19,8 @@ from grader.errors import InstructorError, MaterialError, UnknownAssignmentError
 from grader.models import Visibility
 from grader.spec import AssignmentSpec, load_spec
 
+__all__ = ["Assignment", "find_course", "load_assignment"]
+
 
 class Assignment(BaseModel):
     """Everything the grader needs to know about one assignment's material."""

@@ -12,6 +12,21 @@ Who is at fault decides how an error is handled:
 
 from __future__ import annotations
 
+__all__ = [
+    "BadReply",
+    "CheckFailed",
+    "ForbiddenUse",
+    "ImportFailed",
+    "InstructorError",
+    "MaterialError",
+    "PartialCredit",
+    "SpecError",
+    "SubmissionFault",
+    "SubmissionRaised",
+    "WorkerDied",
+    "WorkerTimeout",
+]
+
 
 class GraderError(Exception):
     """Base class of every error the grader raises on purpose."""

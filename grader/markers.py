@@ -19,6 +19,8 @@ import re
 
 from grader.errors import MaterialError
 
+__all__ = ["solution_text", "template_text"]
+
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 STUB = 'raise NotImplementedError("{what}")'

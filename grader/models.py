@@ -16,6 +16,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from grader.notebook.extract import Unit
 
+__all__ = [
+    "STATUS",
+    "CheckOutcome",
+    "CheckResult",
+    "GradeReport",
+    "LoadedSubmission",
+    "NotebookSource",
+    "PartResult",
+    "SourceLocation",
+    "Status",
+    "StatusRow",
+    "Submission",
+    "SubmissionResult",
+    "UnitProblem",
+    "Visibility",
+]
+
 Status = Literal["passed", "partial", "failed", "error", "timeout", "crashed", "not_run"]
 Visibility = Literal["public", "hidden"]
 

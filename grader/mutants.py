@@ -27,6 +27,8 @@ from grader.errors import MaterialError
 from grader.markers import solution_text
 from grader.spec import describe_validation_error
 
+__all__ = ["load_mutants", "write_mutant"]
+
 
 class Replacement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -7,6 +7,8 @@ import ctypes.util
 import signal
 import sys
 
+__all__ = ["die_with_parent", "lane_initializer", "limit_threads"]
+
 _PR_SET_PDEATHSIG = 1
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from grader.models import CheckOutcome
 
+__all__ = ["PROGRESS_FILE", "ProgressHeader", "ProgressWriter", "read_progress", "resume"]
+
 PROGRESS_FILE = "progress.jsonl"
 
 

@@ -18,6 +18,8 @@ from grader.errors import MaterialError
 from grader.markers import has_markers, template_text
 from grader.notebook.template import notebook_template
 
+__all__ = ["release", "stale_files", "template_files"]
+
 
 def template_files(assignment: Assignment) -> dict[str, str]:
     """Relative path -> text of every file the template should contain."""

@@ -30,6 +30,8 @@ from grader.models import CheckOutcome, LoadedSubmission, NotebookSource, UnitPr
 from grader.remote import SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 
+__all__ = ["Job", "RunOutcome", "import_reference", "probe_isolation", "resolve_device", "run_many"]
+
 
 class RunOutcome(BaseModel):
     """What running the checks on one submission produced."""

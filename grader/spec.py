@@ -37,6 +37,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from grader.errors import SpecError
 
+__all__ = ["AssignmentSpec", "NotebookConfig", "SubmissionConfig", "gpu_share", "load_spec"]
+
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CHECK = re.compile(r"^test_[A-Za-z0-9_]+$")
 

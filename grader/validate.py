@@ -34,6 +34,8 @@ from grader.notebook.write import notebook_from_modules, notebook_text
 from grader.release import template_files
 from grader.run import resolve_device
 
+__all__ = ["validate"]
+
 Kind = Literal["reference", "template", "mutant", "alternative"]
 
 _PROBLEM_CHARS = 300  # each failing check's message, trimmed, in an alternative's row

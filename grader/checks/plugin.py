@@ -41,6 +41,8 @@ from grader.models import CheckOutcome, Status
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.selfcheck.recording import ReplayMiss
 
+__all__ = ["GraderPlugin", "Slot", "check_rng"]
+
 
 def check_rng(seed: int, check: str) -> np.random.Generator:
     """The generator a check gets: fixed by the run's seed and the check's name, so each

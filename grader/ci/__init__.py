@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-__all__ = ["workflow"]
+__all__ = ["workflow", "DEFAULT_SOURCE"]
 
 DEFAULT_SOURCE = "dl-grader @ git+https://github.com/<course>/<grader-repo>"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from grader.errors import InstructorError
 from grader.worker import landlock
 
-__all__ = ["private_course_allowed"]
+__all__ = ["private_course_allowed", "private_tmp"]
 
 WORKER_WRITABLE = (Path("/tmp"), Path("/dev/shm"))  # sandbox.DEVICES_READ_WRITE's folders
 RUNNER_FILES = ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")

@@ -33,6 +33,8 @@ from torchvision.datasets import CIFAR10
 from grader.atomic import write_bytes
 from grader.datasets.shapes import LabelledImages, class_names, draw_shapes, split_seed
 
+__all__ = ["CIFAR10Offline", "cifar_rows", "write_cifar10_like"]
+
 BASE_FOLDER = "cifar-10-batches-py"
 NUM_BATCHES = 5
 SIZE = 32

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+__all__ = ["DigitsSplits", "bilinear_matrix", "load_digits", "resize_bilinear"]
+
 NUM_CLASSES = 10
 _NATIVE_SIZE = 8
 _MAX_PIXEL = 16.0

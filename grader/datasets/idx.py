@@ -28,6 +28,8 @@ from grader.atomic import write_bytes
 from grader.datasets.digits import load_digits
 from grader.datasets.shapes import LabelledImages, draw_shapes_gray, split_seed
 
+__all__ = ["idx_bytes", "mnist_like", "read_idx", "write_mnist_like"]
+
 MnistKind = Literal["MNIST", "FashionMNIST"]
 KINDS: tuple[MnistKind, ...] = ("MNIST", "FashionMNIST")
 SIZE = 28

@@ -17,6 +17,8 @@ from PIL import Image
 
 from grader.datasets.shapes import LabelledImages, class_names, draw_shapes
 
+__all__ = ["folder_names", "write_imagefolder"]
+
 SPLITS = ("train", "val", "test")
 
 

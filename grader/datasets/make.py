@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from grader.datasets.shapes import LabelledImages
 
+__all__ = ["main"]
+
 if TYPE_CHECKING:
     from grader.datasets.voc import VocImages
 

@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict
 
 from grader.errors import MaterialError
 
+__all__ = ["dataset_root", "env_var"]
+
 
 class Layout(BaseModel):
     """The files a reader needs under the root, and the words that explain the layout."""

@@ -23,6 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from grader.datasets.digits import bilinear_matrix
 
+__all__ = [
+    "LabelledImages",
+    "ShapesSplits",
+    "class_names",
+    "draw_shapes",
+    "draw_shapes_gray",
+    "load_shapes",
+]
+
 SHAPES = (
     "circle",
     "square",

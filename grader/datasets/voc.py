@@ -31,6 +31,16 @@ from PIL import Image
 from grader.datasets.digits import bilinear_matrix
 from grader.datasets.shapes import SHAPES, shape_masks
 
+__all__ = [
+    "DEVKIT",
+    "VOC_CLASSES",
+    "VOID",
+    "draw_voc",
+    "read_mask",
+    "voc_palette",
+    "write_voc_like",
+]
+
 DEVKIT = Path("VOCdevkit") / "VOC2007"
 VOID = 255  # the border index: its colour is voc_palette()[255] = (224, 224, 192)
 VOC_CLASSES = (

@@ -33,6 +33,14 @@ from grader.report.gradescope import write_gradescope
 from grader.report.lms import write_lms_csv
 from grader.safetext import printable, printable_model
 
+__all__ = [
+    "ReportError",
+    "histogram_counts",
+    "read_results",
+    "render_class_report",
+    "write_class_report",
+]
+
 RESULT_FILE = "result.json"
 PAGE_NAME = "report.html"
 LMS_NAME = "lms.csv"

@@ -22,6 +22,8 @@ from grader.models import STATUS, CheckResult, Status, SubmissionResult, Visibil
 from grader.report.feedback import awarded
 from grader.report.gradebook import part_names
 
+__all__ = ["Unreadable", "class_stats"]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")

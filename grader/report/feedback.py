@@ -19,6 +19,8 @@ from grader import atomic
 from grader.models import STATUS, CheckResult, Status, SubmissionResult
 from grader.safetext import printable, well_formed_model
 
+__all__ = ["render_feedback_html", "render_feedback_markdown", "write_feedback"]
+
 STDOUT_LIMIT = 10_000
 """Characters of the student's printed output kept (the last ones)."""
 TRACEBACK_LIMIT = 10_000

@@ -20,6 +20,8 @@ from grader import atomic
 from grader.models import SubmissionResult
 from grader.safetext import csv_cell
 
+__all__ = ["gradebook_rows", "write_gradebook"]
+
 FIXED_BEFORE = ["student"]
 FIXED_AFTER = ["total", "max_total", "percent", "gradable", "not_gradable_reason", "seed"]
 

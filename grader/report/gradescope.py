@@ -33,6 +33,8 @@ from grader.report.feedback import (
 )
 from grader.safetext import well_formed_model
 
+__all__ = ["GradescopeResults", "GradescopeTest", "to_gradescope", "write_gradescope"]
+
 GradescopeVisibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 OutputFormat = Literal["text", "html", "simple_format", "md", "ansi"]
 

@@ -29,6 +29,8 @@ from grader.report.feedback import awarded
 from grader.report.gradebook import part_names
 from grader.safetext import csv_cell
 
+__all__ = ["write_lms_csv"]
+
 FIXED = ("student", "total")
 
 

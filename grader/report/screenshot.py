@@ -16,6 +16,8 @@ from pathlib import Path
 
 from grader.errors import InstructorError
 
+__all__ = ["ScreenshotError", "find_chromium", "screenshot"]
+
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 """Names looked up on ``PATH``, in order."""
 FALLBACK = Path("/usr/bin/chromium")

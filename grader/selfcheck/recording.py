@@ -39,6 +39,7 @@ __all__ = [
     "ReplayMiss",
     "decode_recording",
     "recordings_close",
+    "digest",
 ]
 
 MISS_MESSAGE = (

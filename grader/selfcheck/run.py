@@ -37,7 +37,14 @@ from grader.selfcheck.bundle import (
 from grader.selfcheck.fresh import forget_check_modules
 from grader.selfcheck.recording import Replayer
 
-__all__ = ["SelfCheckReport", "find_bundle", "grade_folder", "self_check"]
+__all__ = [
+    "SelfCheckReport",
+    "find_bundle",
+    "grade_folder",
+    "self_check",
+    "checked_files",
+    "full_check",
+]
 
 STUDENT = "self-check"
 

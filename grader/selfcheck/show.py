@@ -19,7 +19,7 @@ from grader.models import STATUS, CheckResult, Status
 from grader.safetext import printable
 from grader.selfcheck.run import SelfCheckReport
 
-__all__ = ["details", "headline", "plain", "table"]
+__all__ = ["details", "headline", "plain", "table", "one_line"]
 
 _WIDTH = 120
 

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from functools import _CacheInfo
 from typing import Any
 
+__all__ = ["gate", "is_gate"]
+
 Args = tuple[tuple[Any, ...], dict[str, Any]]
 Check = Callable[[tuple[Any, ...], dict[str, Any]], "Args | None"]
 

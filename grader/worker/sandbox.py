@@ -32,6 +32,8 @@ from grader.procutil import die_with_parent
 from grader.worker import landlock
 from grader.worker.gpu import start_cuda
 
+__all__ = ["CPU_LIMIT_EXIT"]
+
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWIPC = 0x40000000, 0x08000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
