@@ -7,7 +7,6 @@ the class as a whole -> :class:`GradeReport`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from grader.notebook.extract import Unit
+from grader.safetext import well_formed
 
 __all__ = [
     "STATUS",
@@ -150,15 +150,13 @@ STATUS: dict[Status, StatusRow] = {
 """The one status table: one row per :data:`Status`, in the order outputs list them."""
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _whole(value: Any) -> Any:
-    """``value`` with each lone surrogate in its text replaced by U+FFFD. A worker's JSON
-    reply and a folder name with undecodable bytes can hold them, and no UTF-8 writer
-    (result.json, the feedback page, the progress file) accepts them."""
+    """``value`` with :func:`grader.safetext.well_formed` applied to its text (not to paths,
+    which must still name the file on disk). A worker's JSON reply and a folder name with
+    undecodable bytes can hold lone surrogates, and no UTF-8 writer (result.json, the
+    feedback page, the progress file) accepts them."""
     if isinstance(value, str):
-        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+        return well_formed(value)
     if isinstance(value, list):
         return [_whole(v) for v in value]
     if isinstance(value, dict):

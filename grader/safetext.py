@@ -63,7 +63,7 @@ def csv_cell(text: str, limit: int = CELL_LIMIT) -> str:
 
 def well_formed(text: str) -> str:
     """``text`` with each lone surrogate replaced by U+FFFD, so that it encodes as UTF-8."""
-    return _SURROGATE.sub("\ufffd", text)
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def well_formed_model(model: M) -> M:
