@@ -28,17 +28,13 @@ class LocalPool:
         self.jobs = jobs
 
     def run(self, tasks: list[GradeTask], record: Callable[[LaneResult], None]) -> None:
-        _run_pool(tasks, self.jobs, {}, record)
+        _run_pool(tasks, self.jobs, record)
 
 
-def _run_pool(
-    tasks: list[GradeTask],
-    jobs: int,
-    done: dict[str, LaneResult],
-    on_result: Callable[[LaneResult], None],
-) -> None:
+def _run_pool(tasks: list[GradeTask], jobs: int, on_result: Callable[[LaneResult], None]) -> None:
     """Run tasks in lanes; a lane that dies or fails costs only its submission, after one
     retry with one submission per batch."""
+    done: dict[str, LaneResult] = {}  # a broken batch's finished submissions are not retried
     since = time.time()  # progress files older than this are an earlier run's
     pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
     most = 8
