@@ -31,8 +31,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Auto-grading for deep-learning courses.",
 )
-console = Console(stderr=True)
-out = Console()
+PIPED_WIDTH = 4096
+"""The console width when output goes to a pipe or a file (``COLUMNS`` overrides it)."""
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console for stdout or stderr. In a terminal it fits the terminal; piped or redirected
+    (a log, ``| grep``, CI), it neither wraps nor folds, so paths and names stay whole."""
+    import os
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=PIPED_WIDTH, soft_wrap=True)
+
+
+console = _console(stderr=True)
+out = _console()
 # Student text (folder names, messages, tracebacks) reaches these consoles only through
 # `printable` and without markup: as `Text`, a table cell made by `_cells`, or a
 # `print(..., markup=False)`. A str cell or a progress description would be parsed as markup.
@@ -81,7 +96,7 @@ def grade_cmd(
     ] = True,
     device: Annotated[
         str | None,
-        typer.Option("--device", help="cpu, cuda or auto (default: the spec's [device] policy)."),
+        typer.Option("--device", help="cpu, cuda or auto (default: the spec's \\[device] policy)."),
     ] = None,
     executor: Annotated[
         str,
@@ -227,7 +242,7 @@ def validate_cmd(
     seed: SeedOpt = None,
     device: Annotated[
         str | None,
-        typer.Option("--device", help="cpu, cuda or auto (default: the spec's [device] policy)."),
+        typer.Option("--device", help="cpu, cuda or auto (default: the spec's \\[device] policy)."),
     ] = None,
     course: CourseOpt = None,
 ) -> None:
@@ -382,7 +397,7 @@ def ci_cmd(
         float | None,
         typer.Option(
             "--threshold",
-            help="Fail below this percentage (default: the spec's [ci] pass_percent).",
+            help="Fail below this percentage (default: the spec's \\[ci] pass_percent).",
         ),
     ] = None,
     junit: Annotated[Path, typer.Option("--junit", help="Where the JUnit XML goes.")] = Path(

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.clirun import grader
+import typer
+from typer.testing import CliRunner
+
+from grader.cli import app
+from tests.clirun import CODE, grader
 from tests.toycourse import make_course
 
 
@@ -51,3 +58,53 @@ def test_release_check_reports_stale_template(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "stale" in proc.stdout
     assert grader("release", "--assignment", "toy", cwd=tmp_path).returncode == 0
     assert grader("release", "--assignment", "toy", "--check", cwd=tmp_path).returncode == 0
+
+
+def test_piped_output_keeps_long_names_whole(tmp_path: Path) -> None:
+    """Piped (not a terminal), is a 110-character student name printed whole on one line?"""
+    make_course(tmp_path)
+    name = "student_" + "x" * 110
+    (tmp_path / "subs" / name).mkdir(parents=True)
+    (tmp_path / "subs" / name / "ops.py").write_text("def scale(x, k):\n    return k * x\n")
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    proc = subprocess.run(
+        [sys.executable, "-c", CODE, "grade", "subs", "-a", "toy", "-o", "res", "--seed", "3"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if "student_x" in line)
+    assert name in row and "50" in row and "graded" in row
+
+
+def _help_texts() -> list[tuple[str, str]]:
+    """(command, help text) of every option and argument of every subcommand."""
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    return [
+        (name, param.help)
+        for name, command in commands.items()
+        for param in command.params
+        if getattr(param, "help", None)
+    ]
+
+
+def test_help_shows_square_brackets() -> None:
+    """Does `validate --help` say "the spec's [device] policy" (rich markup must not eat it)?"""
+    result = CliRunner().invoke(app, ["validate", "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    assert "the spec's [device] policy" in result.output
+
+
+def test_every_help_text_is_shown_as_written() -> None:
+    """Is every option's help printed in full, brackets included, by its command's --help?"""
+    runner = CliRunner()
+    texts = _help_texts()
+    assert any("[" in text for _, text in texts)
+    for command, text in texts:
+        shown = runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"}).output
+        flat = " ".join(shown.replace("│", " ").split())
+        assert " ".join(text.replace("\\[", "[").split()) in flat, (command, text)
