@@ -23,7 +23,7 @@ from grader.errors import InstructorError
 from grader.models import SubmissionResult
 from grader.safetext import printable
 
-__all__ = ["main"]
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     add_completion=False,

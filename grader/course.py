@@ -18,6 +18,7 @@ import grader
 from grader.errors import InstructorError, MaterialError, UnknownAssignmentError
 from grader.models import Visibility
 from grader.spec import AssignmentSpec, load_spec
+from grader.suggest import did_you_mean
 
 __all__ = ["Assignment", "find_course", "load_assignment"]
 
@@ -135,8 +136,10 @@ def _require_reference(course: Path, spec: AssignmentSpec) -> None:
     ref = course / "reference" / spec.id
     missing = [f for f in spec.submission.files if not (ref / f).is_file()]
     if missing:
+        there = _file_names(ref)
         raise MaterialError(
-            f"{ref}: the reference solution is missing {', '.join(missing)}; every file in "
+            f"{ref}: the reference solution is missing "
+            f"{', '.join(f + did_you_mean(f, there) for f in missing)}; every file in "
             "[submission].files needs a reference with its solutions between # BEGIN/END SOLUTION"
         )
 
@@ -145,11 +148,18 @@ def _require_provided(course: Path, spec: AssignmentSpec, spec_path: Path) -> No
     folder = course / "assignments" / spec.id / "provided"
     missing = [name for name in spec.submission.provided if not (folder / name).is_file()]
     if missing:
+        there = _file_names(folder)
         raise MaterialError(
-            f"{spec_path}: [submission] provided lists {', '.join(missing)}, but "
+            f"{spec_path}: [submission] provided lists "
+            f"{', '.join(n + did_you_mean(n, there) for n in missing)}, but "
             f"{', '.join(str(folder / n) for n in missing)} does not exist; put the course's "
             "copy there or remove the name from provided"
         )
+
+
+def _file_names(folder: Path) -> list[str]:
+    """The names of the files in ``folder`` ([] when there is no such folder)."""
+    return [p.name for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
 
 
 def _collect_checks(checks_root: Path) -> dict[str, Visibility]:
@@ -186,13 +196,14 @@ def _test_names(path: Path) -> list[str]:
 def _match_spec(spec: AssignmentSpec, checks: dict[str, Visibility], spec_path: Path) -> None:
     listed = set(spec.check_names())
     unlisted = sorted(set(checks) - listed)
+    ghosts = sorted(listed - set(checks))
+    if ghosts:  # first: a misspelt name in the spec also leaves the real check unlisted
+        named = ", ".join(g + did_you_mean(g, unlisted or checks) for g in ghosts)
+        raise MaterialError(
+            f"{spec_path}: the spec lists checks that no test file defines: {named}; "
+            "fix the names or remove them"
+        )
     if unlisted:
         raise MaterialError(
             f"{spec_path}: checks with no points: {', '.join(unlisted)}; add each to a part's checks table"
-        )
-    ghosts = sorted(listed - set(checks))
-    if ghosts:
-        raise MaterialError(
-            f"{spec_path}: the spec lists checks that no test file defines: {', '.join(ghosts)}; "
-            "fix the names or remove them"
         )

@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from grader.course import Assignment
 from grader.errors import MaterialError
 from grader.markers import solution_text
-from grader.spec import describe_validation_error
+from grader.specerrors import describe_validation_error
+from grader.suggest import did_you_mean
 
 __all__ = ["load_mutants", "write_mutant"]
 
@@ -64,7 +65,7 @@ def load_mutants(assignment: Assignment) -> list[Mutant]:
         raise MaterialError(f"{path}: not valid TOML ({exc})") from exc
     except ValidationError as exc:
         raise MaterialError(
-            describe_validation_error(path, exc).replace("assignment spec", "mutants file")
+            describe_validation_error(path, exc, MutantsFile, what="mutants file")
         ) from exc
     names: set[str] = set()
     for mutant in parsed.mutant:
@@ -79,15 +80,16 @@ def load_mutants(assignment: Assignment) -> list[Mutant]:
 
 
 def _check_targets(path: Path, mutant: Mutant, assignment: Assignment) -> None:
-    if mutant.file not in assignment.spec.submission.files:
+    files = assignment.spec.submission.files
+    if mutant.file not in files:
         raise MaterialError(
-            f"{path}: mutant {mutant.name} patches {mutant.file}, which is not a submitted file"
+            f"{path}: mutant {mutant.name} patches {mutant.file}"
+            f"{did_you_mean(mutant.file, files)}, which is not a submitted file"
         )
     unknown = [t for t in mutant.targets if t not in assignment.checks]
     if unknown:
-        raise MaterialError(
-            f"{path}: mutant {mutant.name} targets unknown checks: {', '.join(unknown)}"
-        )
+        named = ", ".join(t + did_you_mean(t, assignment.checks) for t in unknown)
+        raise MaterialError(f"{path}: mutant {mutant.name} targets unknown checks: {named}")
 
 
 def reference_solution(assignment: Assignment, file: str) -> str:

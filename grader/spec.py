@@ -36,6 +36,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from grader.errors import SpecError
+from grader.specerrors import describe_validation_error
 
 __all__ = ["AssignmentSpec", "NotebookConfig", "SubmissionConfig", "gpu_share", "load_spec"]
 
@@ -52,8 +53,9 @@ class NotebookConfig(_Strict):
 
     ``accept`` holds notebook names or shell-style patterns, matched case-insensitively and
     forgiving the renames students make (``Copy of hw5.ipynb``, ``hw5 (1).ipynb``). When the
-    required ``.py`` files are there they are graded and the notebook is not; otherwise the
-    one notebook that matches is graded, or else the only notebook handed in. ``mode`` picks
+    required ``.py`` files are there they are graded, unless the notebook has fewer unfinished
+    stubs (``raise NotImplementedError``) than they do; otherwise the one notebook that
+    matches is graded, or else the only notebook handed in. ``mode`` picks
     what runs: ``definitions`` (imports, functions, classes and the constants they use) or
     ``execute`` (every cell, top to bottom, ``cell_seconds`` each and ``seconds`` in all).
     """
@@ -311,20 +313,6 @@ class AssignmentSpec(_Strict):
         return cfg.seconds if cfg.seconds is not None else self.limits.check_seconds
 
 
-def describe_validation_error(path: Path, err: ValidationError) -> str:
-    """Turn pydantic's error list into lines naming the field, the rule and the fix."""
-    lines = [f"{path}: the assignment spec is invalid."]
-    for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field; remove it or check its spelling against docs/authoring.md"
-        elif e["type"] == "missing":
-            msg = "required field is missing; add it"
-        lines.append(f"  - {where}: {msg}")
-    return "\n".join(lines)
-
-
 def load_spec(path: Path) -> AssignmentSpec:
     """Read and validate one ``assignment.toml``; raise :class:`SpecError` naming the problem."""
     try:
@@ -338,7 +326,7 @@ def load_spec(path: Path) -> AssignmentSpec:
     try:
         spec = AssignmentSpec.model_validate(raw)
     except ValidationError as exc:
-        raise SpecError(describe_validation_error(path, exc)) from exc
+        raise SpecError(describe_validation_error(path, exc, AssignmentSpec)) from exc
     if spec.id != path.parent.name:
         raise SpecError(
             f"{path}: id is {spec.id!r} but the folder is {path.parent.name!r}; make them the same"
