@@ -277,6 +277,10 @@ def validate_cmd(
         verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="red")
         table.add_row(name, kind, score, expectation, verdict, problem)
     out.print(table)
+    if report.warnings:
+        _say(f"{len(report.warnings)} warning(s), which do not fail validation:")
+        for warning in report.warnings:
+            _say(f"  warning: {warning}")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -5,7 +5,9 @@ check it targets, and every alternative (a correct submission written differentl
 :mod:`grader.alternatives`) must score 100%. When the spec takes notebooks, the reference
 and the template are also graded in notebook form (one cell per function), which must score
 the same. All of them are graded in one run through the real pipeline (worker included), on
-the device asked for (``--device``, else the spec's ``[device] policy``).
+the device asked for (``--device``, else the spec's ``[device] policy``). Checks without a
+docstring and draws from unseeded randomness are reported as warnings, which do not fail it
+(:mod:`grader.checklint`).
 
 Submitted ``.py`` files are built from the reference's solution text (markers removed, the
 template's stubs, or a mutant's patch). Any other submitted file (a data file such as a
@@ -21,9 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from grader.alternatives import load_alternatives, write_alternative
+from grader.checklint import CheckWarning, lint_checks
 from grader.course import Assignment, load_assignment
 from grader.errors import MaterialError
 from grader.grade import grade
@@ -61,6 +64,8 @@ class ValidationReport(BaseModel):
     device: str
     rows: list[ValidationRow]
     duration_s: float = 0.0
+    # Findings in the check files that do not fail validation (grader.checklint).
+    warnings: list[CheckWarning] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -140,6 +145,7 @@ def validate(
     """Grade the reference, the template, every mutant and every alternative; one row each,
     saying if it is as expected. ``device`` is "cpu", "cuda" or "auto" (default: the spec's ``[device] policy``);
     "cuda" where no GPU is visible fails fast with a :class:`grader.errors.InstructorError`.
+    The report's ``warnings`` (checks without a docstring, unseeded randomness) do not fail it.
     ``on_result`` sees each graded copy as it finishes (its student is "reference",
     "template", "mutant-<name>", "alternative-<name>", ...), so a long run shows progress."""
     assignment = load_assignment(course, assignment_id)
@@ -189,6 +195,7 @@ def validate(
         device=device_name,
         rows=rows,
         duration_s=report.duration_s,
+        warnings=lint_checks(assignment.course, sorted((assignment.dir / "checks").rglob("*.py"))),
     )
 
 
