@@ -8,7 +8,7 @@ import pytest
 
 from grader.course import load_assignment
 from grader.errors import MaterialError
-from grader.mutants import load_mutants, mutated_source
+from grader.mutants import load_mutants, write_mutant
 from grader.mutantscope import definition_names, definition_span
 from tests.toycourse import make_course, solution
 
@@ -95,7 +95,8 @@ def test_within_patches_only_that_function(tmp_path: Path) -> None:
             "return np.sqrt((x * x)": "y = x.copy()\n    return -1 * np.sqrt((y * x)",
         }
     )
-    assert mutated_source(assignment, mutant) == expected
+    write_mutant(assignment, mutant, tmp_path / "out")
+    assert (tmp_path / "out" / "ops.py").read_text() == expected
     assert "    return k * x\n" in expected
 
 
