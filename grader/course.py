@@ -198,7 +198,7 @@ def _match_spec(spec: AssignmentSpec, checks: dict[str, Visibility], spec_path: 
     unlisted = sorted(set(checks) - listed)
     ghosts = sorted(listed - set(checks))
     if ghosts:  # first: a misspelt name in the spec also leaves the real check unlisted
-        named = ", ".join(g + did_you_mean(g, unlisted or checks) for g in ghosts)
+        named = ", ".join(g + did_you_mean(g, unlisted) for g in ghosts)
         raise MaterialError(
             f"{spec_path}: the spec lists checks that no test file defines: {named}; "
             "fix the names or remove them"

@@ -108,3 +108,18 @@ def test_every_help_text_is_shown_as_written() -> None:
         shown = runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"}).output
         flat = " ".join(shown.replace("│", " ").split())
         assert " ".join(text.replace("\\[", "[").split()) in flat, (command, text)
+
+
+def test_a_quoted_number_of_points_says_the_fix(tmp_path: Path) -> None:
+    """`test_scale_public = "1"`: does the command say the file, key, value, rule and fix?"""
+    course = make_course(tmp_path)
+    spec = course / "assignments/toy/assignment.toml"
+    spec.write_text(spec.read_text().replace("test_scale_public = 1", 'test_scale_public = "1"'))
+    proc = grader("validate", "--assignment", "toy", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{spec}: the assignment spec is invalid." in proc.stderr
+    assert "parts.0.checks.test_scale_public: a check's entry is its points" in proc.stderr
+    assert 'given "1" (text, in quotes); write test_scale_public = 1, without the quotes' in (
+        proc.stderr
+    )
+    assert "CheckConfig" not in proc.stderr
