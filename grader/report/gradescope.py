@@ -32,7 +32,16 @@ from grader.report.feedback import (
 )
 from grader.safetext import well_formed_model
 
-__all__ = ["GradescopeResults", "GradescopeTest", "to_gradescope", "write_gradescope"]
+__all__ = [
+    "RESULTS_FILE",
+    "GradescopeResults",
+    "GradescopeTest",
+    "to_gradescope",
+    "write_gradescope",
+]
+
+RESULTS_FILE = "results.json"
+"""The name Gradescope's autograder harness reads."""
 
 GradescopeVisibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 OutputFormat = Literal["text", "html", "simple_format", "md", "ansi"]
@@ -86,10 +95,12 @@ def to_gradescope(result: SubmissionResult) -> dict[str, object]:
     return build_gradescope(result).model_dump(mode="json", exclude_none=True)
 
 
-def write_gradescope(result: SubmissionResult, student_dir: Path) -> None:
-    """Write ``student_dir/results.json`` atomically."""
+def write_gradescope(result: SubmissionResult, student_dir: Path) -> Path:
+    """Write ``student_dir/results.json`` atomically; return its path."""
     text = build_gradescope(result).model_dump_json(indent=2, exclude_none=True)
-    atomic.write_text(student_dir / "results.json", text + "\n")
+    path = student_dir / RESULTS_FILE
+    atomic.write_text(path, text + "\n")
+    return path
 
 
 def _summary(result: SubmissionResult) -> str:
