@@ -27,7 +27,7 @@ from grader.models import SubmissionResult
 from grader.report.gradebook import part_names
 from grader.safetext import csv_cell
 
-__all__ = ["write_lms_csv"]
+__all__ = ["lms_rows", "write_lms_csv"]
 
 FIXED = ("student", "total")
 
