@@ -108,7 +108,7 @@ def class_stats(
     """The numbers of the class report, from one assignment's results.
 
     ``results`` must be non-empty and of one assignment; the caller
-    (:func:`grader.report.classreport.read_results`) guarantees both.
+    (:func:`grader.report.results.read_results`) guarantees both.
     """
     ordered = sorted(results, key=lambda r: r.student)
     percents = [r.percent for r in ordered]  # the score to report: not gradable is 0
