@@ -65,7 +65,7 @@ STAGES = (  # label, end of the file name, function name; missing ones are left 
     ("worker kill", "grader/supervisor.py", "kill"),
     ("score", "grader/score.py", "score"),
     ("write results", "grader/lane.py", "write_result"),
-    ("  feedback (html, md)", "grader/report/feedback.py", "write_feedback"),
+    ("  feedback (html, md)", "grader/outputs/feedback.py", "write"),
     ("remove scratch", "grader/lane.py", "_cleanup"),
 )
 

@@ -322,10 +322,10 @@ def report_cmd(
     ] = None,
 ) -> None:
     """Write the class report (one self-contained HTML page) and lms.csv for an LMS import."""
-    from grader.report.classreport import write_class_report
+    from grader.outputs import write_class_report
 
     files = write_class_report(results_dir, page)
-    for item in files.stats.unreadable:
+    for item in files.unreadable:
         why = printable(
             f" {item.path}: {item.problem}; re-run `grader grade` into this folder to re-grade it"
         )

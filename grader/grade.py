@@ -1,9 +1,10 @@
 """The pipeline for a whole class: discover -> lanes (load -> run checks -> score -> write)
--> gradebook.
+-> class outputs.
 
 :func:`grade` finds the submissions, makes one :class:`grader.lane.GradeTask` each, hands
 them to an executor (:mod:`grader.executors`: lanes here, or Ray tasks on a cluster), makes
-sure every submission got a result, and writes the gradebook. One submission's own pipeline
+sure every submission got a result, and writes the class outputs of ``grader grade``
+(:data:`grader.outputs.CLASS_OUTPUTS`: the gradebook). One submission's own pipeline
 is :func:`grader.lane.grade_batch`.
 """
 
@@ -25,7 +26,8 @@ from grader.errors import InstructorError
 from grader.executors import executor_named
 from grader.lane import GradeTask, LaneResult, lane_died, write_result
 from grader.models import GradeReport
-from grader.report import write_gradebook
+from grader.outputs import write_class
+from grader.report.results import ResultsFolder
 from grader.run import resolve_device
 from grader.spec import gpu_share
 
@@ -104,7 +106,7 @@ def grade(
         finished = [
             done[t.submission.student].result for t in tasks if t.submission.student in done
         ]
-        write_gradebook(finished, out_dir / "gradebook.csv")
+        write_class(ResultsFolder.graded(out_dir, finished), "grade")
     return GradeReport(
         assignment=assignment_id,
         out_dir=out_dir,

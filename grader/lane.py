@@ -19,12 +19,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 import grader
-from grader import atomic
 from grader.boundary import GraderFault, contained, fault_reason
 from grader.course import Assignment, load_assignment
 from grader.load import load
 from grader.models import CheckOutcome, LoadedSubmission, Submission, SubmissionResult
 from grader.notebook.cells import outcomes_in_cells, unit_notes
+from grader.outputs import STUDENT_OUTPUTS
+from grader.outputs.result_json import ResultJson
 from grader.procutil import limit_threads
 from grader.progress import (
     ProgressHeader,
@@ -34,7 +35,6 @@ from grader.progress import (
     read_progress,
     resume,
 )
-from grader.report import write_feedback, write_gradescope
 from grader.run import Job, RunOutcome, run_many
 from grader.score import score
 
@@ -313,17 +313,16 @@ def scored(
     )
 
 
-def write_result(result: SubmissionResult, out_dir: Path) -> None:
-    """Every file of one student's results, each written atomically; result.json last."""
-    student_dir = out_dir / result.student
-    write_feedback(result, student_dir)
-    write_gradescope(result, student_dir)
-    write_summary(result, out_dir)
+def write_result(result: SubmissionResult, out_dir: Path) -> list[Path]:
+    """Every file of :data:`grader.outputs.STUDENT_OUTPUTS` in ``<out>/<student>/``, in the
+    list's order (result.json last), each written atomically; their paths."""
+    folder = out_dir / result.student
+    return [path for writer in STUDENT_OUTPUTS for path in writer.write(result, folder)]
 
 
-def write_summary(result: SubmissionResult, out_dir: Path) -> None:
-    """``<out>/<student>/result.json``: what the gradebook and a re-run read."""
-    atomic.write_text(result_path(out_dir, result.student), result.model_dump_json(indent=2))
+def write_summary(result: SubmissionResult, out_dir: Path) -> list[Path]:
+    """``<out>/<student>/result.json`` alone: the last resort when the other files fail."""
+    return ResultJson().write(result, out_dir / result.student)
 
 
 def output_tail(path: Path) -> str:

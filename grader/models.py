@@ -261,6 +261,13 @@ class CheckOutcome(_Model):
     wall_s: float = 0.0  # wall-clock time spent waiting for the worker
     uses: list[str] = Field(default_factory=list)  # "nn.softmax": what the check called
 
+    @property
+    def credit(self) -> float:
+        """The share of the check's credit earned: passed 1, partial its fraction, else 0."""
+        if self.status == "passed":
+            return 1.0
+        return self.fraction if self.status == "partial" else 0.0
+
 
 class CheckResult(CheckOutcome):
     """One check with its points, as the student sees it."""
@@ -299,8 +306,32 @@ class SubmissionResult(_Model):
     grader_version: str = ""
 
     @property
+    def awarded(self) -> float:
+        """The score to report: ``score``, or 0 for a submission that could not be graded.
+
+        The one rule every output reports by: the feedback page and Markdown, Gradescope's
+        ``results.json``, ``gradebook.csv``, ``lms.csv``, the class report and ``grader ci``.
+        """
+        return self.score if self.gradable else 0.0
+
+    @property
     def percent(self) -> float:
-        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+        """:attr:`awarded` as a percentage of ``max_score`` (0 when there is nothing to earn)."""
+        return 100.0 * self.awarded / self.max_score if self.max_score else 0.0
+
+    def awarded_in(self, part: str) -> float:
+        """The points to report for one part, by the rule of :attr:`awarded`: the part's
+        result, else the sum of its checks' points when ``parts`` does not list it."""
+        if not self.gradable:
+            return 0.0
+        for listed in self.parts:
+            if listed.name == part:
+                return listed.points
+        return sum(c.points for c in self.checks if c.part == part)
+
+    def awarded_for(self, check: CheckResult) -> float:
+        """The points to report for one of this result's checks, by the rule of :attr:`awarded`."""
+        return check.points if self.gradable else 0.0
 
 
 class GradeReport(_Model):

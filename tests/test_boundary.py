@@ -65,7 +65,7 @@ def graded(batch: list[GradeTask]) -> dict[str, SubmissionResult]:
     [
         ("reading the submission", "load", RecursionError("maximum recursion depth exceeded")),
         ("scoring", "scored", ValueError("Exceeds the limit (4300 digits) for integer string")),
-        ("writing the results", "write_feedback", UnicodeEncodeError("utf-8", "\udc80", 0, 1, "x")),
+        ("writing the results", "write_result", UnicodeEncodeError("utf-8", "\udc80", 0, 1, "x")),
     ],
 )
 def test_a_fault_at_any_stage_costs_only_that_submission(

@@ -29,15 +29,11 @@ from PIL import Image, ImageStat
 from grader.cli import main
 from grader.errors import InstructorError
 from grader.models import CheckResult, PartResult, SubmissionResult
-from grader.report.classreport import (
-    ReportError,
-    histogram_counts,
-    read_results,
-    render_class_report,
-    write_class_report,
-)
+from grader.outputs import write_class_report
+from grader.report.classreport import histogram_counts, render_class_report
 from grader.report.classstats import class_stats
 from grader.report.gradescope import to_gradescope
+from grader.report.results import ReportError, read_results
 from grader.report.screenshot import ScreenshotError, find_chromium, screenshot
 from tests.toycourse import make_course
 

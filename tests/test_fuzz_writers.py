@@ -31,8 +31,8 @@ from rich.console import Console
 
 from grader import cli
 from grader.models import CheckResult, PartResult, Status, SubmissionResult
+from grader.outputs import write_class_report
 from grader.report import write_feedback, write_gradebook, write_gradescope
-from grader.report.classreport import write_class_report
 from grader.report.lms import write_lms_csv
 from grader.safetext import well_formed_model
 from grader.selfcheck.run import SelfCheckReport

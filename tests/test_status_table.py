@@ -24,6 +24,7 @@ OUTPUTS = [
     "report/classreport.py",
     "report/gradebook.py",
     "report/lms.py",
+    *sorted(str(p.relative_to(GRADER)) for p in (GRADER / "outputs").glob("*.py")),
     "ci/outputs.py",
     "ci/run.py",
     "selfcheck/show.py",

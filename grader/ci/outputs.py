@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.ci.escape import command_data, command_property, markdown
-from grader.models import STATUS, CheckResult
+from grader.models import STATUS, CheckResult, SubmissionResult
 from grader.safetext import printable
 from grader.selfcheck.run import SelfCheckReport
 from grader.selfcheck.show import one_line
@@ -34,7 +34,7 @@ def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) 
         else f"**below the threshold of {threshold:g}%**"
     )
     lines = [
-        f"### {'✅' if ok else '❌'} {_cell(r.assignment)}: {r.score:g} / {r.max_score:g} points, "
+        f"### {'✅' if ok else '❌'} {_cell(r.assignment)}: {r.awarded:g} / {r.max_score:g} points, "
         f"{percent:.0f}% ({verdict})",
         "",
         f"{report.mode} on {_cell(report.checked)} (seed {r.seed})."
@@ -49,11 +49,11 @@ def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) 
         message = "" if c.status == "passed" else one_line(c.message or c.description, 160)
         lines.append(
             f"| {STATUS[c.status].icon} {STATUS[c.status].word} | `{c.name}` | {_cell(c.part)} | "
-            f"{c.points:g}/{c.max_points:g} | {_cell(message)} |"
+            f"{r.awarded_for(c):g}/{c.max_points:g} | {_cell(message)} |"
         )
     lines += [
         "",
-        f"**Total: {r.score:g} / {r.max_score:g}** ({percent:.0f}%; threshold {threshold:g}%)",
+        f"**Total: {r.awarded:g} / {r.max_score:g}** ({percent:.0f}%; threshold {threshold:g}%)",
         "",
     ]
     return "\n".join(lines)
@@ -149,10 +149,11 @@ def junit_xml(report: SelfCheckReport) -> bytes:
         checks = [c for c in r.checks if c.part == part.name]
         suite = ET.SubElement(root, "testsuite", name=printable(part.name))
         props = ET.SubElement(suite, "properties")
-        for key, value in (("points", f"{part.points:g}"), ("max_points", f"{part.max_points:g}")):
+        points = r.awarded_in(part.name)
+        for key, value in (("points", f"{points:g}"), ("max_points", f"{part.max_points:g}")):
             ET.SubElement(props, "property", name=key, value=value)
         for check in checks:
-            _testcase(suite, r.assignment, check)
+            _testcase(suite, r, check)
         _counts(suite, checks)
     _counts(root, r.checks)
     ET.indent(root)
@@ -160,12 +161,12 @@ def junit_xml(report: SelfCheckReport) -> bytes:
     return text + b"\n"
 
 
-def _testcase(suite: ET.Element, assignment: str, check: CheckResult) -> None:
+def _testcase(suite: ET.Element, r: SubmissionResult, check: CheckResult) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
         name=check.name,
-        classname=f"{assignment}.{re.sub(r'[^A-Za-z0-9_]+', '_', check.part).strip('_')}",
+        classname=f"{r.assignment}.{re.sub(r'[^A-Za-z0-9_]+', '_', check.part).strip('_')}",
         time=f"{check.duration_s:.3f}",
     )
     parts = (check.description, check.message, check.student_traceback)
@@ -176,7 +177,8 @@ def _testcase(suite: ET.Element, assignment: str, check: CheckResult) -> None:
         ET.SubElement(case, kind, message=message)
     elif kind is not None:
         ET.SubElement(case, kind, message=message, type=check.status).text = text
-    ET.SubElement(case, "system-out").text = f"points {check.points:g}/{check.max_points:g}"
+    points = f"points {r.awarded_for(check):g}/{check.max_points:g}"
+    ET.SubElement(case, "system-out").text = points
 
 
 def _counts(element: ET.Element, checks: list[CheckResult]) -> None:

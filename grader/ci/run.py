@@ -49,7 +49,7 @@ def ci_percent(report: SelfCheckReport) -> float:
     if report.mode != "public checks":
         return r.percent
     most = sum(c.max_points for c in r.checks if c.status != "not_run")
-    return 100.0 * r.score / most if most else 0.0
+    return 100.0 * r.awarded / most if most else 0.0
 
 
 def run_ci(

@@ -1,8 +1,10 @@
-"""The report stage: what a graded submission becomes on disk.
+"""The report stage: what a graded submission becomes on disk, rendered.
 
 Per student, in ``<out>/<student>/``: ``feedback.html`` and ``feedback.md``
 (:func:`write_feedback`) and Gradescope's ``results.json`` (:func:`write_gradescope`).
-For the class: ``<out>/gradebook.csv`` (:func:`write_gradebook`).
+For the class: ``<out>/gradebook.csv`` (:func:`write_gradebook`), ``lms.csv``
+(:mod:`grader.report.lms`) and the class page (:mod:`grader.report.classreport`). Which of
+them are written, and when, is the lists in :mod:`grader.outputs`.
 See ``docs/result-formats.md``.
 """
 

@@ -1,12 +1,10 @@
-"""The class report: one self-contained HTML page about a graded class, and its LMS export.
+"""The class report: one self-contained HTML page about a graded class.
 
-``grader report RESULTS_DIR`` reads every ``RESULTS_DIR/<student>/result.json`` that
-``grader grade`` wrote (:func:`read_results`), computes the numbers
-(:func:`grader.report.classstats.class_stats`), draws the score histogram with matplotlib
-(:func:`histogram_png`) and renders ``templates/class_report.html.j2`` with the image inlined
-as a base64 PNG: no scripts, no external assets. :func:`write_class_report` does all of it and
-also writes ``lms.csv`` (:mod:`grader.report.lms`) and any missing Gradescope
-``results.json``. See ``docs/result-formats.md``.
+:func:`render_class_report` lays out the numbers of
+:func:`grader.report.classstats.class_stats`, with the score histogram drawn by matplotlib
+(:func:`histogram_png`) and inlined as a base64 PNG: no scripts, no external assets. The
+class writer :class:`grader.outputs.classpage.ClassPage` writes it as
+``<results>/report.html`` when ``grader report`` runs. See ``docs/result-formats.md``.
 """
 
 from __future__ import annotations
@@ -22,133 +20,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, MultipleLocator
-from pydantic import BaseModel, ConfigDict, ValidationError
 
-from grader import atomic
 from grader.errors import InstructorError
-from grader.models import STATUS, SubmissionResult
-from grader.report.classstats import ClassStats, Unreadable, class_stats
+from grader.models import STATUS
+from grader.report.classstats import ClassStats
 from grader.report.feedback import format_points
-from grader.report.gradescope import write_gradescope
-from grader.report.lms import write_lms_csv
 from grader.safetext import printable, printable_model
 
-__all__ = [
-    "ReportError",
-    "histogram_counts",
-    "read_results",
-    "render_class_report",
-    "write_class_report",
-]
-
-RESULT_FILE = "result.json"
-PAGE_NAME = "report.html"
-LMS_NAME = "lms.csv"
-
-
-class ReportError(InstructorError):
-    """A results folder the class report cannot be made from. Exit code 2."""
-
-
-class LoadedResult(BaseModel):
-    """One result read back, with the folder it came from."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    folder: Path
-    result: SubmissionResult
-
-
-class ResultsFolder(BaseModel):
-    """A results folder read back: the readable results, and the files that were not."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: Path
-    loaded: list[LoadedResult]
-    unreadable: list[Unreadable]
-
-    @property
-    def results(self) -> list[SubmissionResult]:
-        return [item.result for item in self.loaded]
-
-
-class ClassReportFiles(BaseModel):
-    """What :func:`write_class_report` wrote."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    page: Path
-    lms_csv: Path
-    gradescope_written: list[str]
-    """Students whose missing ``results.json`` was written from their ``result.json``."""
-    stats: ClassStats
-
-
-def read_results(results_dir: Path) -> ResultsFolder:
-    """Every ``<results_dir>/*/result.json``; an unreadable one is listed, not fatal.
-
-    Raises :class:`ReportError` when the folder is missing, holds no readable result, or
-    holds results of more than one assignment.
-    """
-    if not results_dir.is_dir():
-        raise ReportError(
-            f"RESULTS_DIR must be a folder written by `grader grade --out DIR`, given: {results_dir}"
-        )
-    loaded: list[LoadedResult] = []
-    unreadable: list[Unreadable] = []
-    for path in sorted(results_dir.glob(f"*/{RESULT_FILE}")):
-        try:
-            result = SubmissionResult.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValidationError) as exc:
-            unreadable.append(
-                Unreadable(student=path.parent.name, path=path, problem=_first_line(exc))
-            )
-            continue
-        loaded.append(LoadedResult(folder=path.parent, result=result))
-    if not loaded:
-        raise ReportError(_no_results_message(results_dir, unreadable))
-    _require_one_assignment(results_dir, loaded)
-    return ResultsFolder(path=results_dir, loaded=loaded, unreadable=unreadable)
-
-
-def _first_line(exc: Exception) -> str:
-    """A short reason: pydantic's first error, or the exception's first line."""
-    if isinstance(exc, ValidationError):
-        error = exc.errors()[0]
-        where = ".".join(str(x) for x in error["loc"]) or "the file"
-        return f"{where}: {error['msg']} ({exc.error_count()} problem(s) in all)"
-    return (str(exc).splitlines() or [type(exc).__name__])[0]
-
-
-def _no_results_message(results_dir: Path, unreadable: list[Unreadable]) -> str:
-    if unreadable:
-        names = ", ".join(u.student for u in unreadable)
-        return (
-            f"no readable results in {results_dir}: every <student>/{RESULT_FILE} failed to load "
-            f"({names}); re-run `grader grade SUBMISSIONS -a ID --out {results_dir}`, which "
-            "re-grades a student whose result.json cannot be read"
-        )
-    return (
-        f"no results in {results_dir}: expected <student>/{RESULT_FILE} files written by "
-        f"`grader grade`; grade first (`grader grade SUBMISSIONS -a ID --out {results_dir}`), "
-        "or pass the folder that was given to --out"
-    )
-
-
-def _require_one_assignment(results_dir: Path, loaded: list[LoadedResult]) -> None:
-    by_assignment: dict[str, list[str]] = {}
-    for item in loaded:
-        by_assignment.setdefault(item.result.assignment, []).append(item.folder.name)
-    if len(by_assignment) > 1:
-        found = "; ".join(
-            f"{name}: {len(students)} ({', '.join(students[:3])}{', ...' if len(students) > 3 else ''})"
-            for name, students in sorted(by_assignment.items())
-        )
-        raise ReportError(
-            f"{results_dir} mixes results of {len(by_assignment)} assignments ({found}); "
-            "a class report covers one assignment: grade each into its own --out folder"
-        )
+__all__ = ["assignment_title", "histogram_counts", "render_class_report"]
 
 
 def histogram_counts(percents: list[float]) -> list[int]:
@@ -268,35 +147,3 @@ def assignment_title(assignment_id: str) -> str:
         return load_spec(spec_path).title if spec_path.is_file() else assignment_id
     except InstructorError:
         return assignment_id
-
-
-def write_class_report(
-    results_dir: Path,
-    out: Path | None = None,
-    *,
-    title: str | None = None,
-    generated: datetime | None = None,
-) -> ClassReportFiles:
-    """Write the page (default ``<results_dir>/report.html``), ``<results_dir>/lms.csv`` and
-    each student's missing ``results.json``; each file atomically.
-
-    ``title`` heads the page; by default the spec's title (:func:`assignment_title`).
-    """
-    folder = read_results(results_dir)
-    stats = class_stats(folder.results, folder.unreadable)
-    written = []
-    for item in folder.loaded:
-        if not (item.folder / "results.json").is_file():
-            write_gradescope(item.result, item.folder)
-            written.append(item.folder.name)
-    lms_csv = results_dir / LMS_NAME
-    write_lms_csv(folder.results, lms_csv)
-    page = out if out is not None else results_dir / PAGE_NAME
-    html = render_class_report(
-        stats,
-        title=title or assignment_title(stats.assignment),
-        generated=generated or datetime.now(),
-        files={"LMS import": LMS_NAME, "gradebook": "gradebook.csv"},
-    )
-    atomic.write_text(page, html)
-    return ClassReportFiles(page=page, lms_csv=lms_csv, gradescope_written=written, stats=stats)

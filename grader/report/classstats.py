@@ -19,7 +19,6 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.models import STATUS, CheckResult, Status, SubmissionResult, Visibility
-from grader.report.feedback import awarded
 from grader.report.gradebook import part_names
 
 __all__ = ["Unreadable", "class_stats"]
@@ -103,21 +102,16 @@ class ClassStats(_Model):
     seeds: list[int]
 
 
-def percent(result: SubmissionResult) -> float:
-    """The percent the gradebook reports: 0 for a submission that could not be graded."""
-    return 100.0 * awarded(result) / result.max_score if result.max_score else 0.0
-
-
 def class_stats(
     results: list[SubmissionResult], unreadable: list[Unreadable] | None = None
 ) -> ClassStats:
     """The numbers of the class report, from one assignment's results.
 
     ``results`` must be non-empty and of one assignment; the caller
-    (:func:`grader.report.classreport.read_results`) guarantees both.
+    (:func:`grader.report.results.read_results`) guarantees both.
     """
     ordered = sorted(results, key=lambda r: r.student)
-    percents = [percent(r) for r in ordered]
+    percents = [r.percent for r in ordered]  # the score to report: not gradable is 0
     return ClassStats(
         assignment=ordered[0].assignment,
         count=len(ordered),
@@ -169,24 +163,17 @@ def _check_stat(checks: list[CheckResult]) -> CheckStat:
         part=first.part,
         visibility=first.visibility,
         max_points=max(c.max_points for c in checks),
-        pass_rate=min(statistics.fmean(_credit(c) for c in checks), 1.0),
+        pass_rate=min(statistics.fmean(c.credit for c in checks), 1.0),
         counts=counts,
         mean_duration_s=statistics.fmean(c.duration_s for c in checks),
     )
-
-
-def _credit(check: CheckResult) -> float:
-    """Passed 1, partial its fraction, anything else 0."""
-    if check.status == "passed":
-        return 1.0
-    return check.fraction if check.status == "partial" else 0.0
 
 
 def part_stats(results: list[SubmissionResult]) -> list[PartStat]:
     """Per-part mean points over every result (not gradable: 0), parts in spec order."""
     stats = []
     for name in part_names(results):
-        earned = [part_points(r, name) if r.gradable else 0.0 for r in results]
+        earned = [r.awarded_in(name) for r in results]
         max_points = max(_part_max(r, name) for r in results)
         mean = statistics.fmean(earned)
         stats.append(
@@ -198,14 +185,6 @@ def part_stats(results: list[SubmissionResult]) -> list[PartStat]:
             )
         )
     return stats
-
-
-def part_points(result: SubmissionResult, name: str) -> float:
-    """Points earned in a part: from ``result.parts``, else summed over the part's checks."""
-    for part in result.parts:
-        if part.name == name:
-            return part.points
-    return sum(c.points for c in result.checks if c.part == name)
 
 
 def _part_max(result: SubmissionResult, name: str) -> float:
@@ -221,9 +200,9 @@ def timings(results: list[SubmissionResult]) -> list[Timing]:
         Timing(
             student=r.student,
             duration_s=r.duration_s,
-            score=awarded(r),
+            score=r.awarded,
             max_score=r.max_score,
-            percent=percent(r),
+            percent=r.percent,
             gradable=r.gradable,
         )
         for r in results

@@ -93,16 +93,10 @@ def format_points(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def awarded(result: SubmissionResult) -> float:
-    """The score to report: 0 for a submission that could not be graded."""
-    return result.score if result.gradable else 0.0
-
-
 def total_line(result: SubmissionResult) -> str:
-    """``"17.5 / 40 (43.8%)"``."""
-    score = awarded(result)
-    percent = 100.0 * score / result.max_score if result.max_score else 0.0
-    return f"{format_points(score)} / {format_points(result.max_score)} ({percent:.1f}%)"
+    """``"17.5 / 40 (43.8%)"``: the score to report (:attr:`SubmissionResult.awarded`)."""
+    total, most = format_points(result.awarded), format_points(result.max_score)
+    return f"{total} / {most} ({result.percent:.1f}%)"
 
 
 def clip_head(text: str, limit: int) -> Clipped:
@@ -152,27 +146,23 @@ def _sections(result: SubmissionResult) -> list[SectionView]:
     names = [part.name for part in result.parts]
     names += [c.part for c in result.checks if c.part not in names]
     names = list(dict.fromkeys(names))
-    totals = {part.name: (part.points, part.max_points) for part in result.parts}
+    most = {part.name: part.max_points for part in reversed(result.parts)}  # the first wins
     sections = []
     for name in names:
         checks = [c for c in result.checks if c.part == name]
-        points, max_points = totals.get(
-            name, (sum(c.points for c in checks), sum(c.max_points for c in checks))
-        )
-        if not result.gradable:
-            points = 0.0
         sections.append(
             SectionView(
                 name=printable(name) or "Other checks",
-                points=format_points(points),
-                max_points=format_points(max_points),
-                checks=[_check_view(c, result.gradable) for c in checks],
+                points=format_points(result.awarded_in(name)),
+                max_points=format_points(most.get(name, sum(c.max_points for c in checks))),
+                checks=[_check_view(c, result.awarded_for(c)) for c in checks],
             )
         )
     return sections
 
 
-def _check_view(check: CheckResult, gradable: bool) -> CheckView:
+def _check_view(check: CheckResult, points: float) -> CheckView:
+    """One check as the page shows it; ``points``: what to report it earned."""
     hidden = check.visibility == "hidden"
     row = STATUS[check.status]
     empty = Clipped("", 0, False)
@@ -183,7 +173,7 @@ def _check_view(check: CheckResult, gradable: bool) -> CheckView:
         status=check.status,
         label=row.label,
         meaning=row.meaning,
-        points=format_points(check.points if gradable else 0.0),
+        points=format_points(points),
         max_points=format_points(check.max_points),
         description=printable(check.description),
         message=_clean(clip_head(check.message, MESSAGE_LIMIT)).text,

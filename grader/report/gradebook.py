@@ -50,29 +50,22 @@ def write_gradebook(results: list[SubmissionResult], path: Path) -> None:
 
 
 def _row(result: SubmissionResult, parts: list[str]) -> list[str]:
-    earned = _earned(result) if result.gradable else dict.fromkeys(parts, 0.0)
-    total = result.score if result.gradable else 0.0
-    percent = 100.0 * total / result.max_score if result.max_score else 0.0
+    """The points to report (:attr:`SubmissionResult.awarded`), and blank for a part the
+    result has no points for at all (0 when it could not be graded)."""
+    own = set(part_names([result]))
     return [
         csv_cell(result.student),
-        *(_number(earned[name]) if name in earned else "" for name in parts),
-        _number(total),
+        *(
+            _number(result.awarded_in(name)) if name in own or not result.gradable else ""
+            for name in parts
+        ),
+        _number(result.awarded),
         _number(result.max_score),
-        f"{percent:.2f}",
+        f"{result.percent:.2f}",
         "true" if result.gradable else "false",
         csv_cell(result.not_gradable_reason or ""),
         str(result.seed),
     ]
-
-
-def _earned(result: SubmissionResult) -> dict[str, float]:
-    """Points per part: from ``result.parts``, else summed over the part's checks."""
-    earned = {part.name: part.points for part in result.parts}
-    listed = set(earned)
-    for check in result.checks:
-        if check.part not in listed:
-            earned[check.part] = earned.get(check.part, 0.0) + check.points
-    return earned
 
 
 def _column(part: str) -> str:

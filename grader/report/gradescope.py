@@ -24,7 +24,6 @@ from grader.report.feedback import (
     DETAILS_LIMIT,
     MESSAGE_LIMIT,
     TRACEBACK_LIMIT,
-    awarded,
     clean_output,
     clip_head,
     clip_tail,
@@ -33,7 +32,16 @@ from grader.report.feedback import (
 )
 from grader.safetext import well_formed_model
 
-__all__ = ["GradescopeResults", "GradescopeTest", "to_gradescope", "write_gradescope"]
+__all__ = [
+    "RESULTS_FILE",
+    "GradescopeResults",
+    "GradescopeTest",
+    "to_gradescope",
+    "write_gradescope",
+]
+
+RESULTS_FILE = "results.json"
+"""The name Gradescope's autograder harness reads."""
 
 GradescopeVisibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 OutputFormat = Literal["text", "html", "simple_format", "md", "ansi"]
@@ -72,13 +80,13 @@ def build_gradescope(result: SubmissionResult) -> GradescopeResults:
     result = well_formed_model(result)
     numbers = _numbers(result)
     return GradescopeResults(
-        score=awarded(result),
+        score=result.awarded,
         execution_time=round(result.duration_s),
         output=_summary(result),
         output_format="text",
         # Gradescope's stdout is the grader's own log: for instructors only.
         stdout_visibility="hidden",
-        tests=[_test(check, numbers[i], result.gradable) for i, check in enumerate(result.checks)],
+        tests=[_test(result, check, numbers[i]) for i, check in enumerate(result.checks)],
     )
 
 
@@ -87,10 +95,12 @@ def to_gradescope(result: SubmissionResult) -> dict[str, object]:
     return build_gradescope(result).model_dump(mode="json", exclude_none=True)
 
 
-def write_gradescope(result: SubmissionResult, student_dir: Path) -> None:
-    """Write ``student_dir/results.json`` atomically."""
+def write_gradescope(result: SubmissionResult, student_dir: Path) -> Path:
+    """Write ``student_dir/results.json`` atomically; return its path."""
     text = build_gradescope(result).model_dump_json(indent=2, exclude_none=True)
-    atomic.write_text(student_dir / "results.json", text + "\n")
+    path = student_dir / RESULTS_FILE
+    atomic.write_text(path, text + "\n")
+    return path
 
 
 def _summary(result: SubmissionResult) -> str:
@@ -104,12 +114,12 @@ def _summary(result: SubmissionResult) -> str:
     if result.parts:
         lines.append("")
     for part in result.parts:
-        points = part.points if result.gradable else 0.0
-        lines.append(f"{part.name}: {format_points(points)} / {format_points(part.max_points)}")
+        points = format_points(result.awarded_in(part.name))
+        lines.append(f"{part.name}: {points} / {format_points(part.max_points)}")
     return clean_output("\n".join(lines))
 
 
-def _test(check: CheckResult, number: str, gradable: bool) -> GradescopeTest:
+def _test(result: SubmissionResult, check: CheckResult, number: str) -> GradescopeTest:
     hidden = check.visibility == "hidden"
     label, meaning = STATUS[check.status].label, STATUS[check.status].meaning
     heading = f"{label}: {meaning}." if meaning else f"{label}."
@@ -118,14 +128,14 @@ def _test(check: CheckResult, number: str, gradable: bool) -> GradescopeTest:
         shown.append(clip_head(check.details, DETAILS_LIMIT).text)
         shown.append(clip_tail(check.student_traceback, TRACEBACK_LIMIT).text)
     return GradescopeTest(
-        score=check.points if gradable else 0.0,
+        score=result.awarded_for(check),
         max_score=check.max_points,
         name=clean_output(check.name),
         number=number,
         output=clean_output("\n\n".join([heading, *(t.strip() for t in shown if t.strip())])),
         output_format="text",
         visibility="after_published" if hidden else "visible",
-        status="passed" if check.status == "passed" and gradable else "failed",
+        status="passed" if check.status == "passed" and result.gradable else "failed",
     )
 
 

@@ -24,12 +24,10 @@ from pathlib import Path
 
 from grader import atomic
 from grader.models import SubmissionResult
-from grader.report.classstats import part_points
-from grader.report.feedback import awarded
 from grader.report.gradebook import part_names
 from grader.safetext import csv_cell
 
-__all__ = ["write_lms_csv"]
+__all__ = ["lms_rows", "write_lms_csv"]
 
 FIXED = ("student", "total")
 
@@ -40,8 +38,8 @@ def lms_rows(results: list[SubmissionResult]) -> list[list[str]]:
     header = ["student", *(csv_cell(f"part: {p}" if p in FIXED else p) for p in parts), "total"]
     rows = [header]
     for result in sorted(results, key=lambda r: r.student):
-        earned = [part_points(result, p) if result.gradable else 0.0 for p in parts]
-        rows.append([csv_cell(result.student), *map(_number, earned), _number(awarded(result))])
+        earned = [result.awarded_in(p) for p in parts]  # the points to report, 0 when not gradable
+        rows.append([csv_cell(result.student), *map(_number, earned), _number(result.awarded)])
     return rows
 
 

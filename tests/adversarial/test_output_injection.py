@@ -22,8 +22,8 @@ import pytest
 from rich.console import Console
 
 from grader.models import CheckResult, PartResult, SubmissionResult
+from grader.outputs import write_class_report
 from grader.report import write_feedback, write_gradebook, write_gradescope
-from grader.report.classreport import write_class_report
 from grader.report.lms import write_lms_csv
 from grader.selfcheck.run import SelfCheckReport
 from grader.selfcheck.show import details, plain, table
