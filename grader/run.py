@@ -249,11 +249,13 @@ class CheckSession:
             threads,
         )
         try:
-            self._plugin.run(self._session, worker, seed=seed, resumed=resumed, on_check=on_check)
+            ran = self._plugin.run(
+                self._session, worker, seed=seed, resumed=resumed, on_check=on_check
+            )
         finally:
             worker.close()
         _stop_on_instructor_errors(self._plugin)
-        return _outcome(self.assignment, self._plugin, worker)
+        return _outcome(self.assignment, ran, worker)
 
 
 def _workdir(loaded: LoadedSubmission) -> Path:
@@ -308,11 +310,14 @@ def _notebook_request(
     }
 
 
-def _outcome(assignment: Assignment, plugin: GraderPlugin, worker: SubmissionSession) -> RunOutcome:
+def _outcome(
+    assignment: Assignment, ran: Mapping[str, CheckOutcome], worker: SubmissionSession
+) -> RunOutcome:
+    """One outcome per check in the spec, in its order; the worker's account of the import."""
     failure = worker.import_failure
     return RunOutcome(
         outcomes=[
-            _outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()
+            _outcome_or_not_run(assignment, ran, name) for name in assignment.spec.check_names()
         ],
         workers_started=worker.workers_started,
         import_error=str(failure) if failure is not None else None,
@@ -331,8 +336,10 @@ def _problem(problem: dict[str, Any]) -> UnitProblem:
     )
 
 
-def _outcome_or_not_run(assignment: Assignment, plugin: GraderPlugin, name: str) -> CheckOutcome:
-    found = plugin.outcomes.get(name)
+def _outcome_or_not_run(
+    assignment: Assignment, ran: Mapping[str, CheckOutcome], name: str
+) -> CheckOutcome:
+    found = ran.get(name)
     if found is not None:
         return found
     return CheckOutcome(
