@@ -10,7 +10,7 @@ body that reads top to bottom:
 3. run the checks: :func:`_run_checks` (:meth:`grader.run.CheckSession.run_checks`) -> a
    :class:`grader.run.RunOutcome`;
 4. score: :func:`scored` (:func:`grader.score.score`) -> a :class:`SubmissionResult`;
-5. write: :func:`write_result` (result.json last), via :func:`_keep`.
+5. write: :func:`_write` (:func:`write_result`, result.json last).
 
 :func:`grade_one` is a batch of one. The student's code runs one level further down, in the
 worker. Each stage runs under :func:`grader.boundary.contained`, so the grader failing on one
@@ -145,22 +145,22 @@ def _grade(
     started = time.monotonic()
     loaded = contained("reading the submission", _load, task, assignment, material)
     if isinstance(loaded, GraderFault):
-        return _keep(assignment, task, faulted(assignment, task, loaded, started), started)
+        return _write(assignment, task, faulted(assignment, task, loaded, started), started)
     try:
         before = None if task.force else unchanged(task, loaded)
         if before is not None:
             return LaneResult(result=before, skipped=True)
         if loaded.workdir is None or not loaded.gradable:
-            return _finish(assignment, task, loaded, None, started=started, seed=task.seed)
+            return _score_and_write(assignment, task, loaded, None, started=started, seed=task.seed)
         turn = contained("resuming", _resume, task, loaded)
         if isinstance(turn, GraderFault):
-            return _keep(assignment, task, faulted(assignment, task, turn, started), started)
+            return _write(assignment, task, faulted(assignment, task, turn, started), started)
         run = contained("grading", _run_checks, checks, task, turn)
         if isinstance(run, GraderFault):
             result = faulted(assignment, task, run, started, turn.seed)
-            return _keep(assignment, task, result, started, turn.seed)
+            return _write(assignment, task, result, started, turn.seed)
         tail = output_tail(turn.output)
-        lane = _finish(
+        lane = _score_and_write(
             assignment, task, turn.loaded, run, started=started, seed=turn.seed, stdout_tail=tail
         )
         turn.progress.finish()
@@ -184,7 +184,7 @@ def _run_checks(checks: CheckSession, task: GradeTask, turn: _Turn) -> RunOutcom
     )
 
 
-def _finish(
+def _score_and_write(
     assignment: Assignment,
     task: GradeTask,
     loaded: LoadedSubmission,
@@ -207,10 +207,10 @@ def _finish(
     )
     if isinstance(result, GraderFault):
         result = faulted(assignment, task, result, started, seed)
-    return _keep(assignment, task, result, started, seed)
+    return _write(assignment, task, result, started, seed)
 
 
-def _keep(
+def _write(
     assignment: Assignment,
     task: GradeTask,
     result: SubmissionResult,

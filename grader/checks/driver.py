@@ -4,8 +4,9 @@
 of collection, hands the session over, and finishes and unconfigures it on the way out, whatever
 raised. The caller runs the collected items itself, with ``pytest_runtest_protocol``, as
 pytest's own run loop does (:meth:`grader.checks.plugin.GraderPlugin.run`). While the session
-is open, pytest's terminal output goes to a sink (the report is ours to show, not pytest's) and
-third-party plugins installed beside us are not loaded.
+is open, ``sys.stdout`` and ``sys.stderr`` go to a sink, as they did around ``pytest.main``
+(pytest's terminal output is not ours to show: the report is), and third-party plugins
+installed beside us are not loaded.
 """
 
 from __future__ import annotations
