@@ -1,11 +1,22 @@
 """One lane: the trusted helper process that grades submissions, one after another.
 
-:func:`grade_batch` takes each submission of a batch through load -> run checks -> score ->
-write, in one pytest session (the checks are collected once); :func:`grade_one` is a batch of
-one. The student's code runs one level further down, in the worker. Each submission's own
-stages run under :func:`grader.boundary.contained`, so the grader failing on one student's
-input costs only that student. An executor (:mod:`grader.executors`) decides which lane
-grades which batch; :func:`grader.grade.grade` composes the whole class.
+:func:`grade_batch` opens one check session (:func:`grader.run.check_session`: pytest started
+and the checks collected once) and takes each submission through :func:`_grade`, a plain loop
+body that reads top to bottom:
+
+1. load: :func:`_load` (:func:`grader.load.load`) -> a :class:`LoadedSubmission`; a submission
+   :func:`unchanged` since its last result is skipped, one that cannot be graded is scored as is;
+2. resume: :func:`_resume` keeps the checks an interrupted run finished;
+3. run the checks: :func:`_run_checks` (:meth:`grader.run.CheckSession.run_checks`) -> a
+   :class:`grader.run.RunOutcome`;
+4. score: :func:`scored` (:func:`grader.score.score`) -> a :class:`SubmissionResult`;
+5. write: :func:`_write` (:func:`write_result`, result.json last).
+
+:func:`grade_one` is a batch of one. The student's code runs one level further down, in the
+worker. Each stage runs under :func:`grader.boundary.contained`, so the grader failing on one
+student's input costs only that student (:func:`faulted`). An executor
+(:mod:`grader.executors`) decides which lane grades which batch; :func:`grader.grade.grade`
+composes the whole class.
 """
 
 from __future__ import annotations
@@ -13,8 +24,8 @@ from __future__ import annotations
 import functools
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +46,7 @@ from grader.progress import (
     read_progress,
     resume,
 )
-from grader.run import Job, RunOutcome, run_many
+from grader.run import CheckSession, RunOutcome, check_session
 from grader.score import score
 
 __all__ = [
@@ -108,86 +119,113 @@ def grade_one(task: GradeTask) -> LaneResult:
 
 
 def grade_batch(tasks: list[GradeTask]) -> list[LaneResult]:
-    """Grade several submissions of one assignment in one pytest session, writing each
-    result as soon as it is known. Returns them in the order they finished.
+    """Grade several submissions of one assignment, one after another, with the checks collected
+    once; each result is written as soon as it is known. Returns them in the tasks' order.
 
-    Each submission's own stages (load, score, write) run under :func:`contained`: when the
-    grader's code fails on one submission's input, that submission gets a result saying so
-    (:func:`faulted`) and the batch goes on."""
+    An instructor's mistake (a check file that cannot be collected, an InstructorError in a
+    check) stops the batch; anything the grader's own code raises on one submission's input
+    costs only that submission (:func:`_grade`)."""
     first = tasks[0]
     limit_threads(first.threads)  # the lane's share of the cores, the same as its workers'
     assignment = _assignment(first.course, first.assignment)
     material = assignment.material_hash()
-    finished: list[LaneResult] = []
+    with check_session(
+        assignment, seed=first.seed, device=first.device, heldout_key=first.heldout_key
+    ) as checks:
+        return [_grade(task, assignment, material, checks) for task in tasks]
 
-    def jobs() -> Iterator[Job]:
-        for task in tasks:
-            started = time.monotonic()
-            loaded = contained("reading the submission", _load, task, assignment, material)
-            if isinstance(loaded, GraderFault):
-                keep(task, faulted(assignment, task, loaded, started), started, task.seed)
-                continue
-            try:
-                before = None if task.force else unchanged(task, loaded)
-                if before is not None:
-                    finished.append(LaneResult(result=before, skipped=True))
-                elif loaded.workdir is None or not loaded.gradable:
-                    finish(task, loaded, None, started, task.seed)
-                elif isinstance(job := contained("resuming", _job, task, loaded, started), Job):
-                    yield job
-                else:
-                    keep(task, faulted(assignment, task, job, started), started, task.seed)
-            finally:
-                _cleanup(loaded)
 
-    def finish(
-        task: GradeTask,
-        loaded: LoadedSubmission,
-        run: RunOutcome | None,
-        started: float,
-        seed: int,
-        stdout_tail: str = "",
-    ) -> None:
-        result = contained(
-            "scoring",
-            scored,
-            assignment,
-            loaded,
-            run,
-            seed=seed,
-            started=started,
-            stdout_tail=stdout_tail,
+def _grade(
+    task: GradeTask, assignment: Assignment, material: str, checks: CheckSession
+) -> LaneResult:
+    """One submission, top to bottom: load -> run the checks -> score -> write.
+
+    Each stage runs under :func:`contained`: when the grader's code fails on this submission's
+    input, it gets a result saying so (:func:`faulted`) and the batch goes on."""
+    started = time.monotonic()
+    loaded = contained("reading the submission", _load, task, assignment, material)
+    if isinstance(loaded, GraderFault):
+        return _write(assignment, task, faulted(assignment, task, loaded, started), started)
+    try:
+        before = None if task.force else unchanged(task, loaded)
+        if before is not None:
+            return LaneResult(result=before, skipped=True)
+        if loaded.workdir is None or not loaded.gradable:
+            return _score_and_write(assignment, task, loaded, None, started=started, seed=task.seed)
+        turn = contained("resuming", _resume, task, loaded)
+        if isinstance(turn, GraderFault):
+            return _write(assignment, task, faulted(assignment, task, turn, started), started)
+        run = contained("grading", _run_checks, checks, task, turn)
+        if isinstance(run, GraderFault):
+            result = faulted(assignment, task, run, started, turn.seed)
+            return _write(assignment, task, result, started, turn.seed)
+        tail = output_tail(turn.output)
+        lane = _score_and_write(
+            assignment, task, turn.loaded, run, started=started, seed=turn.seed, stdout_tail=tail
         )
-        if isinstance(result, GraderFault):
-            result = faulted(assignment, task, result, started, seed)
-        keep(task, result, started, seed)
+        turn.progress.finish()
+        return lane
+    finally:
+        _cleanup(loaded)
 
-    def keep(task: GradeTask, result: SubmissionResult, started: float, seed: int) -> None:
-        """Write the result and add it to the batch's; if writing it fails, the fault's
-        result is written instead (the grader's own words), result.json alone at worst."""
-        written = contained("writing the results", write_result, result, task.out_dir)
-        if isinstance(written, GraderFault):
-            result = faulted(assignment, task, written, started, seed)
-            again = contained("writing the results", write_result, result, task.out_dir)
-            if isinstance(again, GraderFault):
-                contained("writing the results", write_summary, result, task.out_dir)
-        finished.append(LaneResult(result=result))
 
-    def on_run(job: Job, run: RunOutcome) -> None:
-        task, started, writer, seed = job.context
-        finish(task, job.loaded, run, started, seed, output_tail(job.output_path))
-        writer.finish()
-
-    run_many(
-        assignment, first.seed, jobs(), on_run, device=first.device, heldout_key=first.heldout_key
+def _run_checks(checks: CheckSession, task: GradeTask, turn: _Turn) -> RunOutcome:
+    """The run stage: every check not kept from an interrupted run, each outcome streamed to
+    the progress file as soon as it is known."""
+    return checks.run_checks(
+        turn.loaded,
+        output_path=turn.output,
+        seed=turn.seed,
+        resumed=turn.resumed,
+        on_check=turn.progress.record,
+        threads=task.threads,
+        sandbox=task.sandbox,
+        gpu_memory_fraction=task.gpu_memory_fraction,
     )
-    graded = {lane.result.student for lane in finished}
-    for task in tasks:  # a session that ended early still leaves each submission a result
-        if task.submission.student not in graded:
-            now = time.monotonic()
-            stopped = GraderFault(stage="grading", error="the checks' session ended before it")
-            keep(task, faulted(assignment, task, stopped, now), now, task.seed)
-    return finished
+
+
+def _score_and_write(
+    assignment: Assignment,
+    task: GradeTask,
+    loaded: LoadedSubmission,
+    run: RunOutcome | None,
+    *,
+    started: float,
+    seed: int,
+    stdout_tail: str = "",
+) -> LaneResult:
+    """Score a submission and write its result; a fault while scoring becomes its result."""
+    result = contained(
+        "scoring",
+        scored,
+        assignment,
+        loaded,
+        run,
+        seed=seed,
+        started=started,
+        stdout_tail=stdout_tail,
+    )
+    if isinstance(result, GraderFault):
+        result = faulted(assignment, task, result, started, seed)
+    return _write(assignment, task, result, started, seed)
+
+
+def _write(
+    assignment: Assignment,
+    task: GradeTask,
+    result: SubmissionResult,
+    started: float,
+    seed: int | None = None,
+) -> LaneResult:
+    """Write the result; if writing it fails, the fault's result is written instead (the
+    grader's own words), result.json alone at worst."""
+    written = contained("writing the results", write_result, result, task.out_dir)
+    if isinstance(written, GraderFault):
+        result = faulted(assignment, task, written, started, seed)
+        again = contained("writing the results", write_result, result, task.out_dir)
+        if isinstance(again, GraderFault):
+            contained("writing the results", write_summary, result, task.out_dir)
+    return LaneResult(result=result)
 
 
 def _load(task: GradeTask, assignment: Assignment, material: str) -> LoadedSubmission:
@@ -228,9 +266,20 @@ def faulted(
     return result.model_copy(update={"grader_fault": detail})
 
 
-def _job(task: GradeTask, loaded: LoadedSubmission, started: float) -> Job:
-    """The run of one gradable submission: each check's outcome streams to its progress
-    file, and the checks an interrupted run of the same submission finished are kept."""
+class _Turn(NamedTuple):
+    """A gradable submission, ready for the checks: where its worker's output goes, the seed
+    its checks run at, the checks an interrupted run finished, and its progress file."""
+
+    loaded: LoadedSubmission  # with a note when checks are kept from an interrupted run
+    output: Path
+    seed: int
+    resumed: dict[str, CheckOutcome]
+    progress: ProgressWriter
+
+
+def _resume(task: GradeTask, loaded: LoadedSubmission) -> _Turn:
+    """Each check's outcome will stream to the progress file; the checks an interrupted run of
+    the same submission finished are kept, with its seed."""
     assert loaded.workdir is not None
     output = loaded.workdir.parent / f"{loaded.student}.stdout"
     student_dir = task.out_dir / loaded.student
@@ -257,17 +306,7 @@ def _job(task: GradeTask, loaded: LoadedSubmission, started: float) -> Job:
                 ]
             }
         )
-    return Job(
-        loaded,
-        output,
-        task.threads,
-        task.sandbox,
-        context=(task, started, writer, kept.seed),
-        seed=kept.seed,
-        resumed=kept.outcomes,
-        on_check=writer.record,
-        gpu_memory_fraction=task.gpu_memory_fraction,
-    )
+    return _Turn(loaded, output, kept.seed, kept.outcomes, writer)
 
 
 def unchanged(task: GradeTask, loaded: LoadedSubmission) -> SubmissionResult | None:

@@ -1,21 +1,20 @@
 """Run stage: an assignment's checks against one loaded submission, in this (trusted) process.
 
 The checks are pytest tests. They run here, with the reference; the submission runs in its
-worker, reached through the ``submission`` fixture. Returns one :class:`CheckOutcome` per
-check in the spec, including those that never got to run.
+worker, reached through the ``submission`` fixture. :func:`check_session` starts pytest and
+collects the checks once; its :meth:`CheckSession.run_checks` runs them on one submission and
+returns a :class:`RunOutcome`: one :class:`CheckOutcome` per check in the spec, including those
+that never got to run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import io
 import math
-import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -23,14 +22,22 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from grader.checks.plugin import GraderPlugin, Slot
+from grader.checks.driver import collected, pytest_args
+from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
 from grader.models import CheckOutcome, LoadedSubmission, NotebookSource, UnitProblem
 from grader.remote import SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 
-__all__ = ["Job", "RunOutcome", "import_reference", "probe_isolation", "resolve_device", "run_many"]
+__all__ = [
+    "CheckSession",
+    "RunOutcome",
+    "check_session",
+    "import_reference",
+    "probe_isolation",
+    "resolve_device",
+]
 
 
 class RunOutcome(BaseModel):
@@ -164,156 +171,124 @@ def probe_isolation(assignment: Assignment, *, sandbox: bool = True) -> list[str
             session.close()
 
 
-# pytest plugins a grading run does not use; each costs time on every submission.
-UNUSED_PLUGINS = (
-    "cacheprovider",
-    "stepwise",
-    "unraisableexception",
-    "threadexception",
-    "faulthandler",
-    "doctest",
-    "junitxml",
-    "pastebin",
-    "legacypath",
-    "logging",
-    "setuponly",
-    "setupplan",
-    "debugging",
-    "unittest",
-    "warnings",
-    "nose",
-)
-
-
-def pytest_args(assignment: Assignment) -> list[str]:
-    """Command line for one in-process pytest run over the assignment's checks."""
-    folders = [
-        str(assignment.checks_dir(v))
-        for v in ("public", "hidden")
-        if assignment.checks_dir(v).is_dir()
-    ]
-    disabled = [arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]
-    return [
-        *folders,
-        *disabled,
-        "--rootdir",
-        str(assignment.dir / "checks"),
-        "--confcutdir",  # no conftest.py from above the checks (a planted /tmp/conftest.py)
-        str(assignment.dir / "checks"),
-        "-c",
-        os.devnull,
-        "--import-mode=importlib",
-        "--assert=plain",
-        "-q",
-        "--no-header",
-        "--tb=no",
-    ]
-
-
-@dataclass
-class Job:
-    """One gradable submission to run the checks on, with what the lane needs afterwards."""
-
-    loaded: LoadedSubmission
-    output_path: Path
-    threads: int = 1
-    sandbox: bool = True
-    context: Any = None
-    seed: int | None = None  # this submission's seed, when not the run's
-    resumed: dict[str, CheckOutcome] = field(default_factory=dict)  # checks not to run again
-    on_check: Callable[[CheckOutcome], None] | None = None  # each check's outcome, streamed
-    gpu_memory_fraction: float | None = None  # the worker's share of the GPU (cuda runs)
-
-
-def run_many(
+@contextlib.contextmanager
+def check_session(
     assignment: Assignment,
+    *,
     seed: int,
-    jobs: Iterable[Job],
-    on_run: Callable[[Job, RunOutcome], None],
     device: str = "cpu",
     reference_for: Callable[[str], Any] | None = None,
     heldout_key: str | None = None,
-) -> None:
-    """Run the checks on each job in turn, in one pytest session (collection happens once).
+) -> Iterator[CheckSession]:
+    """The assignment's checks, collected once, ready to run on one submission after another.
 
-    ``jobs`` may be a generator: each job is pulled just before its checks run, so its time
-    limits start then. ``on_run`` receives each job's outcome as soon as it is known.
-    ``reference_for(check)``, when given, is the ``reference`` fixture's value for a check
-    (recorded or replayed answers, see :mod:`grader.selfcheck`) and nothing is imported.
-    ``heldout_key`` is the secret behind the ``heldout_seed`` fixture (grader.checks.heldout).
+    ``seed`` is the run's (a submission may be given its own). ``reference_for(check)``, when
+    given, is the ``reference`` fixture's value for a check (recorded or replayed answers, see
+    :mod:`grader.selfcheck`) and nothing is imported. ``heldout_key`` is the secret behind the
+    ``heldout_seed`` fixture (:mod:`grader.checks.heldout`). A check file that cannot be
+    collected raises :class:`MaterialError` here, before any submission runs.
     """
-    errors: list[BaseException] = []
-    sessions = _sessions(assignment, jobs, on_run, errors)
     reference = SimpleNamespace() if reference_for else import_reference(assignment)
     plugin = GraderPlugin(
         assignment,
         reference,
         seed,
-        sessions,
         device=device,
         reference_for=reference_for,
         heldout_key=heldout_key,
     )
-    with _quiet(), _no_plugin_autoload():
-        pytest.main(pytest_args(assignment), plugins=[plugin])
-    if plugin.instructor_errors:  # the checks are broken, not the submission: stop the run
-        raise MaterialError("\n".join(plugin.instructor_errors))
-    if errors:
-        raise errors[0]
+    with collected(pytest_args(assignment), plugin) as session:
+        _stop_on_instructor_errors(plugin)
+        yield CheckSession(assignment, plugin, session)
 
 
-def _sessions(
-    assignment: Assignment,
-    jobs: Iterable[Job],
-    on_run: Callable[[Job, RunOutcome], None],
-    errors: list[BaseException],
-) -> Iterator[Slot]:
-    """A slot (session, done, ...) for each job; an error from the caller's side ends the loop
-    and is kept."""
+class CheckSession:
+    """One pytest session over an assignment's checks (made by :func:`check_session`)."""
+
+    def __init__(
+        self, assignment: Assignment, plugin: GraderPlugin, session: pytest.Session
+    ) -> None:
+        self.assignment = assignment
+        self._plugin = plugin
+        self._session = session
+
+    def run_checks(
+        self,
+        loaded: LoadedSubmission,
+        *,
+        output_path: Path,
+        seed: int | None = None,
+        resumed: Mapping[str, CheckOutcome] | None = None,
+        on_check: Callable[[CheckOutcome], None] | None = None,
+        threads: int = 1,
+        sandbox: bool = True,
+        gpu_memory_fraction: float | None = None,
+    ) -> RunOutcome:
+        """Run every check on one gradable submission, in its own worker, and return what came
+        of it: one outcome per check in the spec, a check that never got to run as ``not_run``.
+
+        ``seed``: this submission's, when not the run's (a resumed run's). ``resumed``: checks an
+        interrupted run finished, kept and not run again. ``on_check``: each check's outcome as
+        soon as it is known. The worker writes its output to ``output_path``, uses ``threads``
+        threads and, on a GPU run, ``gpu_memory_fraction`` of the GPU's memory; it is closed
+        before this returns or raises. An instructor's mistake in a check raises
+        :class:`MaterialError` (the same for every submission).
+        """
+        _stop_on_instructor_errors(self._plugin)
+        worker = _worker(
+            self.assignment,
+            loaded,
+            worker_config(
+                self.assignment,
+                _workdir(loaded),
+                output_path,
+                threads=threads,
+                sandbox=sandbox,
+                gpu_memory_fraction=gpu_memory_fraction,
+            ),
+            threads,
+        )
+        try:
+            ran = self._plugin.run(
+                self._session, worker, seed=seed, resumed=resumed, on_check=on_check
+            )
+        finally:
+            worker.close()
+        _stop_on_instructor_errors(self._plugin)
+        return _outcome(self.assignment, ran, worker)
+
+
+def _workdir(loaded: LoadedSubmission) -> Path:
+    if loaded.workdir is None:
+        raise ValueError(f"{loaded.student}: only a gradable submission's checks are run")
+    return loaded.workdir
+
+
+def _worker(
+    assignment: Assignment, loaded: LoadedSubmission, config: WorkerConfig, threads: int
+) -> SubmissionSession:
+    """The submission's worker session (started when the first check needs it)."""
     limits = assignment.spec.limits
-    try:
-        for job in jobs:
-            assert job.loaded.workdir is not None, "only gradable submissions are run"
-            config = worker_config(
-                assignment,
-                job.loaded.workdir,
-                job.output_path,
-                threads=job.threads,
-                sandbox=job.sandbox,
-                gpu_memory_fraction=job.gpu_memory_fraction,
-            )
-            notebook = job.loaded.notebook
-            missing = [f.removesuffix(".py") for f in job.loaded.missing if f.endswith(".py")]
-            session = SubmissionSession(
-                config,
-                [m for m in assignment.spec.submission.modules if m not in missing],
-                missing={m: f"{m}.py was not handed in" for m in missing},
-                import_seconds=limits.import_seconds if notebook is None else notebook.seconds,
-                submission_seconds=limits.submission_seconds,
-                wall_factor=limits.wall_factor,
-                forbidden=sorted({api for f in assignment.spec.forbidden for api in f.apis}),
-                notebook=None
-                if notebook is None
-                else _notebook_request(notebook, job.threads, limits.wall_factor),
-            )
+    notebook = loaded.notebook
+    missing = [f.removesuffix(".py") for f in loaded.missing if f.endswith(".py")]
+    return SubmissionSession(
+        config,
+        [m for m in assignment.spec.submission.modules if m not in missing],
+        missing={m: f"{m}.py was not handed in" for m in missing},
+        import_seconds=limits.import_seconds if notebook is None else notebook.seconds,
+        submission_seconds=limits.submission_seconds,
+        wall_factor=limits.wall_factor,
+        forbidden=sorted({api for f in assignment.spec.forbidden for api in f.apis}),
+        notebook=None
+        if notebook is None
+        else _notebook_request(notebook, threads, limits.wall_factor),
+    )
 
-            def done(
-                plugin: GraderPlugin, job: Job = job, session: SubmissionSession = session
-            ) -> None:
-                session.close()
-                try:
-                    on_run(job, _outcome(assignment, plugin, session))
-                except Exception as exc:  # noqa: BLE001 - re-raised by run_many
-                    errors.append(exc)
 
-            try:
-                yield Slot(session, done, job.seed, job.resumed, job.on_check)
-            finally:
-                session.close()
-            if errors:
-                return
-    except Exception as exc:  # noqa: BLE001 - re-raised by run_many once pytest has returned
-        errors.append(exc)
+def _stop_on_instructor_errors(plugin: GraderPlugin) -> None:
+    """The checks are broken, not the submission: stop the run."""
+    if plugin.instructor_errors:
+        raise MaterialError("\n".join(plugin.instructor_errors))
 
 
 def _notebook_request(
@@ -336,17 +311,18 @@ def _notebook_request(
 
 
 def _outcome(
-    assignment: Assignment, plugin: GraderPlugin, session: SubmissionSession
+    assignment: Assignment, ran: Mapping[str, CheckOutcome], worker: SubmissionSession
 ) -> RunOutcome:
-    failure = session.import_failure
+    """One outcome per check in the spec, in its order; the worker's account of the import."""
+    failure = worker.import_failure
     return RunOutcome(
         outcomes=[
-            _outcome_or_not_run(assignment, plugin, name) for name in assignment.spec.check_names()
+            _outcome_or_not_run(assignment, ran, name) for name in assignment.spec.check_names()
         ],
-        workers_started=session.workers_started,
+        workers_started=worker.workers_started,
         import_error=str(failure) if failure is not None else None,
-        import_problems=[_problem(p) for p in session.import_problems],
-        isolation=session.isolation,
+        import_problems=[_problem(p) for p in worker.import_problems],
+        isolation=worker.isolation,
     )
 
 
@@ -360,8 +336,10 @@ def _problem(problem: dict[str, Any]) -> UnitProblem:
     )
 
 
-def _outcome_or_not_run(assignment: Assignment, plugin: GraderPlugin, name: str) -> CheckOutcome:
-    found = plugin.outcomes.get(name)
+def _outcome_or_not_run(
+    assignment: Assignment, ran: Mapping[str, CheckOutcome], name: str
+) -> CheckOutcome:
+    found = ran.get(name)
     if found is not None:
         return found
     return CheckOutcome(
@@ -370,25 +348,3 @@ def _outcome_or_not_run(assignment: Assignment, plugin: GraderPlugin, name: str)
         status="not_run",
         message="this check did not run; the grader stopped before reaching it",
     )
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """pytest's terminal output is not ours to show: the report is."""
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        yield
-
-
-@contextlib.contextmanager
-def _no_plugin_autoload() -> Iterator[None]:
-    """Only our plugin: third-party plugins installed beside us must not change how checks run."""
-    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old

@@ -18,7 +18,7 @@ import grader.lane as grade_module
 from grader.boundary import GraderFault, contained, fault_of
 from grader.errors import InstructorError
 from grader.lane import GradeTask, grade_batch, lane_died
-from grader.models import Submission, SubmissionResult
+from grader.models import CheckOutcome, Submission, SubmissionResult
 from tests.toycourse import make_course, solution
 
 STUDENTS = ("alice", "mallory", "zoe")
@@ -158,15 +158,33 @@ def test_no_conftest_above_the_checks_runs_in_the_trusted_process(tmp_path: Path
     assert all(r.score == 6 for r in results.values())
 
 
-def test_a_session_that_ends_early_still_leaves_each_submission_a_result(
+def test_a_fault_while_the_checks_run_costs_only_that_submission(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """If the checks' session returns without reaching some submissions, each of them gets
-    a grader-fault result instead of going missing (once a KeyError that ended the run)."""
-    monkeypatch.setattr(grade_module, "run_many", lambda *args, **kwargs: None)
+    """Does a fault of the grader's own code in the middle of one submission's checks (here,
+    streaming an outcome to its progress file) give that submission a "could not process"
+    result, and do the next ones still run every check in the same pytest session?"""
+    from grader.progress import ProgressWriter
+
+    real = ProgressWriter.record
+
+    def record(self: ProgressWriter, outcome: CheckOutcome) -> None:
+        # mid-turn: a check of the second file is next, whose fixtures are set up
+        if "mallory" in str(self.path) and outcome.name == "test_scale_matches_reference":
+            raise OSError("No space left on device")
+        real(self, outcome)
+
+    monkeypatch.setattr(ProgressWriter, "record", record)
 
     results = graded(tasks(tmp_path))
 
     assert set(results) == set(STUDENTS)
-    for result in results.values():
-        assert result.grader_fault == "grading: the checks' session ended before it"
+    for name in ("alice", "zoe"):
+        assert results[name].score == results[name].max_score == 6, results[name]
+        assert results[name].grader_fault is None
+    faulty = results["mallory"]
+    assert faulty.score == 0 and not faulty.gradable
+    assert (faulty.grader_fault or "").startswith("grading: OSError: No space left on device")
+    assert (faulty.not_gradable_reason or "").startswith(
+        "the grader could not process this submission (grading: OSError"
+    )

@@ -40,7 +40,7 @@ def test_key_file_is_made_once_and_private(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_a_run_without_a_key_gets_a_secret_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Does a run given no key (grader ci, run_many called directly) get $GRADER_HELDOUT_KEY, else a fresh
+    """Does a run given no key (grader ci, check_session used directly) get $GRADER_HELDOUT_KEY, else a fresh
     random key, never one a submission could derive?"""
     monkeypatch.delenv(ENV_KEY, raising=False)
     first, second = default_key(), default_key()

@@ -19,7 +19,7 @@ and system folders, and its parent is a fresh interpreter that never held the ke
 with the same ``--seed`` and the same key reproduces every held-out set, hence every score.
 
 A run given no key (``grader ci`` with the private bundle, ``grader check``, a test calling
-:func:`grader.run.run_many` directly) uses :func:`default_key`: ``$GRADER_HELDOUT_KEY`` when set,
+:func:`grader.run.check_session` directly) uses :func:`default_key`: ``$GRADER_HELDOUT_KEY`` when set,
 else a fresh random key held in memory for that run only. Its held-out data are secret but do
 not reproduce. There is no public fallback: during a run the worker knows the run's seed
 (checks hand it to the student's code), so a key derived from nothing would be no secret.

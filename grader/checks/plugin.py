@@ -1,19 +1,20 @@
-"""The pytest plugin that runs an assignment's checks against one submission.
+"""The pytest plugin that runs an assignment's checks against one submission at a time.
 
-It provides the fixtures check authors use (``submission``, ``reference``, ``rng``, ``seed``),
-keeps only the checks the spec gives points to, sets each check's time limit on the
-submission's session, and turns every outcome into a :class:`grader.models.CheckOutcome`
-with a message a student can act on and the worker time the check used. Points are attached
-later, from the spec.
+:meth:`GraderPlugin.run` is one submission's turn with the collected checks, on its worker.
+The plugin provides the fixtures check authors use (``submission``, ``reference``, ``rng``,
+``seed``), keeps only the checks the spec gives points to, sets each check's time limit on the
+submission's worker, and turns every outcome into a :class:`grader.models.CheckOutcome` with a
+message a student can act on and the worker time the check used. Points are attached later,
+from the spec.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -41,7 +42,7 @@ from grader.models import CheckOutcome, Status
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.selfcheck.recording import ReplayMiss
 
-__all__ = ["GraderPlugin", "Slot", "check_rng"]
+__all__ = ["GraderPlugin", "check_rng"]
 
 
 def check_rng(seed: int, check: str) -> np.random.Generator:
@@ -50,28 +51,16 @@ def check_rng(seed: int, check: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(check.encode())])
 
 
-@dataclass
-class Slot:
-    """One submission's turn in the plugin's loop."""
-
-    session: SubmissionSession  # the submission's worker
-    done: Callable[[GraderPlugin], None]  # receives the plugin once every check has run
-    seed: int | None = None  # this submission's seed, when not the run's (a resumed run's)
-    resumed: dict[str, CheckOutcome] = field(default_factory=dict)  # kept, not run again
-    on_check: Callable[[CheckOutcome], None] | None = None  # each check's outcome, when known
-
-
 class GraderPlugin:
-    """Registered with ``pytest.main(plugins=[...])``; runs the collected checks once for each
-    submission that ``jobs`` yields, all within one pytest session (collection happens once).
-    """
+    """Registered with the checks' pytest session (:func:`grader.checks.driver.collected`);
+    :meth:`run` runs the collected checks on one submission, as often as asked, all within one
+    pytest session (collection happens once)."""
 
     def __init__(
         self,
         assignment: Assignment,
         reference: SimpleNamespace,
         seed: int,
-        jobs: Iterable[Slot],
         device: str = "cpu",
         reference_for: Callable[[str], Any] | None = None,
         heldout_key: str | None = None,
@@ -84,42 +73,53 @@ class GraderPlugin:
         self.reference_for = reference_for  # per check: a recorder or replayer (grader.selfcheck)
         self.run_seed = seed
         self.seed_now = seed  # the current submission's seed
-        self.jobs = jobs
-        self.session: SubmissionSession | None = None
+        self.worker: SubmissionSession | None = None  # the current submission's worker
         self.outcomes: dict[str, CheckOutcome] = {}
         self.instructor_errors: list[str] = []
         self._started: dict[str, float] = {}
         self._spent: dict[str, Spent] = {}  # worker time, per check (its parameters summed)
         self._notes: dict[str, list[str]] = {}  # expect.note, per check
 
-    def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        """Every submission in turn: fresh fixtures, fresh outcomes, the same collected checks."""
-        if self.instructor_errors:
-            return True
-        for slot in self.jobs:
-            self.session, self.outcomes, self._started = slot.session, dict(slot.resumed), {}
-            self._spent = {}
-            self.seed_now = self.run_seed if slot.seed is None else slot.seed
-            self._notes = {}
-            items = [i for i in session.items if _name(i) not in slot.resumed]
+    def run(
+        self,
+        session: pytest.Session,
+        worker: SubmissionSession,
+        *,
+        seed: int | None = None,
+        resumed: Mapping[str, CheckOutcome] | None = None,
+        on_check: Callable[[CheckOutcome], None] | None = None,
+    ) -> dict[str, CheckOutcome]:
+        """One submission's turn: each collected check not in ``resumed`` runs on ``worker``,
+        with fresh fixtures, at ``seed`` (None: the run's). ``on_check`` gets each check's
+        outcome once all its parameters have run. Returns the outcomes by check name,
+        ``resumed``'s included. Stops at the first instructor error (:attr:`instructor_errors`);
+        whatever way it stops, the fixtures of this turn are torn down."""
+        kept = dict(resumed or {})
+        self.worker, self.outcomes, self._started, self._spent = worker, dict(kept), {}, {}
+        self.seed_now = self.run_seed if seed is None else seed
+        self._notes = {}
+        items = [i for i in session.items if _name(i) not in kept]
+        try:
             for index, item in enumerate(items):
                 following = items[index + 1] if index + 1 < len(items) else None
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
                 if self.instructor_errors:
-                    return True
+                    break
                 finished = following is None or _name(following) != _name(item)
-                if finished and slot.on_check is not None and _name(item) in self.outcomes:
-                    slot.on_check(self.outcomes[_name(item)])  # all its parameters have run
-            slot.done(self)
-        return True
+                if finished and on_check is not None and _name(item) in self.outcomes:
+                    on_check(self.outcomes[_name(item)])  # all its parameters have run
+        finally:  # the last item tore everything down, unless the turn ended before it
+            with contextlib.suppress(Exception):
+                session._setupstate.teardown_exact(None)
+        return self.outcomes
 
     # -- fixtures --------------------------------------------------------------------
 
     @pytest.fixture
     def submission(self) -> SubmissionHandle:
         """The student's code, in its worker process."""
-        assert self.session is not None
-        return SubmissionHandle(self.session)
+        assert self.worker is not None
+        return SubmissionHandle(self.worker)
 
     @pytest.fixture
     def reference(self, request: pytest.FixtureRequest) -> Any:
@@ -188,9 +188,9 @@ class GraderPlugin:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         name = _name(item)
-        assert self.session is not None
+        assert self.worker is not None
         spec = self.assignment.spec
-        self.session.begin_check(spec.seconds_for(name), spec.forbidden_for(name))
+        self.worker.begin_check(spec.seconds_for(name), spec.forbidden_for(name))
         self._started.setdefault(name, time.monotonic())
         try:
             with collecting_notes(self._notes.setdefault(name, [])):
@@ -204,16 +204,16 @@ class GraderPlugin:
         a slow ``__del__``) only costs the worker. Anything that escapes it costs this check
         and nothing else: the worker is killed, the check becomes an error that says why, and
         the pytest session goes on to the next check and the next submission."""
-        session = self.session
-        assert session is not None
-        before = session.check.used
+        worker = self.worker
+        assert worker is not None
+        before = worker.check.used
         try:
-            return session.end_check()
+            return worker.end_check()
         except InstructorError as exc:
             self.instructor_errors.append(f"{name}: {exc}")
         except Exception as exc:  # noqa: BLE001 - never ends the lane's session
-            if session.client is not None:
-                session.client.kill()
+            if worker.client is not None:
+                worker.client.kill()
             self._fail_at_end(name, exc, "the grader could not clean up after it")
         return before
 
@@ -281,7 +281,7 @@ class GraderPlugin:
             details=details,
             student_traceback=tb,
             duration_s=round(time.monotonic() - self._started[name], 4),
-            uses=sorted(self.session.used) if self.session is not None else [],
+            uses=sorted(self.worker.used) if self.worker is not None else [],
         )
 
 

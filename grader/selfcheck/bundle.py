@@ -36,7 +36,7 @@ from grader.errors import MaterialError
 from grader.load import load
 from grader.markers import solution_text
 from grader.models import Submission
-from grader.run import Job, RunOutcome, import_reference, run_many
+from grader.run import check_session, import_reference
 from grader.selfcheck.fresh import forget_check_modules
 from grader.selfcheck.recording import Recorder, recordings_close
 from grader.selfcheck.toml import toml_text
@@ -157,7 +157,6 @@ def record(assignment: Assignment) -> dict[str, bytes]:
         update={"spec": spec, "checks": {n: v for n, v in assignment.checks.items() if n in using}}
     )
     recorder = Recorder(import_reference(assignment))
-    runs: list[RunOutcome] = []
     with tempfile.TemporaryDirectory(prefix="grader-record-") as scratch:
         folder = Path(scratch) / "reference"
         folder.mkdir()
@@ -170,16 +169,10 @@ def record(assignment: Assignment) -> dict[str, bytes]:
             raise MaterialError(
                 f"{assignment.reference_dir}: cannot be loaded: {loaded.not_gradable}"
             )
-        job = Job(loaded, Path(scratch) / "reference.stdout")
         forget_check_modules()
-        run_many(
-            public,
-            PUBLIC_SEED,
-            [job],
-            lambda _, run: runs.append(run),
-            reference_for=recorder.for_check,
-        )
-    failed = [o for o in runs[0].outcomes if o.status != "passed"]
+        with check_session(public, seed=PUBLIC_SEED, reference_for=recorder.for_check) as checks:
+            run = checks.run_checks(loaded, output_path=Path(scratch) / "reference.stdout")
+    failed = [o for o in run.outcomes if o.status != "passed"]
     if failed:
         listing = "; ".join(f"{o.name} ({o.status}: {o.message})" for o in failed)
         raise MaterialError(

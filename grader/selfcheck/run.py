@@ -25,7 +25,7 @@ from grader.errors import InstructorError
 from grader.lane import output_tail, scored
 from grader.load import load
 from grader.models import SubmissionResult
-from grader.run import Job, RunOutcome, resolve_device, run_many
+from grader.run import check_session, resolve_device
 from grader.selfcheck.bundle import (
     BUNDLE_DIR,
     MANIFEST,
@@ -181,18 +181,13 @@ def grade_folder(
         if loaded.workdir is None or not loaded.gradable:
             return scored(assignment, loaded, None, seed=seed, started=started)
         output = Path(scratch) / f"{STUDENT}.stdout"
-        runs: list[RunOutcome] = []
         forget_check_modules()
-        run_many(
-            assignment,
-            seed,
-            [Job(loaded, output, sandbox=sandbox)],
-            lambda _, run: runs.append(run),
-            device=device,
-            reference_for=reference_for,
-        )
+        with check_session(
+            assignment, seed=seed, device=device, reference_for=reference_for
+        ) as checks:
+            run = checks.run_checks(loaded, output_path=output, sandbox=sandbox)
         tail = output_tail(output)
-        return scored(assignment, loaded, runs[0], seed=seed, started=started, stdout_tail=tail)
+        return scored(assignment, loaded, run, seed=seed, started=started, stdout_tail=tail)
 
 
 def _notebook_alone(path: Path, scratch: Path) -> Path | None:
