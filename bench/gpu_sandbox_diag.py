@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import torch
 
+from grader.protocol import WorkerLimits
 from grader.worker import landlock, sandbox
 
 Layer = Callable[[], None]
@@ -60,13 +61,7 @@ def _use_cuda(details: bool) -> str:
 def _policy(memory_mb: int, workdir: str) -> sandbox.Policy:
     return sandbox.Policy(
         workdir=workdir,
-        memory_mb=memory_mb,
-        cpu_seconds=120,
-        processes=32,
-        open_files=256,
-        file_size_mb=256,
-        disk_mb=512,
-        gpu_memory_fraction=0.1,
+        limits=WorkerLimits(memory_mb=memory_mb, cpu_seconds=120, gpu_memory_fraction=0.1),
         read_only=sandbox.read_only_paths(sys.path, []),
     )
 
