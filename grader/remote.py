@@ -275,16 +275,24 @@ class SubmissionSession:
         """One request of the current check, charged to its budget and the submission's;
         the reply, which :func:`grader.protocol.parse_reply` has made an ``expect``."""
         self._worker()
-        return self._send(request, [self.check, self.submission], what, expect, name)
+        budgets = [self.check, self.submission]
+        return self._send(request, budgets, what, expect, name, self.check_forbids)
 
     def value(self, request: Call | Fetch | GetItem, what: str) -> Any:
         """The value a call, a fetch or an item sends back."""
         return self.request(request, what, Value).value
 
     def _send(
-        self, request: Request, budgets: list[Budget], what: str, expect: type[R], name: str = ""
+        self,
+        request: Request,
+        budgets: list[Budget],
+        what: str,
+        expect: type[R],
+        name: str = "",
+        forbid: list[str] | None = None,
     ) -> R:
-        """One request, charged to every budget in ``budgets`` and stopped by the first spent."""
+        """One request, charged to every budget in ``budgets`` and stopped by the first spent,
+        with the APIs in ``forbid`` gated while it runs."""
         self._naming = name or what
         client = self.client
         assert client is not None
@@ -296,7 +304,7 @@ class SubmissionSession:
                     self._encode_other,
                     self._decode_handle,
                     what,
-                    self.check_forbids if budgets[0] is self.check else (),
+                    forbid or (),
                 )
             finally:
                 for budget in budgets:
@@ -308,6 +316,7 @@ class SubmissionSession:
         if isinstance(reply, Failure):
             raise _fault(reply, what)
         if not isinstance(reply, expect):  # parse_reply gives each request its reply type
+            client.kill()
             raise BadReply(f"{what}: the worker's reply was malformed")
         return reply
 
