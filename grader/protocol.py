@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 __all__ = [
     "REQUESTS",
@@ -265,22 +265,7 @@ Request = (
     | LoadWeights
     | Release
 )
-REQUESTS: dict[Op, type[Request]] = {
-    cls.OP: cls
-    for cls in (
-        Hello,
-        Import,
-        Call,
-        Fetch,
-        SetAttr,
-        GetItem,
-        SetItem,
-        Put,
-        Define,
-        LoadWeights,
-        Release,
-    )
-}
+REQUESTS: dict[Op, type[Request]] = {cls.OP: cls for cls in get_args(Request)}
 
 
 def to_message(request: Request, seq: int, forbid: Sequence[str] = ()) -> dict[str, Any]:
@@ -319,7 +304,7 @@ class Handle:
 
 
 FailureKind = Literal["raised", "limit", "exit", "forbidden", "codec", "timeout"]
-_KINDS: tuple[str, ...] = ("raised", "limit", "exit", "forbidden", "codec", "timeout")
+_KINDS: tuple[str, ...] = get_args(FailureKind)
 
 
 @dataclass(frozen=True)
