@@ -104,7 +104,7 @@ def layers(memory_mb: int, workdir: str) -> dict[str, Layer]:
 
     def old_sandbox() -> None:  # the sandbox before CUDA was started ahead of the limits
         namespaces_and_mounts()
-        sandbox._set_limits(policy)
+        sandbox._set_limits(policy.limits)
         landlock.restrict(
             policy.read_only,
             [*sandbox.DEVICES_READ_WRITE, *sandbox.gpu_devices()],
