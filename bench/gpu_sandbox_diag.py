@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import torch
 
+from grader.protocol import WorkerLimits
 from grader.worker import landlock, sandbox
 
 Layer = Callable[[], None]
@@ -60,13 +61,7 @@ def _use_cuda(details: bool) -> str:
 def _policy(memory_mb: int, workdir: str) -> sandbox.Policy:
     return sandbox.Policy(
         workdir=workdir,
-        memory_mb=memory_mb,
-        cpu_seconds=120,
-        processes=32,
-        open_files=256,
-        file_size_mb=256,
-        disk_mb=512,
-        gpu_memory_fraction=0.1,
+        limits=WorkerLimits(memory_mb=memory_mb, cpu_seconds=120, gpu_memory_fraction=0.1),
         read_only=sandbox.read_only_paths(sys.path, []),
     )
 
@@ -109,7 +104,7 @@ def layers(memory_mb: int, workdir: str) -> dict[str, Layer]:
 
     def old_sandbox() -> None:  # the sandbox before CUDA was started ahead of the limits
         namespaces_and_mounts()
-        sandbox._set_limits(policy)
+        sandbox._set_limits(policy.limits)
         landlock.restrict(
             policy.read_only,
             [*sandbox.DEVICES_READ_WRITE, *sandbox.gpu_devices()],

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 
@@ -79,7 +80,7 @@ def main() -> None:
         (work / "nn.py").write_text(STUDENT)
         config = WorkerConfig(
             workdir=work,
-            memory_mb=4096,
+            limits=WorkerLimits(memory_mb=4096),
             output_path=Path(scratch) / "out.txt",
             runtime_dir=prepare_runtime(Path(scratch) / "runtime"),
             threads=args.threads,

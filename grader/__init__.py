@@ -1,7 +1,8 @@
 """dl-grader: auto-grading for deep-learning courses.
 
-Kept import-light on purpose: the worker process imports ``grader.worker`` and
-``grader.codec`` and ``grader.frames`` only, so nothing here may pull in pytest, pydantic or the checks.
+Kept import-light on purpose: the worker process imports this package too (its grader
+modules are listed by ``grader.worker.manifest.worker_modules()``), so nothing here may pull
+in pytest, pydantic or the checks.
 """
 
 from __future__ import annotations

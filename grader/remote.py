@@ -18,7 +18,7 @@ A failed import is remembered, so later checks fail at once with the same reason
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from grader.budget import Budget, Spent, allowance, exhausted
 from grader.errors import (
@@ -32,10 +32,37 @@ from grader.errors import (
     WorkerDied,
     WorkerTimeout,
 )
+from grader.protocol import (
+    Call,
+    Define,
+    Done,
+    Failure,
+    Fetch,
+    GetItem,
+    Greeting,
+    Handle,
+    Hello,
+    Import,
+    Imported,
+    LoadWeights,
+    Made,
+    NotebookPlan,
+    Put,
+    Release,
+    Reply,
+    Request,
+    SetAttr,
+    SetItem,
+    UnitFailure,
+    Value,
+    Weights,
+)
 from grader.supervisor import WorkerClient, WorkerConfig
 
+R = TypeVar("R", bound=Reply)
 
-class Remote:
+
+class Remote(Handle):
     """A proxy for an object (or an attribute path from one) that lives in the worker."""
 
     __slots__ = ("_session", "_generation", "_root", "_path")
@@ -62,31 +89,20 @@ class Remote:
         return Remote(self._session, self._generation, self._root, (*self._path, name))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._session.request(
-            {"op": "setattr", "target": self, "name": name, "value": value},
-            f"setting {self._label}.{name}",
-        )
+        self._session.request(SetAttr(self, name, value), f"setting {self._label}.{name}", Done)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.request(
-            {"op": "call", "target": self, "args": list(args), "kwargs": kwargs},
-            f"{self._label}(...)",
-        )
+        return self._session.value(Call(self, list(args), kwargs), f"{self._label}(...)")
 
     def __getitem__(self, key: Any) -> Any:
-        return self._session.request(
-            {"op": "getitem", "target": self, "key": key}, f"{self._label}[{key!r}]"
-        )
+        return self._session.value(GetItem(self, key), f"{self._label}[{key!r}]")
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._session.request(
-            {"op": "setitem", "target": self, "key": key, "value": value},
-            f"setting {self._label}[{key!r}]",
-        )
+        self._session.request(SetItem(self, key, value), f"setting {self._label}[{key!r}]", Done)
 
     def fetch(self) -> Any:
         """The object's value, by value where the codec allows (handles inside otherwise)."""
-        return self._session.request({"op": "fetch", "target": self}, self._label)
+        return self._session.value(Fetch(self), self._label)
 
     def __repr__(self) -> str:
         return f"<Remote {self._label}>"
@@ -109,14 +125,14 @@ class SubmissionSession:
         submission_seconds: float,
         wall_factor: float = 3.0,
         forbidden: list[str] | None = None,
-        notebook: dict[str, Any] | None = None,
+        notebook: NotebookPlan | None = None,
         missing: dict[str, str] | None = None,
     ) -> None:
         self.config = config
         self.modules = modules
         self.missing = missing or {}  # module -> why a check that uses it fails ("not handed in")
         self.notebook = notebook  # how to build the module from a notebook, unit by unit
-        self.import_problems: list[dict[str, Any]] = []  # units of a notebook that failed
+        self.import_problems: list[UnitFailure] = []  # units of a notebook that failed
         self.used: set[str] = set()  # "module.name" of what the current check reached
         self.import_seconds = import_seconds
         self.wall_factor = wall_factor
@@ -164,9 +180,7 @@ class SubmissionSession:
         self.released.update(made)
         try:  # a student's __del__ runs here: it gets a few seconds, then the worker goes
             cleanup = self._budget(5, "the clean-up's")
-            self._send(
-                {"op": "release", "handles": made}, [cleanup, self.submission], "cleaning up"
-            )
+            self._send(Release(made), [cleanup, self.submission], "cleaning up", Done)
         except SubmissionFault:
             client.kill()
         return spent
@@ -201,22 +215,12 @@ class SubmissionSession:
         budgets = [self._budget(self.import_seconds, "the import's"), self.submission]
         names = ", ".join(f"{m}.py" for m in self.modules)
         if self.notebook is not None:
-            names = self.notebook["notebook"]
+            names = self.notebook.notebook
         try:
-            hello = self._send({"op": "hello"}, budgets, "starting your code's process")
-            self.isolation = (
-                [str(x) for x in hello.get("isolation", [])] if type(hello) is dict else []
-            )
-            reply = self._send(
-                {
-                    "op": "import",
-                    "modules": self.modules,
-                    "forbidden": self.forbidden,
-                    "notebook": self.notebook,
-                },
-                budgets,
-                f"importing {names}",
-            )
+            hello = self._send(Hello(), budgets, "starting your code's process", Greeting)
+            self.isolation = hello.isolation
+            plan = Import(self.modules, self.forbidden, self.notebook)
+            reply = self._send(plan, budgets, f"importing {names}", Imported)
         except WorkerTimeout as exc:
             fix = (
                 "every cell you keep runs at grading, so leave long training out or load saved weights"
@@ -235,11 +239,9 @@ class SubmissionSession:
                 student_traceback=exc.student_traceback,
             )
             raise self.import_failure from exc
-        if type(reply) is not dict or type(reply.get("modules")) is not dict:
-            raise BadReply(f"importing {names}: the worker's reply was malformed")
         if self.generation == 1:  # a restarted worker fails the same units again: said once
-            self.import_problems = [p for p in reply.get("problems", []) if type(p) is dict]
-        self.roots = {name: handle._root for name, handle in reply["modules"].items()}
+            self.import_problems = reply.problems
+        self.roots = {name: cast(Remote, handle)._root for name, handle in reply.modules.items()}
         self.made = [h for h in self.made if h not in self.roots.values()]  # modules stay
         self.labels = {v: k for k, v in self.roots.items()}
 
@@ -269,21 +271,40 @@ class SubmissionSession:
 
     # -- requests --------------------------------------------------------------------------
 
-    def request(self, msg: dict[str, Any], what: str, name: str = "") -> Any:
+    def request(self, request: Request, what: str, expect: type[R], name: str = "") -> R:
+        """One request of the current check, charged to its budget and the submission's;
+        the reply, which :func:`grader.protocol.parse_reply` has made an ``expect``."""
         self._worker()
-        if self.check_forbids:
-            msg = {**msg, "forbid": self.check_forbids}
-        return self._send(msg, [self.check, self.submission], what, name)
+        budgets = [self.check, self.submission]
+        return self._send(request, budgets, what, expect, name, self.check_forbids)
 
-    def _send(self, msg: dict[str, Any], budgets: list[Budget], what: str, name: str = "") -> Any:
-        """One request, charged to every budget in ``budgets`` and stopped by the first spent."""
+    def value(self, request: Call | Fetch | GetItem, what: str) -> Any:
+        """The value a call, a fetch or an item sends back."""
+        return self.request(request, what, Value).value
+
+    def _send(
+        self,
+        request: Request,
+        budgets: list[Budget],
+        what: str,
+        expect: type[R],
+        name: str = "",
+        forbid: list[str] | None = None,
+    ) -> R:
+        """One request, charged to every budget in ``budgets`` and stopped by the first spent,
+        with the APIs in ``forbid`` gated while it runs."""
         self._naming = name or what
         client = self.client
         assert client is not None
         try:
             try:
                 reply = client.request(
-                    msg, allowance(budgets), self._encode_other, self._decode_handle, what
+                    request,
+                    allowance(budgets),
+                    self._encode_other,
+                    self._decode_handle,
+                    what,
+                    forbid or (),
                 )
             finally:
                 for budget in budgets:
@@ -292,12 +313,12 @@ class SubmissionSession:
             budget = exhausted(budgets, client.stopped_by or "wall")
             words = budget.words(client.stopped_by or "wall")
             raise WorkerTimeout(f"{what} was stopped: {budget.subject} {words}") from exc
-        if type(reply) is not dict or "ok" not in reply:
+        if isinstance(reply, Failure):
+            raise _fault(reply, what)
+        if not isinstance(reply, expect):  # parse_reply gives each request its reply type
             client.kill()
             raise BadReply(f"{what}: the worker's reply was malformed")
-        if reply["ok"]:
-            return reply.get("value")
-        raise _fault_from_error(reply.get("error"), what, client)
+        return reply
 
     def _encode_other(self, value: Any) -> Any:
         if isinstance(value, Remote):
@@ -330,52 +351,36 @@ class SubmissionSession:
 
     def put(self, value: Any, label: str = "the check's object") -> Remote:
         """Create ``value`` inside the worker and return a handle to it (``label`` names it in messages)."""
-        result = self.request(
-            {"op": "put", "value": value}, "creating an object in your code's process", name=label
-        )
-        assert isinstance(result, Remote)
-        return result
+        what = "creating an object in your code's process"
+        return cast(Remote, self.request(Put(value), what, Made, name=label).handle)
 
     def load_weights(self, file: str, missing_ok: bool = False) -> Remote | None:
         """A submitted checkpoint, loaded in the worker with ``torch.load(weights_only=True)``;
         None if ``missing_ok`` and the file was not handed in."""
-        result = self.request(
-            {"op": "load_weights", "file": file, "missing_ok": missing_ok},
-            f"loading {file}",
-            name=f"the weights in {file}",
-        )
-        if result is None and missing_ok:
-            return None
-        if not isinstance(result, Remote):
-            raise BadReply(f"loading {file}: the worker's reply was not a handle to the weights")
-        return result
+        what = f"loading {file}"
+        reply = self.request(LoadWeights(file, missing_ok), what, Weights, f"the weights in {file}")
+        if reply.handle is None and not missing_ok:
+            raise BadReply(f"{what}: the worker's reply was not a handle to the weights")
+        return cast(Remote | None, reply.handle)
 
     def define(self, source: str, name: str) -> Remote:
         """Run a few lines of instructor helper code in the worker; return a handle to ``name``."""
-        result = self.request(
-            {"op": "define", "source": source, "name": name},
-            f"defining helper {name}",
-            name=f"the check's helper {name}",
+        reply = self.request(
+            Define(source, name), f"defining helper {name}", Made, f"the check's helper {name}"
         )
-        assert isinstance(result, Remote)
-        return result
+        return cast(Remote, reply.handle)
 
 
-def _fault_from_error(error: Any, what: str, client: WorkerClient) -> SubmissionFault:
-    if type(error) is not dict:
-        client.kill()
-        return BadReply(f"{what}: the worker's reply was malformed")
-    kind = error.get("kind")
-    message = str(error.get("message", ""))[:2000]
-    exc_type = str(error.get("type", "Exception"))[:200]
-    tb = str(error.get("traceback", ""))
-    if kind == "limit":
+def _fault(failure: Failure, what: str) -> SubmissionFault:
+    """The fault a check sees for a request that did not finish in the worker."""
+    message, exc_type, tb = failure.message, failure.type, failure.traceback
+    if failure.kind == "limit":
         return SubmissionRaised(f"{what} {message}", exc_type=exc_type, student_traceback=tb)
-    if kind == "exit":
+    if failure.kind == "exit":
         return SubmissionRaised(f"{what} {message}", exc_type="SystemExit", student_traceback=tb)
-    if kind == "forbidden":
+    if failure.kind == "forbidden":
         return ForbiddenUse(f"{what}: {message}")
-    if kind == "codec":
+    if failure.kind == "codec":
         return BadReply(f"{what}: {message}")
     return SubmissionRaised(
         f"{what} raised {exc_type}: {message}", exc_type=exc_type, student_traceback=tb

@@ -27,6 +27,7 @@ from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
 from grader.models import CheckOutcome, LoadedSubmission, NotebookSource, UnitProblem
+from grader.protocol import NotebookPlan, UnitFailure, WorkerLimits
 from grader.remote import SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 
@@ -122,20 +123,23 @@ def worker_config(
     submission's CPU time on all the threads it may use, plus a margin, so that the budget
     (with its plain message) stops a worker first."""
     limits = assignment.spec.limits
-    return WorkerConfig(
-        workdir=workdir,
+    policy = WorkerLimits(
         memory_mb=limits.memory_mb,
-        output_path=output_path,
-        runtime_dir=prepare_runtime(workdir.parent / ".grader-runtime"),
-        threads=threads,
-        sandbox=sandbox,
-        preload=tuple(assignment.spec.worker.preload),
         cpu_seconds=math.ceil(limits.submission_seconds * max(1, threads)) + 5,
         processes=limits.processes,
         open_files=limits.open_files,
         file_size_mb=limits.file_size_mb,
         disk_mb=limits.disk_mb,
         gpu_memory_fraction=gpu_memory_fraction,
+    )
+    return WorkerConfig(
+        workdir=workdir,
+        output_path=output_path,
+        runtime_dir=prepare_runtime(workdir.parent / ".grader-runtime"),
+        limits=policy,
+        threads=threads,
+        sandbox=sandbox,
+        preload=tuple(assignment.spec.worker.preload),
     )
 
 
@@ -293,21 +297,21 @@ def _stop_on_instructor_errors(plugin: GraderPlugin) -> None:
 
 def _notebook_request(
     notebook: NotebookSource, threads: int = 1, wall_factor: float = 3.0
-) -> dict[str, Any]:
+) -> NotebookPlan:
     """What the worker needs to build the module from a notebook (no cell text: it is in
     the module file the load stage wrote). Each unit's limit counts CPU time, as a check's
     does, with the same wall-clock backstop (the worker keeps both timers itself: a cell
     limit only spares the student the rest of the notebook; the notebook's own limit is
     the trusted side's)."""
-    return {
-        "notebook": notebook.notebook,
-        "file": notebook.file,
-        "modules": notebook.modules,
-        "units": [[u.first, u.last, u.label] for u in notebook.units],
-        "unit_seconds": notebook.unit_seconds,
-        "threads": max(1, threads),
-        "wall_factor": wall_factor,
-    }
+    return NotebookPlan(
+        notebook=notebook.notebook,
+        file=notebook.file,
+        modules=list(notebook.modules),
+        units=[(u.first, u.last, u.label) for u in notebook.units],
+        unit_seconds=notebook.unit_seconds,
+        threads=max(1, threads),
+        wall_factor=wall_factor,
+    )
 
 
 def _outcome(
@@ -326,13 +330,14 @@ def _outcome(
     )
 
 
-def _problem(problem: dict[str, Any]) -> UnitProblem:
-    """One failed notebook unit, as the worker described it (strings, cut to size)."""
+def _problem(problem: UnitFailure) -> UnitProblem:
+    """One failed notebook unit, as the worker described it (parse_reply cut it to size)."""
+    failure = problem.failure
     return UnitProblem(
-        label=str(problem.get("label", ""))[:200],
-        type=str(problem.get("type", "Exception"))[:200],
-        message=str(problem.get("message", ""))[:2000],
-        traceback=str(problem.get("traceback", ""))[:8000],
+        label=problem.label,
+        type=failure.type,
+        message=failure.message,
+        traceback=failure.traceback,
     )
 
 

@@ -1,13 +1,14 @@
 """The trusted side of one worker process: have it forked, talk to it under a deadline, kill it.
 
-Nothing the worker sends is unpickled: replies are read with :func:`grader.frames.recv_frame`
-and go through :func:`grader.codec.decode_payload`, under :data:`grader.frames.REPLY_LIMITS`.
+Nothing the worker sends is unpickled: replies are read with :func:`grader.frames.recv_frame`,
+go through :func:`grader.codec.decode_payload`, under :data:`grader.frames.REPLY_LIMITS`, and
+then through :func:`grader.protocol.parse_reply`, which checks their shape and types them.
 Each request gets an allowance (:class:`grader.budget.Spent`): CPU seconds of the worker's
 process tree, read from ``/proc`` while the trusted side waits (:mod:`grader.cputime`), and
 wall-clock seconds. Decoding the reply happens inside the same allowance: its time is charged
 to the request, and a decode that runs past what is left stops the request as a timeout. A
 worker that runs past either limit is killed with its whole process group; a reply the codec
-refuses kills it too (its channel can no longer be trusted); a worker that dies is described
+or the protocol refuses kills it too (its channel can no longer be trusted); a worker that dies is described
 in plain words (signal, exit code, CPU limit).
 """
 
@@ -21,7 +22,7 @@ import socket
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -37,10 +38,19 @@ from grader.codec import (
 )
 from grader.cputime import RequestMeter, TreeClock
 from grader.errors import BadReply, WorkerDied, WorkerTimeout
+from grader.protocol import (
+    ForkRequest,
+    MalformedReply,
+    Reply,
+    Request,
+    WorkerLimits,
+    parse_reply,
+    to_message,
+)
 from grader.warm import prepare_runtime, warm_parents
 from grader.worker.sandbox import CPU_LIMIT_EXIT
 
-__all__ = ["WorkerClient", "WorkerConfig", "prepare_runtime"]
+__all__ = ["WorkerClient", "WorkerConfig", "WorkerLimits", "prepare_runtime"]
 
 _SIGNAL_WORDS = {
     signal.SIGSEGV: "crashed with a segmentation fault (SIGSEGV)",
@@ -62,35 +72,19 @@ honest 256 MiB reply decodes in about 0.2 s. Its time is charged all the same.""
 
 @dataclass
 class WorkerConfig:
-    """How to start one worker."""
+    """How to start one worker: where, with which warm parent, and within which limits."""
 
     workdir: Path
-    memory_mb: int
     output_path: Path
     runtime_dir: Path
+    limits: WorkerLimits
     threads: int = 1
     sandbox: bool = True
     preload: tuple[str, ...] = ("numpy",)
-    cpu_seconds: int = 3600  # RLIMIT_CPU of the worker process: a backstop behind the budgets
-    processes: int = 32
-    open_files: int = 256
-    file_size_mb: int = 256
-    disk_mb: int = 512
     python: str = sys.executable
-    gpu_memory_fraction: float | None = None  # set on GPU runs: the worker's share of the GPU
 
-    def request(self) -> dict[str, Any]:
-        policy = {
-            "workdir": str(self.workdir),
-            "memory_mb": self.memory_mb,
-            "cpu_seconds": self.cpu_seconds,
-            "processes": self.processes,
-            "open_files": self.open_files,
-            "file_size_mb": self.file_size_mb,
-            "disk_mb": self.disk_mb,
-            "gpu_memory_fraction": self.gpu_memory_fraction,
-        }
-        return {"sandbox": self.sandbox, "policy": policy}
+    def fork_request(self) -> ForkRequest:
+        return ForkRequest(str(self.workdir), self.sandbox, self.limits)
 
 
 class WorkerClient:
@@ -103,7 +97,8 @@ class WorkerClient:
         output = os.open(config.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         status_read, status_write = os.pipe()
         try:
-            self.pid = warm.fork(config.request(), [child.fileno(), output, status_write])
+            fds = [child.fileno(), output, status_write]
+            self.pid = warm.fork(config.fork_request().to_json(), fds)
         finally:
             child.close()
             os.close(output)
@@ -135,13 +130,16 @@ class WorkerClient:
 
     def request(
         self,
-        msg: dict[str, Any],
+        request: Request,
         allowance: Spent,
         on_other: Callable[[Any], Any],
         on_handle: Callable[[Any], Any],
         what: str,
-    ) -> Any:
-        """Send ``msg`` and wait for the reply while the worker stays within ``allowance``.
+        forbid: Sequence[str] = (),
+    ) -> Reply:
+        """Send ``request`` (with the APIs in ``forbid`` gated while it runs) and wait for the
+        reply while the worker stays within ``allowance``; the reply as
+        :func:`grader.protocol.parse_reply` reads it.
 
         Afterwards ``spent`` holds what the request took: the wall-clock time it was awaited
         (and how much of it the worker was queued for a core), and the CPU time the worker's
@@ -151,7 +149,7 @@ class WorkerClient:
         did.
         """
         self._seq += 1
-        msg = {**msg, "seq": self._seq}
+        msg = to_message(request, self._seq, forbid)
         self._meter = RequestMeter(self.clock, allowance, self._meter.charged)
         self.stopped_by = None
         answered = False
@@ -170,7 +168,11 @@ class WorkerClient:
             raise BadReply(
                 f"{what}: your code's process sent a message out of turn (it wrote to the grader's channel)"
             )
-        return reply
+        try:
+            return parse_reply(request.OP, reply)
+        except MalformedReply as exc:
+            self.kill()
+            raise BadReply(f"{what}: the worker's reply was malformed ({exc})") from exc
 
     def _decode(
         self, payload: bytearray, allowance: Spent, on_handle: Callable[[Any], Any], what: str
@@ -262,13 +264,15 @@ class WorkerClient:
         if os.WIFSIGNALED(status):
             sig = signal.Signals(os.WTERMSIG(status))
             if sig == signal.SIGXCPU:
-                return f"used more than its {self.config.cpu_seconds} s of CPU time and was stopped"
+                return f"used more than its {self.config.limits.cpu_seconds} s of CPU time and was stopped"
             return _SIGNAL_WORDS.get(sig, f"was killed by signal {sig.name}")
         code = os.waitstatus_to_exitcode(status)
         if code == 70:
             return "could not be started by the grader (see the output below)"
         if code == CPU_LIMIT_EXIT:
-            return f"used more than its {self.config.cpu_seconds} s of CPU time and was stopped"
+            return (
+                f"used more than its {self.config.limits.cpu_seconds} s of CPU time and was stopped"
+            )
         return (
             f"exited with code {code} in the middle of a call (os._exit() or a crash in a C "
             "extension ends the whole process; a graded function must return)"

@@ -21,34 +21,20 @@ from typing import Any
 
 from grader.errors import InstructorError
 from grader.procutil import THREAD_VARIABLES
+from grader.worker.manifest import worker_files
 
 START_SECONDS = 180.0  # importing torch and torchvision cold can take a while
-WORKER_MODULES = (
-    "__init__.py",
-    "codec.py",
-    "frames.py",
-    "procutil.py",
-    "worker/__init__.py",
-    "worker/cells.py",
-    "worker/forbid.py",
-    "worker/gates.py",
-    "worker/gpu.py",
-    "worker/landlock.py",
-    "worker/routes.py",
-    "worker/sandbox.py",
-    "worker/serve.py",
-    "worker/zygote.py",
-)
 
 
 def prepare_runtime(folder: Path) -> Path:
-    """Copy the few grader modules the worker side runs into ``folder`` and return it.
+    """Copy the few grader modules the worker side runs (derived from its imports,
+    :mod:`grader.worker.manifest`) into ``folder`` and return it.
 
     The warm parent's ``sys.path`` gets this folder instead of the grader's own location,
     which in a course checkout also holds ``reference/`` and ``assignments/``.
     """
     source = Path(__file__).resolve().parent
-    for rel in WORKER_MODULES:
+    for rel in worker_files():
         dest = folder / "grader" / rel
         if not dest.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import inspect
 import pytest
 
 from grader.errors import ForbiddenUse
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 
@@ -75,7 +76,7 @@ def session(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     (tmp / "student" / "nn_hw.py").write_text(STUDENT)
     config = WorkerConfig(
         workdir=tmp / "student",
-        memory_mb=2048,
+        limits=WorkerLimits(memory_mb=2048),
         output_path=tmp / "out.txt",
         runtime_dir=prepare_runtime(tmp / "runtime"),
         preload=("numpy", "torch"),

@@ -13,6 +13,7 @@ import torch
 from grader.course import load_assignment
 from grader.errors import InstructorError, SubmissionRaised
 from grader.grade import _gpu_share
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.spec import gpu_share
 from grader.supervisor import WorkerConfig, prepare_runtime
@@ -41,11 +42,10 @@ def _session(tmp_path: Path, fraction: float | None) -> SubmissionSession:
     (work / "nn.py").write_text(STUDENT)
     config = WorkerConfig(
         workdir=work,
-        memory_mb=512,
+        limits=WorkerLimits(memory_mb=512, gpu_memory_fraction=fraction),
         output_path=tmp_path / "out.txt",
         runtime_dir=prepare_runtime(tmp_path / "runtime"),
         preload=("numpy", "torch"),
-        gpu_memory_fraction=fraction,
     )
     session = SubmissionSession(config, ["nn"], import_seconds=60, submission_seconds=120)
     session.begin_check(60)
@@ -96,10 +96,12 @@ def test_host_memory_stays_bounded_without_the_address_space_limit(tmp_path: Pat
 
 def test_running_out_of_the_gpu_share_is_named() -> None:
     exc = torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-    words = _named_limit(exc, {"gpu_memory_fraction": 0.1125, "memory_mb": 4096})
+    words = _named_limit(exc, WorkerLimits(memory_mb=4096, gpu_memory_fraction=0.1125))
     assert words is not None and "11% of the GPU's memory" in words
     assert "several are graded on it at once" in words
-    assert _named_limit(exc, {"memory_mb": 4096}) is None  # no share set: torch's own message
+    assert (
+        _named_limit(exc, WorkerLimits(memory_mb=4096)) is None
+    )  # no share set: torch's own message
 
 
 def test_lanes_split_the_gpu_and_may_not_overcommit_it(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from grader.errors import SubmissionRaised
 from grader.grade import grade
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 from tests.toycourse import make_course
@@ -16,7 +17,7 @@ from tests.toycourse import make_course
 def _session(work: Path, scratch: Path) -> SubmissionSession:
     config = WorkerConfig(
         workdir=work,
-        memory_mb=2048,
+        limits=WorkerLimits(memory_mb=2048),
         output_path=scratch / "out.txt",
         runtime_dir=prepare_runtime(scratch / "runtime"),
         preload=("numpy", "torch"),

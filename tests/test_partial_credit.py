@@ -9,6 +9,7 @@ import pytest
 from grader.checks import expect
 from grader.errors import CheckFailed, InstructorError, PartialCredit, SubmissionRaised
 from grader.grade import grade
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.run import resolve_device
 from grader.supervisor import WorkerConfig, prepare_runtime
@@ -65,7 +66,7 @@ def test_partial_points_flow_into_the_result(tmp_path: Path) -> None:
 def _weights_session(tmp_path: Path) -> SubmissionSession:
     config = WorkerConfig(
         workdir=tmp_path / "student",
-        memory_mb=2048,
+        limits=WorkerLimits(memory_mb=2048),
         output_path=tmp_path / "out.txt",
         runtime_dir=prepare_runtime(tmp_path / "runtime"),
         preload=("numpy", "torch"),

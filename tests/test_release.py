@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import MaterialError
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 
@@ -31,7 +32,7 @@ def _session(tmp_path: Path) -> SubmissionSession:
     (work / "nn.py").write_text(STUDENT)
     config = WorkerConfig(
         workdir=work,
-        memory_mb=400,
+        limits=WorkerLimits(memory_mb=400),
         output_path=tmp_path / "out.txt",
         runtime_dir=prepare_runtime(tmp_path / "runtime"),
     )

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from grader.errors import ImportFailed, SubmissionRaised, WorkerDied, WorkerTimeout
+from grader.protocol import WorkerLimits
 from grader.remote import Remote, SubmissionHandle, SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 
@@ -66,7 +67,7 @@ def session_for(tmp_path: Path, source: str = STUDENT, **limits: float) -> Submi
     (work / "nn.py").write_text(source)
     config = WorkerConfig(
         workdir=work,
-        memory_mb=1024,
+        limits=WorkerLimits(memory_mb=1024),
         output_path=tmp_path / "out.txt",
         runtime_dir=prepare_runtime(tmp_path / "runtime"),
     )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from grader.errors import SubmissionRaised, WorkerDied
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.supervisor import WorkerConfig, prepare_runtime
 
@@ -63,11 +64,10 @@ def session(tmp_path: Path, sandbox: bool = True, **limits: Any) -> SubmissionSe
     (work / "nn.py").write_text(STUDENT)
     config = WorkerConfig(
         workdir=work,
-        memory_mb=512,
+        limits=WorkerLimits(memory_mb=512, **limits),
         output_path=tmp_path / "out.txt",
         runtime_dir=prepare_runtime(tmp_path / "runtime"),
         sandbox=sandbox,
-        **limits,
     )
     s = SubmissionSession(config, ["nn"], import_seconds=20, submission_seconds=60)
     s.begin_check(20)
@@ -152,7 +152,7 @@ def test_warm_parent_has_torch_but_no_cuda(tmp_path: Path) -> None:
     )
     config = WorkerConfig(
         workdir=work,
-        memory_mb=1024,
+        limits=WorkerLimits(memory_mb=1024),
         output_path=tmp_path / "out.txt",
         runtime_dir=prepare_runtime(tmp_path / "runtime"),
         preload=("numpy", "torch", "torchvision"),
@@ -173,7 +173,7 @@ def test_cold_warm_parent_does_not_eat_the_first_check(tmp_path: Path) -> None:
     (work / "nn.py").write_text("def one():\n    return 1\n")
     config = WorkerConfig(
         workdir=work,
-        memory_mb=1024,
+        limits=WorkerLimits(memory_mb=1024),
         output_path=tmp_path / "out.txt",
         runtime_dir=prepare_runtime(tmp_path / "fresh-runtime"),  # a new warm parent
         preload=("numpy", "torch", "torchvision"),

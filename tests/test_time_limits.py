@@ -18,6 +18,7 @@ from grader.cputime import TreeClock
 from grader.errors import SpecError, WorkerTimeout
 from grader.grade import grade
 from grader.models import SubmissionResult
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.spec import load_spec
 from grader.supervisor import WorkerConfig, prepare_runtime
@@ -62,7 +63,7 @@ def session_for(
     (work / "nn.py").write_text(STUDENT)
     config = WorkerConfig(
         workdir=work,
-        memory_mb=1024,
+        limits=WorkerLimits(memory_mb=1024),
         output_path=tmp_path / "out.txt",
         runtime_dir=prepare_runtime(tmp_path / "runtime"),
         threads=threads,

@@ -29,10 +29,11 @@ import signal
 from dataclasses import dataclass, field
 
 from grader.procutil import die_with_parent
+from grader.protocol import WorkerLimits
 from grader.worker import landlock
 from grader.worker.gpu import start_cuda
 
-__all__ = ["CPU_LIMIT_EXIT"]
+__all__ = ["CPU_LIMIT_EXIT", "Policy", "enter", "read_only_paths"]
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWIPC = 0x40000000, 0x08000000
@@ -65,16 +66,11 @@ PIDS_CGROUP = "/sys/fs/cgroup/pids"
 
 @dataclass
 class Policy:
-    """Limits for one worker, sent by the trusted side with each fork request."""
+    """One worker's sandbox: its work folder, its limits (sent whole by the trusted side with
+    each fork request), and the trees it may read."""
 
     workdir: str
-    memory_mb: int
-    cpu_seconds: int
-    processes: int
-    open_files: int
-    file_size_mb: int
-    disk_mb: int
-    gpu_memory_fraction: float | None = None  # a GPU run: see _memory_limit
+    limits: WorkerLimits
     read_only: list[str] = field(default_factory=list)
 
 
@@ -135,7 +131,7 @@ def enter(policy: Policy) -> tuple[str, list[str]]:
     grandchild (PID 1 of the new PID namespace); the child stays behind mirroring its exit.
     A weaker sandbox is named in the returned list with the word WEAKER.
     """
-    applied = [m for m in [_join_pids_cgroup(policy.processes)] if m]
+    applied = [m for m in [_join_pids_cgroup(policy.limits.processes)] if m]
     read_write = [policy.workdir, *DEVICES_READ_WRITE, *gpu_devices()]
     workdir = policy.workdir
     if _try_unshare():
@@ -148,9 +144,9 @@ def enter(policy: Policy) -> tuple[str, list[str]]:
         workdir, read_write = SANDBOX_WORKDIR, [*DEVICES_READ_WRITE, *gpu_devices()]
     else:
         applied.append("WEAKER: no user namespaces, so no network or process isolation")
-    if policy.gpu_memory_fraction is not None:
+    if policy.limits.gpu_memory_fraction is not None:
         applied.append(start_cuda())
-    applied.append(_set_limits(policy))
+    applied.append(_set_limits(policy.limits))
     abi = landlock.abi_version()
     if abi:
         covered = landlock.restrict(policy.read_only, read_write, abi)
@@ -182,7 +178,7 @@ def _mount_private_tmp(policy: Policy) -> str:
     files = _read_tree(policy.workdir)
     libc = _libc()
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
-    size = f"size={policy.disk_mb}m,mode=1777".encode()
+    size = f"size={policy.limits.disk_mb}m,mode=1777".encode()
     _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, size), "mounting /tmp")
     if os.path.isdir("/dev/shm"):
         _check(
@@ -197,7 +193,7 @@ def _mount_private_tmp(policy: Policy) -> str:
         with open(dest, "wb") as handle:
             handle.write(data)
     os.makedirs("/tmp/home", exist_ok=True)
-    return f"private /tmp of {policy.disk_mb} MB holding only the submission"
+    return f"private /tmp of {policy.limits.disk_mb} MB holding only the submission"
 
 
 def _read_tree(root: str) -> dict[str, bytes]:
@@ -220,7 +216,7 @@ def _status_bytes(field_name: str) -> int:
     return 0
 
 
-def _memory_limit(policy: Policy) -> tuple[int, int]:
+def _memory_limit(limits: WorkerLimits) -> tuple[int, int]:
     """(rlimit, bytes) bounding the worker's memory at ``memory_mb`` more than it has now.
 
     On the CPU that is the address space (``RLIMIT_AS``). CUDA reserves tens of GB of address
@@ -229,37 +225,37 @@ def _memory_limit(policy: Policy) -> tuple[int, int]:
     reservations do not count against.
     """
     mb = 1024 * 1024
-    if policy.gpu_memory_fraction is not None:
-        return resource.RLIMIT_DATA, _status_bytes("VmData") + policy.memory_mb * mb
-    return resource.RLIMIT_AS, _status_bytes("VmSize") + policy.memory_mb * mb
+    if limits.gpu_memory_fraction is not None:
+        return resource.RLIMIT_DATA, _status_bytes("VmData") + limits.memory_mb * mb
+    return resource.RLIMIT_AS, _status_bytes("VmSize") + limits.memory_mb * mb
 
 
-def _set_limits(policy: Policy) -> str:
+def _set_limits(limits: WorkerLimits) -> str:
     mb = 1024 * 1024
-    memory, memory_bytes = _memory_limit(policy)
-    limits = {
+    memory, memory_bytes = _memory_limit(limits)
+    rlimits = {
         resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_NOFILE: policy.open_files,
-        resource.RLIMIT_FSIZE: policy.file_size_mb * mb,
-        resource.RLIMIT_NPROC: policy.processes,
+        resource.RLIMIT_NOFILE: limits.open_files,
+        resource.RLIMIT_FSIZE: limits.file_size_mb * mb,
+        resource.RLIMIT_NPROC: limits.processes,
         memory: memory_bytes,
     }
-    for which, value in limits.items():
+    for which, value in rlimits.items():
         _, hard = resource.getrlimit(which)
         capped = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(which, (capped, capped))
-    resource.setrlimit(resource.RLIMIT_CPU, (policy.cpu_seconds, policy.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises EFBIG instead
     # PID 1 of a namespace ignores SIGXCPU's default action, so end with a code of our own.
     signal.signal(signal.SIGXCPU, lambda *_: os._exit(CPU_LIMIT_EXIT))
     gpu = (
         ""
-        if policy.gpu_memory_fraction is None
-        else f", GPU memory {policy.gpu_memory_fraction:.0%} of the device"
+        if limits.gpu_memory_fraction is None
+        else f", GPU memory {limits.gpu_memory_fraction:.0%} of the device"
     )
     return (
-        f"limits: memory +{policy.memory_mb} MB{gpu}, CPU {policy.cpu_seconds} s, {policy.processes} "
-        f"processes, {policy.open_files} open files, files up to {policy.file_size_mb} MB"
+        f"limits: memory +{limits.memory_mb} MB{gpu}, CPU {limits.cpu_seconds} s, {limits.processes} "
+        f"processes, {limits.open_files} open files, files up to {limits.file_size_mb} MB"
     )
 
 

@@ -1,26 +1,11 @@
 """The worker's request loop: the only place where submission code runs.
 
-The trusted process sends one request at a time and waits for one reply. Requests:
-
-=========  ===========================================================================
-op         meaning
-=========  ===========================================================================
-import     import the submission's modules; reply maps module name -> handle id
-call       call ``target(*args, **kwargs)``; reply is the value (or handles inside it)
-getattr    read an attribute path from a handle
-setattr    set ``target.name = value``
-getitem    ``target[key]``
-setitem    ``target[key] = value``
-put        park a plain value in the worker (e.g. a ``params`` dict the student mutates)
-load_weights  load a submitted checkpoint with ``torch.load(weights_only=True)``; with
-           ``missing_ok``, the reply for a file that was not handed in is None
-define     run a few lines of instructor helper code and return a handle to ``name``
-release    forget handles
-hello      the worker's pid and the sandbox it runs in
-=========  ===========================================================================
-
-Every reply is ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``.
-Objects the codec cannot send by value stay here in ``self.objects`` and go out as handles.
+The trusted process sends one request at a time and waits for one reply. The requests are
+the types in :mod:`grader.protocol`; :class:`Server` answers each through its table
+``HANDLERS`` (its docstring lists them, generated from that table). Every reply is
+``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``
+(:func:`grader.protocol.ok`, :func:`grader.protocol.failure`). Objects the codec cannot send
+by value stay here in ``Server.objects`` and go out as handles.
 """
 
 from __future__ import annotations
@@ -34,8 +19,10 @@ import socket
 import struct
 import sys
 import traceback
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
+from grader import protocol
 from grader.codec import (
     REQUEST_LIMITS,
     CodecError,
@@ -44,9 +31,28 @@ from grader.codec import (
     recv_frame,
     send_frame,
 )
+from grader.protocol import (
+    REQUESTS,
+    Call,
+    Define,
+    Fetch,
+    GetItem,
+    Hello,
+    Import,
+    LoadWeights,
+    Op,
+    Put,
+    Release,
+    SetAttr,
+    SetItem,
+    WorkerLimits,
+    parse_request,
+)
 from grader.worker.cells import run_units
 from grader.worker.forbid import Guard
 from grader.worker.gpu import cap_gpu_memory, is_gpu_out_of_memory
+
+__all__ = ["Server", "run"]
 
 _MAX_TRACEBACK_CHARS = 8000
 
@@ -64,7 +70,7 @@ class Server:
     """Holds the worker's objects and answers requests until the channel closes."""
 
     def __init__(
-        self, sock: socket.socket, workdir: str, limits: dict[str, Any], isolation: list[str]
+        self, sock: socket.socket, workdir: str, limits: WorkerLimits, isolation: list[str]
     ) -> None:
         self.sock = sock
         self.isolation = isolation
@@ -105,12 +111,12 @@ class Server:
             try:
                 request = decode_payload(payload, self.resolve, REQUEST_LIMITS)
                 self.guard.begin(request.get("forbid", []))
-                reply = {"ok": True, "value": self.dispatch(request)}
+                reply = protocol.ok(self.dispatch(request))
             except BaseException as exc:  # noqa: BLE001 - every student exception becomes a reply
                 reply = self.describe(exc)
             violation = self.guard.end()
             if violation is not None:  # reported even if the student's code caught the error
-                reply = _error("forbidden", "ForbiddenAPI", violation, "")
+                reply = protocol.failure("forbidden", "ForbiddenAPI", violation, "")
             reply["seq"] = request.get("seq", _peek_seq(payload))  # replies are matched to requests
             _flush_output()  # the worker may be killed at any time: its prints reach the log now
             self.reply(reply)
@@ -119,78 +125,98 @@ class Server:
         """The reply for an exception: a limit the code ran into is named in plain words."""
         tb = self.student_tb(exc)
         if isinstance(exc, SystemExit):
-            return _error("exit", "SystemExit", _exit_message(exc), tb)
+            return protocol.failure("exit", "SystemExit", _exit_message(exc), tb)
         limit = _named_limit(exc, self.limits)
         if limit is not None:
-            return _error("limit", type(exc).__name__, limit, tb)
-        return _error("raised", type(exc).__name__, _safe_str(exc), tb)
+            return protocol.failure("limit", type(exc).__name__, limit, tb)
+        return protocol.failure("raised", type(exc).__name__, _safe_str(exc), tb)
 
     def reply(self, reply: dict[str, Any]) -> None:
         try:
             parts = encode_message(reply, self.park)
         except (CodecError, RecursionError, MemoryError) as exc:
-            parts = encode_message(
-                _error("codec", "CodecError", f"the result could not be sent: {exc}", ""), self.park
-            )
+            message = f"the result could not be sent: {exc}"
+            parts = encode_message(protocol.failure("codec", "CodecError", message, ""), self.park)
         send_frame(self.sock, parts)
 
-    def dispatch(self, req: dict[str, Any]) -> Any:
-        op = req["op"]
-        if op == "call":
-            return req["target"](*req.get("args", []), **req.get("kwargs", {}))
-        if op == "getattr":
-            return req["target"]
-        if op == "setattr":
-            setattr(req["target"], req["name"], req["value"])
-            return None
-        if op == "getitem":
-            return req["target"][req["key"]]
-        if op == "setitem":
-            req["target"][req["key"]] = req["value"]
-            return None
-        if op == "put":
-            return _Keep(req["value"])
-        if op == "fetch":
-            return req["target"]
-        if op == "import":
-            self.guard.install(req.get("forbidden", []))  # before the submission can alias anything
-            return self.import_modules(req["modules"], req.get("notebook"))
-        if op == "define":
-            namespace: dict[str, Any] = {"np": importlib.import_module("numpy")}
-            exec(compile(req["source"], "<grader helper>", "exec"), namespace)  # noqa: S102 - instructor code
-            return _Keep(namespace[req["name"]])
-        if op == "release":
-            for handle in req["handles"]:
-                self.objects.pop(handle, None)
-            return None
-        if op == "load_weights":
-            weights = _load_weights(self.workdir, req["file"], req.get("missing_ok") is True)
-            return None if weights is None else _Keep(weights)
-        if op == "hello":
-            return {"pid": os.getpid(), "isolation": self.isolation}
-        raise ValueError(f"unknown op {op!r}")
+    def dispatch(self, message: dict[str, Any]) -> Any:
+        """Answer one decoded request message through ``HANDLERS``."""
+        request = parse_request(message)
+        return self.HANDLERS[request.OP](self, request)
 
-    def import_modules(self, names: list[str], notebook: dict[str, Any] | None) -> dict[str, Any]:
+    # -- the handlers, one per op ------------------------------------------------------
+
+    def on_hello(self, req: Hello) -> Any:
+        return {"pid": os.getpid(), "isolation": self.isolation}
+
+    def on_import(self, req: Import) -> Any:
         """Import the submission: plain modules, or the module built from a notebook, run
         unit by unit (each failed unit is reported in ``problems`` and costs only itself)."""
+        self.guard.install(req.forbidden)  # before the submission can alias anything
         modules: dict[str, Any] = {}
         problems: list[dict[str, Any]] = []
+        notebook = req.notebook
         if notebook is not None:
-            built = [n for n in names if n in notebook["modules"]]
+            built = [n for n in req.modules if n in notebook.modules]
             module, problems = run_units(
-                os.path.join(self.workdir, notebook["file"]),
+                os.path.join(self.workdir, notebook.file),
                 built,
-                notebook["units"],
-                float(notebook["unit_seconds"]),
+                [list(u) for u in notebook.units],
+                notebook.unit_seconds,
                 lambda exc: self.describe(exc)["error"],
-                threads=int(notebook.get("threads", 1)),
-                wall_factor=float(notebook.get("wall_factor", 3.0)),
+                threads=notebook.threads,
+                wall_factor=notebook.wall_factor,
             )
             modules = {n: _Keep(module) for n in built}
-        for name in names:
+        for name in req.modules:
             if name not in modules:
                 modules[name] = _Keep(importlib.import_module(name))
         return {"modules": modules, "problems": problems}
+
+    def on_call(self, req: Call) -> Any:
+        return req.target(*req.args, **req.kwargs)
+
+    def on_fetch(self, req: Fetch) -> Any:
+        return req.target
+
+    def on_setattr(self, req: SetAttr) -> Any:
+        setattr(req.target, req.name, req.value)
+
+    def on_getitem(self, req: GetItem) -> Any:
+        return req.target[req.key]
+
+    def on_setitem(self, req: SetItem) -> Any:
+        req.target[req.key] = req.value
+
+    def on_put(self, req: Put) -> Any:
+        return _Keep(req.value)
+
+    def on_define(self, req: Define) -> Any:
+        namespace: dict[str, Any] = {"np": importlib.import_module("numpy")}
+        exec(compile(req.source, "<grader helper>", "exec"), namespace)  # noqa: S102 - instructor code
+        return _Keep(namespace[req.name])
+
+    def on_load_weights(self, req: LoadWeights) -> Any:
+        weights = _load_weights(self.workdir, req.file, req.missing_ok is True)
+        return None if weights is None else _Keep(weights)
+
+    def on_release(self, req: Release) -> Any:
+        for handle in req.handles:
+            self.objects.pop(handle, None)
+
+    HANDLERS: ClassVar[dict[Op, Callable[[Server, Any], Any]]] = {
+        Op.HELLO: on_hello,
+        Op.IMPORT: on_import,
+        Op.CALL: on_call,
+        Op.FETCH: on_fetch,
+        Op.SETATTR: on_setattr,
+        Op.GETITEM: on_getitem,
+        Op.SETITEM: on_setitem,
+        Op.PUT: on_put,
+        Op.DEFINE: on_define,
+        Op.LOAD_WEIGHTS: on_load_weights,
+        Op.RELEASE: on_release,
+    }
 
     def student_tb(self, exc: BaseException) -> str:
         """The traceback, trimmed to frames in the student's own files."""
@@ -201,6 +227,24 @@ class Server:
         lines += traceback.format_exception_only(type(exc), exc)
         text = "".join(lines).replace(self.workdir + os.sep, "")
         return text[-_MAX_TRACEBACK_CHARS:]
+
+
+def _ops_doc(handlers: dict[Op, Any]) -> str:
+    """The requests in ``handlers``, one line each, for :class:`Server`'s docstring."""
+    width = max(len(op.value) for op in handlers) + 2
+    rule = "=" * (width - 2) + "  " + "=" * 60
+    rows = [
+        f"{op.value:<{width}}{' '.join((REQUESTS[op].__doc__ or '').split())}" for op in handlers
+    ]
+    return "\n".join([rule, f"{'op':<{width}}meaning", rule, *rows, rule])
+
+
+Server.__doc__ = f"""{Server.__doc__}
+
+The requests it answers (generated from ``Server.HANDLERS``; see :mod:`grader.protocol`):
+
+{_ops_doc(Server.HANDLERS)}
+"""
 
 
 def _inside(filename: str, folder: str) -> bool:
@@ -249,15 +293,13 @@ def _peek_seq(payload: bytearray) -> Any:
         return None
 
 
-def _named_limit(exc: BaseException, limits: dict[str, Any]) -> str | None:
+def _named_limit(exc: BaseException, limits: WorkerLimits) -> str | None:
     """Plain words for an exception that is really a sandbox limit, else None."""
-    memory = (
-        f"used more than {limits.get('memory_mb')} MB of memory (the limit for this assignment)"
-    )
-    share = limits.get("gpu_memory_fraction")
+    memory = f"used more than {limits.memory_mb} MB of memory (the limit for this assignment)"
+    share = limits.gpu_memory_fraction
     if share is not None and is_gpu_out_of_memory(exc):
         return (
-            f"ran out of GPU memory: each submission may use {float(share):.0%} of the GPU's "
+            f"ran out of GPU memory: each submission may use {share:.0%} of the GPU's "
             "memory, because several are graded on it at once (use smaller batches or models)"
         )
     if isinstance(exc, MemoryError) or "can't allocate memory" in _safe_str(exc):
@@ -265,10 +307,10 @@ def _named_limit(exc: BaseException, limits: dict[str, Any]) -> str | None:
     if not isinstance(exc, OSError):
         return None
     words = {
-        errno.EAGAIN: f"tried to run more than {limits.get('processes')} processes at once (the limit)",
-        errno.EMFILE: f"opened more than {limits.get('open_files')} files at once (the limit)",
-        errno.EFBIG: f"wrote a file larger than {limits.get('file_size_mb')} MB (the limit)",
-        errno.ENOSPC: f"filled its {limits.get('disk_mb')} MB of disk space (the limit)",
+        errno.EAGAIN: f"tried to run more than {limits.processes} processes at once (the limit)",
+        errno.EMFILE: f"opened more than {limits.open_files} files at once (the limit)",
+        errno.EFBIG: f"wrote a file larger than {limits.file_size_mb} MB (the limit)",
+        errno.ENOSPC: f"filled its {limits.disk_mb} MB of disk space (the limit)",
         errno.ENOMEM: memory,
     }
     return words.get(exc.errno or 0)
@@ -286,21 +328,14 @@ def _exit_message(exc: SystemExit) -> str:
     return f"called sys.exit({exc.code!r}); a graded function must return, not exit the program"
 
 
-def _error(kind: str, exc_type: str, message: str, tb: str) -> dict[str, Any]:
-    return {
-        "ok": False,
-        "error": {"kind": kind, "type": exc_type, "message": message, "traceback": tb},
-    }
-
-
-def run(fd: int, workdir: str, limits: dict[str, Any], isolation: list[str]) -> None:
+def run(fd: int, workdir: str, limits: WorkerLimits, isolation: list[str]) -> None:
     """Entry point once the process is set up: serve on the inherited socket ``fd``."""
     sock = socket.socket(fileno=fd)
     sys.path.insert(0, workdir)
     os.chdir(workdir)
     builtins.input = _no_input
-    if limits.get("gpu_memory_fraction") is not None:
-        cap_gpu_memory(float(limits["gpu_memory_fraction"]))
+    if limits.gpu_memory_fraction is not None:
+        cap_gpu_memory(limits.gpu_memory_fraction)
     Server(sock, workdir, limits, isolation).serve()
 
 

@@ -4,10 +4,11 @@ Importing torch costs seconds; forking a process that has already imported it co
 milliseconds. The zygote never initialises CUDA: a worker that needs the GPU does that itself.
 
 Protocol on the control socket (the trusted side is the only peer): the request is one JSON
-line, with three file descriptors attached (the worker's channel, its output file, and the
-write end of a status pipe); the reply is one JSON line ``{"pid": N}``. When a worker ends,
-its wait status (4 bytes, big-endian) is written to its status pipe, so the trusted side can
-say how it ended.
+line, a :class:`grader.protocol.ForkRequest` (the work folder, the sandbox switch and the
+worker's :class:`grader.protocol.WorkerLimits`), with three file descriptors attached (the
+worker's channel, its output file, and the write end of a status pipe); the reply is one
+JSON line ``{"pid": N}``. When a worker ends, its wait status (4 bytes, big-endian) is
+written to its status pipe, so the trusted side can say how it ended.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sys
 from typing import Any
 
 from grader.procutil import die_with_parent
+from grader.protocol import ForkRequest
 from grader.worker import sandbox, serve
 
 
@@ -84,11 +86,12 @@ class Zygote:
             os.dup2(devnull, 0)
             os.closerange(3, channel)
             os.closerange(channel + 1, 65536)
-            policy = sandbox.Policy(**request["policy"], read_only=self.read_only)
-            workdir, applied = policy.workdir, ["NO SANDBOX: turned off by the instructor"]
-            if request["sandbox"]:
+            fork = ForkRequest.from_json(request)
+            workdir, applied = fork.workdir, ["NO SANDBOX: turned off by the instructor"]
+            if fork.sandbox:
+                policy = sandbox.Policy(fork.workdir, fork.limits, read_only=self.read_only)
                 workdir, applied = sandbox.enter(policy)
-            serve.run(channel, workdir, request["policy"], isolation=applied)
+            serve.run(channel, workdir, fork.limits, isolation=applied)
         except BaseException as exc:  # noqa: BLE001 - a child must never return into the zygote loop
             os.write(2, f"worker start-up failed: {type(exc).__name__}: {exc}\n".encode())
             code = 70

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import ForbiddenUse, SubmissionRaised
+from grader.protocol import WorkerLimits
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.spec import load_spec
 from grader.supervisor import WorkerConfig, prepare_runtime
@@ -67,7 +68,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SubmissionSess
     (tmp / "student" / "routes.py").write_text(ROUTES)
     config = WorkerConfig(
         workdir=tmp / "student",
-        memory_mb=4096,
+        limits=WorkerLimits(memory_mb=4096),
         output_path=tmp / "out.txt",
         runtime_dir=prepare_runtime(tmp / "runtime"),
         preload=("numpy", "torch"),
