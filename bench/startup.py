@@ -66,6 +66,7 @@ def _event(name: str, mark: str, at: float | None = None) -> None:
     line = json.dumps(
         {
             "t": time.time() if at is None else at,
+            "cpu": time.process_time(),  # this process's CPU time: robust on a busy machine
             "pid": os.getpid(),
             "role": role,
             "name": name,
@@ -236,11 +237,11 @@ def traced_run(python: str, args: list[str], trace: Path) -> tuple[float, list[d
     return wall, events
 
 
-def spans(events: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
-    """(start, end) of each span's first occurrence, by "role: name" (a lane's spans are its
-    first lane's)."""
-    out: dict[str, tuple[float, float]] = {}
-    open_: dict[tuple[int, str], float] = {}
+def spans(events: list[dict[str, Any]]) -> dict[str, tuple[float, float, float]]:
+    """(start, end, CPU seconds) of each span's first occurrence, by "role: name" (a lane's
+    spans are its first lane's; the CPU time is its own process's, not its subprocesses')."""
+    out: dict[str, tuple[float, float, float]] = {}
+    open_: dict[tuple[int, str], tuple[float, float]] = {}
     lanes: list[int] = []
     for e in sorted(events, key=lambda e: e["t"]):
         if e["role"] == "lane" and e["pid"] not in lanes:
@@ -249,11 +250,12 @@ def spans(events: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
             continue
         key = f"{e['role']}: {e['name']}"
         if e["mark"] == "b":
-            open_.setdefault((e["pid"], key), e["t"])
+            open_.setdefault((e["pid"], key), (e["t"], e["cpu"]))
         elif (e["pid"], key) in open_ and key not in out:
-            out[key] = (open_[(e["pid"], key)], e["t"])
-    for (_pid, key), start in open_.items():
-        out.setdefault(key, (start, start))
+            start, cpu = open_[(e["pid"], key)]
+            out[key] = (start, e["t"], e["cpu"] - cpu)
+    for (_pid, key), (start, _cpu) in open_.items():
+        out.setdefault(key, (start, start, 0.0))
     return out
 
 
@@ -276,18 +278,20 @@ def plain_run(python: str, args: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def report(runs: list[dict[str, tuple[float, float]]], walls: dict[str, list[float]]) -> str:
+def report(runs: list[dict[str, tuple[float, float, float]]], walls: dict[str, list[float]]) -> str:
     keys = sorted(
         {k for r in runs for k in r},
         key=lambda k: statistics.median(r[k][0] for r in runs if k in r),
     )
-    lines = [f"{'span':62} {'start ms':>9} {'end ms':>9} {'length ms':>10}"]
+    head = f"{'span':58} {'start ms':>8} {'end ms':>8} {'wall ms':>8} {'CPU ms':>7}"
+    lines = [head]
     for key in keys:
         found = [r[key] for r in runs if key in r]
-        start = statistics.median(s for s, _ in found) * 1000
-        end = statistics.median(e for _, e in found) * 1000
-        length = statistics.median(e - s for s, e in found) * 1000
-        lines.append(f"{key[:62]:62} {start:9.0f} {end:9.0f} {length:10.0f}")
+        start = statistics.median(s for s, _, _ in found) * 1000
+        end = statistics.median(e for _, e, _ in found) * 1000
+        length = statistics.median(e - s for s, e, _ in found) * 1000
+        cpu = statistics.median(c for _, _, c in found) * 1000
+        lines.append(f"{key[:58]:58} {start:8.0f} {end:8.0f} {length:8.0f} {cpu:7.0f}")
     lines.append("")
     for what, values in walls.items():
         lines.append(
@@ -323,7 +327,7 @@ def main() -> None:
             "--jobs",
             str(args.jobs),
         ]
-        runs: list[dict[str, tuple[float, float]]] = []
+        runs: list[dict[str, tuple[float, float, float]]] = []
         walls: dict[str, list[float]] = {}
         plain_run(args.python, grade)  # a first run fills the caches; not counted
         for _ in range(args.repeat):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,7 +26,7 @@ from grader.safetext import printable
 if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays quick
     from grader.course import Assignment
     from grader.lane import LaneResult
-    from grader.models import SubmissionResult
+    from grader.models import GradeReport, SubmissionResult
 
 __all__ = ["main"]
 
@@ -105,8 +106,6 @@ def grade_cmd(
     course: CourseOpt = None,
 ) -> None:
     """Grade a class: scores, per-student feedback and a gradebook."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from grader.course import load_assignment
     from grader.discover import discover
 
@@ -114,51 +113,27 @@ def grade_cmd(
     total = len(discover(submissions))
     material = load_assignment(root, assignment)
     with _early_lanes(executor, min(jobs, total)):
-        from grader.grade import grade  # imports pytest and numpy: the early lanes start meanwhile
+        from grader.grade import grade  # pytest, numpy...: the early lanes start meanwhile
 
         isolation = IsolationProbe(material, sandbox)
-        columns = (
-            TextColumn("[bold]grading[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}", markup=False),
-        )
-        with Progress(*columns, console=console, transient=False) as progress:
-            bar = progress.add_task("", total=total)
 
-            def advance(lane: LaneResult) -> None:
-                isolation.announce()  # before the first result, as it was before grading began
-                r = lane.result
-                note = " (unchanged, skipped)" if lane.skipped else ""
-                progress.update(
-                    bar,
-                    advance=1,
-                    description=printable(f"{r.student}: {r.score:g}/{r.max_score:g}{note}"),
-                )
+        def run(advance: Callable[[LaneResult], None]) -> GradeReport:
+            return grade(
+                root,
+                assignment,
+                submissions,
+                out_dir.resolve(),
+                jobs=jobs,
+                seed=seed,
+                force=force,
+                sandbox=sandbox,
+                device=device,
+                on_result=advance,
+                executor=executor,
+                address=address,
+            )
 
-            try:
-                report = grade(
-                    root,
-                    assignment,
-                    submissions,
-                    out_dir.resolve(),
-                    jobs=jobs,
-                    seed=seed,
-                    force=force,
-                    sandbox=sandbox,
-                    device=device,
-                    on_result=advance,
-                    executor=executor,
-                    address=address,
-                )
-            except KeyboardInterrupt:
-                print(INTERRUPTED, file=sys.stderr)
-                raise typer.Exit(130) from None
-            except Exception:
-                isolation.announce()  # a probe that failed says so first, as it did before
-                raise
-            isolation.announce()  # a class with no result to show
+        report = _with_progress(total, isolation, run)
     _print_class(report.results)
     out.print(
         f"seed {report.seed}; {len(report.results)} submissions in {report.duration_s:.1f} s; "
@@ -169,6 +144,47 @@ def grade_cmd(
         f"gradebook: {out_dir / 'gradebook.csv'}"
     )
     _exit_on_grader_faults(report.results)
+
+
+def _with_progress(
+    total: int,
+    isolation: IsolationProbe,
+    run: Callable[[Callable[[LaneResult], None]], GradeReport],
+) -> GradeReport:
+    """``run(advance)`` under a progress bar that ``advance`` moves once per submission; the
+    isolation report comes before the first result, as it did when the probe ran first."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("[bold]grading[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task("", total=total)
+
+        def advance(lane: LaneResult) -> None:
+            isolation.announce()
+            r = lane.result
+            note = " (unchanged, skipped)" if lane.skipped else ""
+            progress.update(
+                bar,
+                advance=1,
+                description=printable(f"{r.student}: {r.score:g}/{r.max_score:g}{note}"),
+            )
+
+        try:
+            report = run(advance)
+        except KeyboardInterrupt:
+            print(INTERRUPTED, file=sys.stderr)
+            raise typer.Exit(130) from None
+        except Exception:
+            isolation.announce()  # a probe that failed says so first, as it did before
+            raise
+        isolation.announce()  # a class with no result to show
+    return report
 
 
 def _exit_on_grader_faults(results: list[SubmissionResult]) -> None:
