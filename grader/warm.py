@@ -46,13 +46,18 @@ def prepare_runtime(folder: Path) -> Path:
 
     The warm parent's ``sys.path`` gets this folder instead of the grader's own location,
     which in a course checkout also holds ``reference/`` and ``assignments/``.
+
+    Each file appears whole (copied beside it, then renamed): lanes starting together share
+    the folder, and a warm parent must never import a half-copied module.
     """
     source = Path(__file__).resolve().parent
     for rel in WORKER_MODULES:
         dest = folder / "grader" / rel
         if not dest.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / rel, dest)
+            partial = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+            shutil.copyfile(source / rel, partial)
+            os.replace(partial, dest)
     return folder
 
 

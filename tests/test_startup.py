@@ -131,3 +131,18 @@ def test_the_probe_is_announced_once(
     probe.announce()
     err = capsys.readouterr().err
     assert err.count("WEAKER THAN FULL ISOLATION") == 1 and err.count("no Landlock") == 1
+
+
+def test_the_runtime_folder_holds_whole_modules_only(tmp_path: Path) -> None:
+    """Lanes share the worker's runtime folder: each module is copied whole, and nothing
+    half-copied is left beside them."""
+    from grader.warm import WORKER_MODULES, prepare_runtime
+
+    folder = prepare_runtime(tmp_path / "runtime")
+    assert prepare_runtime(folder) == folder  # the next lane finds it ready
+    copied = sorted(
+        p.relative_to(folder / "grader").as_posix() for p in folder.rglob("*") if p.is_file()
+    )
+    assert copied == sorted(WORKER_MODULES)
+    source = Path(local.__file__).resolve().parents[1] / "worker" / "serve.py"
+    assert (folder / "grader" / "worker" / "serve.py").read_bytes() == source.read_bytes()
