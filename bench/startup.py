@@ -1,9 +1,11 @@
 """Where ``grader grade`` spends its fixed cost: a timeline of one run over a one-notebook class.
 
     .venv/bin/python bench/startup.py [--repeat 5] [--python PY] [--jobs 1] [--out FILE]
+                                      [--assignment COURSE ID SUBMISSION]
 
 Builds the notebook assignment of :mod:`bench.compare_anchors` and a class of one correct
-notebook in a temporary folder, then runs ``grader grade`` on it ``--repeat`` times, each in a
+notebook in a temporary folder (or, with ``--assignment``, a class of that one submission of a
+course's assignment), then runs ``grader grade`` on it ``--repeat`` times, each in a
 fresh interpreter (``--python``, default this one: point it at another checkout's venv to
 compare). Each run is traced: an import hook wraps a few named functions of the grader as their
 modules load, in the CLI's process and in each lane (the lane initializer is wrapped, so the
@@ -217,6 +219,19 @@ def make_class(work: Path) -> tuple[Path, Path, str]:
     return course, work / "one", ASSIGNMENT
 
 
+def one_submission(source: Path, work: Path) -> Path:
+    """A class holding only ``source`` (a student's folder or .zip), copied."""
+    import shutil
+
+    folder = work / "one"
+    folder.mkdir()
+    if source.is_dir():
+        shutil.copytree(source, folder / source.name)
+    else:
+        shutil.copyfile(source, folder / source.name)
+    return folder
+
+
 def traced_run(python: str, args: list[str], trace: Path) -> tuple[float, list[dict[str, Any]]]:
     env = {**os.environ, TRACE_ENV: str(trace)}
     trace.unlink(missing_ok=True)
@@ -313,10 +328,22 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, default=1, help="grader grade --jobs (default 1)")
     parser.add_argument("--out", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--assignment",
+        nargs=3,
+        metavar=("COURSE", "ID", "SUBMISSION"),
+        help="grade this one submission (a folder or .zip) of a course's assignment instead, "
+        "e.g. . backprop_torch examples/backprop_torch/submissions/ana",
+    )
     args = parser.parse_args()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="grader-startup-") as tmp:
         work = Path(tmp)
-        course, submissions, assignment = make_class(work)
+        if args.assignment:
+            course, assignment = Path(args.assignment[0]).resolve(), args.assignment[1]
+            submissions = one_submission(Path(args.assignment[2]).resolve(), work)
+        else:
+            course, submissions, assignment = make_class(work)
         grade = ["grade", str(submissions), "-a", assignment, "--course", str(course)]
         grade += [
             "--out",
@@ -338,10 +365,10 @@ def main() -> None:
             wall, events = traced_run(args.python, grade, work / "trace.jsonl")
             walls.setdefault("grader grade, traced: wall", []).append(wall)
             runs.append(spans(events))
-        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        load += " at the start, " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + " at the end"
         text = (
-            f"{args.python}: grader grade, 1 notebook, --jobs {args.jobs}; load average {load}\n\n"
-            + report(runs, walls)
+            f"{args.python}: grader grade {assignment}, 1 submission, --jobs {args.jobs}; "
+            f"load average {load}\n\n" + report(runs, walls)
         )
     print(text)
     if args.out:
