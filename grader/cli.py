@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays qu
     from grader.lane import LaneResult
     from grader.models import GradeReport, SubmissionResult
 
-__all__ = ["main"]
+__all__ = ["IsolationProbe", "main"]
 
 app = typer.Typer(
     add_completion=False,
@@ -263,6 +263,7 @@ class IsolationProbe:
 
 
 def _print_isolation(applied: list[str], sandbox: bool) -> None:
+    """What the probe's worker applied, and in red what a weaker sandbox lets through."""
     weak = not sandbox or any("WEAKER" in m or "NO SANDBOX" in m for m in applied)
     style = "bold red" if weak else "green"
     console.print(f"[{style}]sandbox{' (WEAKER THAN FULL ISOLATION)' if weak else ''}:[/]")

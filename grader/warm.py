@@ -22,6 +22,8 @@ from typing import Any
 from grader.errors import InstructorError
 from grader.procutil import THREAD_VARIABLES
 
+__all__ = ["WORKER_MODULES", "WarmParent", "WarmParents", "prepare_runtime", "warm_parents"]
+
 START_SECONDS = 180.0  # importing torch and torchvision cold can take a while
 WORKER_MODULES = (
     "__init__.py",
