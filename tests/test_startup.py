@@ -55,6 +55,18 @@ def test_early_lanes_of_another_size_or_not_taken_are_ended() -> None:
     assert multiprocessing.active_children() == []
 
 
+def test_ending_lanes_leaves_the_callers_other_processes_alone() -> None:
+    other = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(60,))
+    other.start()
+    try:
+        with local.early_lanes(1):
+            assert len(multiprocessing.active_children()) == 2
+        assert multiprocessing.active_children() == [other] and other.is_alive()
+    finally:
+        other.kill()
+        other.join()
+
+
 def test_a_lane_left_busy_by_the_checks_does_not_hold_up_the_end(tmp_path: Path) -> None:
     """A check file that leaves a thread running in its lane: once every result is in, the
     lanes are ended rather than waited for (a lane that cannot exit once hung the run)."""

@@ -120,10 +120,12 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _end(pool: ProcessPoolExecutor) -> None:
-    """Kill the lanes and shut the pool down. Only called when no lane holds work that must
-    finish: every batch came back, or the run is stopping."""
-    for child in multiprocessing.active_children():
-        child.kill()
+    """Kill the pool's lanes and shut it down. Only called when no lane holds work that must
+    finish: every batch came back, or the run is stopping. Other processes of the caller's
+    are left alone."""
+    lanes = getattr(pool, "_processes", None) or {}  # pid -> Process; without it: a clean stop
+    for lane in list(lanes.values()):
+        lane.kill()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
