@@ -13,9 +13,11 @@ lanes trace themselves too), and each wrapped call writes its start and end to a
 Nothing in the grader is changed; a name the grader no longer has is simply not traced.
 
 Prints, for every span, its median start and end (milliseconds after the ``grader`` process was
-launched) and its median length, then the median wall time of untraced runs of ``grader grade``
-and ``grader --help`` and which heavy modules the CLI's own process imported. The machine is
-shared, so the medians matter and one run proves little. Prints figures; asserts nothing.
+launched), its median length and the CPU time its own process spent in it, and which heavy
+modules the CLI's own process imported; then the median wall time and CPU time (of the whole
+process tree: this script reaps the warm parents too) of untraced runs of ``grader grade`` and
+``grader --help``. On a shared machine the CPU figures are the steadier ones, and one run
+proves little. Prints figures; asserts nothing. Results: ``bench/results/startup-*.md``.
 """
 
 from __future__ import annotations
