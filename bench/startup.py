@@ -52,7 +52,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "grader.grade": ("grade",),
     "grader.executors.local": ("_one_pool",),
     "grader.lane": ("grade_batch",),
-    "grader.warm": ("WarmParent.__init__",),
+    "grader.warm": ("WarmParent.__init__", "WarmParent.fork"),
     "grader.supervisor": ("WorkerClient.__init__",),
     "grader.remote": ("SubmissionSession.__init__", "SubmissionSession._start"),
     "pytest": ("main",),
