@@ -8,22 +8,27 @@ interrupted (results so far are kept).
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from grader.course import Assignment
 from grader.errors import InstructorError
-from grader.models import SubmissionResult
 from grader.safetext import printable
 
-__all__ = ["app", "main"]
+if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays quick
+    from grader.course import Assignment
+    from grader.lane import LaneResult
+    from grader.models import GradeReport, SubmissionResult
+
+__all__ = ["IsolationProbe", "app", "main"]
 
 app = typer.Typer(
     add_completion=False,
@@ -118,33 +123,17 @@ def grade_cmd(
     """Grade a class: scores, per-student feedback and a gradebook."""
     from grader.course import load_assignment
     from grader.discover import discover
-    from grader.grade import grade
-    from grader.lane import LaneResult
 
     root = _course(course)
     total = len(discover(submissions))
-    _announce_isolation(load_assignment(root, assignment), sandbox)
-    columns = (
-        TextColumn("[bold]grading[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}", markup=False),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task("", total=total)
+    material = load_assignment(root, assignment)
+    with _early_lanes(executor, min(jobs, total)):
+        from grader.grade import grade  # pytest, numpy...: the early lanes start meanwhile
 
-        def advance(lane: LaneResult) -> None:
-            r = lane.result
-            note = " (unchanged, skipped)" if lane.skipped else ""
-            progress.update(
-                bar,
-                advance=1,
-                description=printable(f"{r.student}: {r.score:g}/{r.max_score:g}{note}"),
-            )
+        isolation = IsolationProbe(material, sandbox)
 
-        try:
-            report = grade(
+        def run(advance: Callable[[LaneResult], None]) -> GradeReport:
+            return grade(
                 root,
                 assignment,
                 submissions,
@@ -158,9 +147,8 @@ def grade_cmd(
                 executor=executor,
                 address=address,
             )
-        except KeyboardInterrupt:
-            print(INTERRUPTED, file=sys.stderr)
-            raise typer.Exit(130) from None
+
+        report = _with_progress(total, isolation, run)
     _print_class(report.results)
     out.print(
         f"seed {report.seed}; {len(report.results)} submissions in {report.duration_s:.1f} s; "
@@ -171,6 +159,47 @@ def grade_cmd(
         f"gradebook: {out_dir / 'gradebook.csv'}"
     )
     _exit_on_grader_faults(report.results)
+
+
+def _with_progress(
+    total: int,
+    isolation: IsolationProbe,
+    run: Callable[[Callable[[LaneResult], None]], GradeReport],
+) -> GradeReport:
+    """``run(advance)`` under a progress bar that ``advance`` moves once per submission; the
+    isolation report comes before the first result, as it did when the probe ran first."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("[bold]grading[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task("", total=total)
+
+        def advance(lane: LaneResult) -> None:
+            isolation.announce()
+            r = lane.result
+            note = " (unchanged, skipped)" if lane.skipped else ""
+            progress.update(
+                bar,
+                advance=1,
+                description=printable(f"{r.student}: {r.score:g}/{r.max_score:g}{note}"),
+            )
+
+        try:
+            report = run(advance)
+        except KeyboardInterrupt:
+            print(INTERRUPTED, file=sys.stderr)
+            raise typer.Exit(130) from None
+        except Exception:
+            isolation.announce()  # a probe that failed says so first, as it did before
+            raise
+        isolation.announce()  # a class with no result to show
+    return report
 
 
 def _exit_on_grader_faults(results: list[SubmissionResult]) -> None:
@@ -206,11 +235,50 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _announce_isolation(material: Assignment, sandbox: bool) -> None:
-    """Say up front, loudly where it is weaker than the strongest, how submissions are confined."""
-    from grader.run import probe_isolation
+def _early_lanes(executor: str, lanes: int) -> contextlib.AbstractContextManager[None]:
+    """The local lanes, started before the rest of ``grade``'s start-up so the two overlap."""
+    if executor != "local" or lanes < 1:
+        return contextlib.nullcontext()
+    from grader.executors.local import early_lanes
 
-    applied = probe_isolation(material, sandbox=sandbox)
+    return early_lanes(lanes)
+
+
+class IsolationProbe:
+    """How submissions are confined, asked of a worker started on an empty folder
+    (:func:`grader.run.probe_isolation`) in a thread beside the grading's start-up, and said
+    up front (:meth:`announce`), loudly where it is weaker than the strongest."""
+
+    def __init__(self, material: Assignment, sandbox: bool) -> None:
+        from grader.run import probe_isolation  # here, not in the thread: imports stay in one
+
+        self.sandbox = sandbox
+        self._applied: list[str] = []
+        self._error: BaseException | None = None
+        self._announced = False
+
+        def probe() -> None:
+            try:
+                self._applied = probe_isolation(material, sandbox=sandbox)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by announce()
+                self._error = exc
+
+        self._thread = threading.Thread(target=probe, name="isolation-probe", daemon=True)
+        self._thread.start()
+
+    def announce(self) -> None:
+        """Print the report, once, waiting for the probe; raise what the probe raised."""
+        if self._announced:
+            return
+        self._announced = True
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        _print_isolation(self._applied, self.sandbox)
+
+
+def _print_isolation(applied: list[str], sandbox: bool) -> None:
+    """What the probe's worker applied, and in red what a weaker sandbox lets through."""
     weak = not sandbox or any("WEAKER" in m or "NO SANDBOX" in m for m in applied)
     style = "bold red" if weak else "green"
     console.print(f"[{style}]sandbox{' (WEAKER THAN FULL ISOLATION)' if weak else ''}:[/]")

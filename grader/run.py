@@ -162,11 +162,15 @@ def resolve_device(policy: str) -> str:
 
 
 def probe_isolation(assignment: Assignment, *, sandbox: bool = True) -> list[str]:
-    """Start one worker on an empty folder and return the sandbox it reports."""
+    """Start one worker on an empty folder and return the sandbox it reports.
+
+    Its warm parent preloads nothing: the sandbox does not depend on what is preloaded, and
+    an assignment's torch would cost the probe seconds."""
     with tempfile.TemporaryDirectory(prefix="grader-probe-") as scratch:
         workdir = Path(scratch) / "probe"
         workdir.mkdir()
         config = worker_config(assignment, workdir, Path(scratch) / "out.txt", sandbox=sandbox)
+        config.preload = ()
         session = SubmissionSession(config, [], import_seconds=120, submission_seconds=120)
         try:
             session.module_free_start()

@@ -23,6 +23,8 @@ from grader.errors import InstructorError
 from grader.procutil import THREAD_VARIABLES
 from grader.worker.manifest import worker_files
 
+__all__ = ["WarmParent", "WarmParents", "prepare_runtime", "warm_parents"]
+
 START_SECONDS = 180.0  # importing torch and torchvision cold can take a while
 
 
@@ -32,13 +34,18 @@ def prepare_runtime(folder: Path) -> Path:
 
     The warm parent's ``sys.path`` gets this folder instead of the grader's own location,
     which in a course checkout also holds ``reference/`` and ``assignments/``.
+
+    Each file appears whole (copied beside it, then renamed): lanes starting together share
+    the folder, and a warm parent must never import a half-copied module.
     """
     source = Path(__file__).resolve().parent
     for rel in worker_files():
         dest = folder / "grader" / rel
         if not dest.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / rel, dest)
+            partial = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+            shutil.copyfile(source / rel, partial)
+            os.replace(partial, dest)
     return folder
 
 

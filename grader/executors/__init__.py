@@ -9,10 +9,12 @@ gradebook). Adding Slurm or Kubernetes is one module here and one entry in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from grader.errors import InstructorError
-from grader.lane import GradeTask, LaneResult
+
+if TYPE_CHECKING:  # grader.lane is heavy (pytest, numpy): the lanes import it, not the CLI
+    from grader.lane import GradeTask, LaneResult
 
 __all__ = ["EXECUTORS", "Executor", "executor_named"]
 

@@ -3,22 +3,33 @@
 Batches shrink as the class goes on (:func:`batches`). A lane that dies, or whose grading
 code raises, costs its batch one retry, one submission per batch; a submission that fails
 again gets a result saying so (:func:`grader.lane.lane_died`). Ctrl-C kills the lanes at once.
+
+Lanes can be started early (:func:`early_lanes`), while the command is still starting up: a
+lane's own start (a fresh interpreter importing pytest, numpy and the grader) then overlaps
+the caller's. Once every result is in, the lanes are idle and are ended at once rather than
+left to tear their interpreters down. Importing this module is light: the lane's modules are
+imported in the lanes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
-from grader.boundary import fault_of
 from grader.errors import InstructorError
-from grader.lane import GradeTask, LaneResult, grade_batch, lane_died, write_result
 from grader.procutil import lane_initializer
 
-__all__ = ["LocalPool", "batches"]
+if TYPE_CHECKING:
+    from grader.lane import GradeTask, LaneResult
+
+__all__ = ["LocalPool", "batches", "early_lanes"]
+
+_early: list[tuple[int, ProcessPoolExecutor]] = []  # (lanes, pool) by early_lanes, not yet taken
 
 
 class LocalPool:
@@ -34,6 +45,8 @@ class LocalPool:
 def _run_pool(tasks: list[GradeTask], jobs: int, on_result: Callable[[LaneResult], None]) -> None:
     """Run tasks in lanes; a lane that dies or fails costs only its submission, after one
     retry with one submission per batch."""
+    from grader.lane import LaneResult, lane_died, write_result
+
     done: dict[str, LaneResult] = {}  # a broken batch's finished submissions are not retried
     since = time.time()  # progress files older than this are an earlier run's
     pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
@@ -66,14 +79,19 @@ def _one_pool(
     what it raised) before they had a result. An instructor's error stops the run. On
     Ctrl-C the lanes are killed at once: submissions in flight get no result, so a re-run
     grades them."""
-    context = multiprocessing.get_context("spawn")
+    from grader.boundary import fault_of
+    from grader.lane import grade_batch
+
     workers = max(1, min(jobs, len(tasks)))
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=lane_initializer)
+    pool = _take_early(workers) or _new_pool(workers)
     failed: list[tuple[GradeTask, str | None]] = []
     try:
-        futures = {
-            pool.submit(grade_batch, batch): batch for batch in batches(tasks, workers, most)
-        }
+        try:
+            futures = {pool.submit(grade_batch, b): b for b in batches(tasks, workers, most)}
+        except BrokenProcessPool:  # an early lane died before its first batch: start afresh
+            _end(pool)
+            pool = _new_pool(workers)
+            futures = {pool.submit(grade_batch, b): b for b in batches(tasks, workers, most)}
         for future in as_completed(futures):
             try:
                 lanes = future.result()
@@ -90,12 +108,59 @@ def _one_pool(
                 done[lane.result.student] = lane
                 on_result(lane)
     except BaseException:
-        for child in multiprocessing.active_children():  # lanes first, so none finishes late
-            child.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+        _end(pool)  # lanes first, so none finishes late
         raise
-    pool.shutdown()
+    _end(pool)  # every batch is back: the lanes are idle, nothing of theirs is left to finish
     return failed
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=lane_initializer)
+
+
+def _end(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's lanes and shut it down. Only called when no lane holds work that must
+    finish: every batch came back, or the run is stopping. Other processes of the caller's
+    are left alone."""
+    lanes = getattr(pool, "_processes", None) or {}  # pid -> Process; without it: a clean stop
+    for lane in list(lanes.values()):
+        lane.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm_up() -> None:
+    """Run in an early lane: import what grading a batch needs (pytest, numpy, the checks'
+    plugin, pydantic's models), so that the lane is ready when its first batch comes."""
+    import grader.lane  # noqa: F401
+
+
+@contextlib.contextmanager
+def early_lanes(lanes: int) -> Iterator[None]:
+    """Start ``lanes`` lanes now; the first pool of that size takes them (:func:`_one_pool`
+    starts ``min(jobs, submissions)`` lanes). Lanes no pool took are ended on the way out."""
+    pool = _new_pool(lanes)
+    for _ in range(lanes):  # a spawn pool starts one lane per task that finds none idle
+        pool.submit(_warm_up)
+    early = (lanes, pool)
+    _early.append(early)
+    try:
+        yield
+    finally:
+        if early in _early:
+            _early.remove(early)
+            _end(pool)
+
+
+def _take_early(workers: int) -> ProcessPoolExecutor | None:
+    """The early lanes, when there are ``workers`` of them; lanes of another count are ended."""
+    if not _early:
+        return None
+    lanes, pool = _early.pop()
+    if lanes == workers:
+        return pool
+    _end(pool)
+    return None
 
 
 def batches(tasks: list[GradeTask], lanes: int, most: int = 8) -> list[list[GradeTask]]:
