@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+from grader.checks.helpers import helpers_importable
 from grader.checks.plugin import GraderPlugin, Slot
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
@@ -254,7 +255,7 @@ def run_many(
         reference_for=reference_for,
         heldout_key=heldout_key,
     )
-    with _quiet(), _no_plugin_autoload():
+    with _quiet(), _no_plugin_autoload(), helpers_importable(assignment):
         pytest.main(pytest_args(assignment), plugins=[plugin])
     if plugin.instructor_errors:  # the checks are broken, not the submission: stop the run
         raise MaterialError("\n".join(plugin.instructor_errors))
