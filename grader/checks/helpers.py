@@ -92,8 +92,9 @@ def in_worker(submission: SubmissionHandle, helper: Callable[..., Any]) -> Remot
 
 def _module_file(helper: Callable[..., Any]) -> Path:
     name = getattr(helper, "__qualname__", repr(helper))
-    module = sys.modules.get(getattr(helper, "__module__", "") or "")
-    file = getattr(module, "__file__", None)
+    code = getattr(helper, "__code__", None)  # a function: its file, even once the run that
+    module = sys.modules.get(getattr(helper, "__module__", "") or "")  # imported it let go
+    file = code.co_filename if code is not None else getattr(module, "__file__", None)
     if file is None or Path(file).parent.name != PACKAGE or "." in name:
         raise MaterialError(
             f"in_worker({name}): only a top-level function or class of a checks/helpers/*.py "
