@@ -39,6 +39,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from grader.course import Assignment
@@ -75,10 +76,15 @@ def helpers_importable(assignment: Assignment) -> Iterator[None]:
         sys.modules.update(before)
 
 
-def in_worker(submission: SubmissionHandle, helper: Callable[..., Any]) -> Remote:
-    """``helper`` (a top-level function or class of a ``checks/helpers`` module) defined inside
-    the submission's worker from its module's source; a ``Remote`` to it there."""
-    path = _module_file(helper)
+def in_worker(submission: SubmissionHandle, helper: Callable[..., Any] | ModuleType) -> Remote:
+    """``helper`` defined inside the submission's worker from its module's source; a
+    ``Remote`` to it there. ``helper`` is a top-level function or class of a
+    ``checks/helpers`` module, or such a module itself (then the ``Remote`` is a namespace of
+    its public names: ``in_worker(submission, probes).output_shapes(...)``)."""
+    if isinstance(helper, ModuleType):
+        path, name = _helper_file(helper.__name__, getattr(helper, "__file__", None)), _NAMESPACE
+    else:
+        path, name = _module_file(helper), helper.__name__
     source = path.read_text(encoding="utf-8")
     imported = sorted(_imports(ast.parse(source, filename=str(path))) & {PACKAGE, "grader"})
     if imported:
@@ -87,7 +93,33 @@ def in_worker(submission: SubmissionHandle, helper: Callable[..., Any]) -> Remot
             "the worker does not have; import only the standard library, numpy and torch there, "
             "or move what it needs into a module of its own"
         )
-    return submission.define(source, helper.__name__)
+    if name == _NAMESPACE:
+        source += _NAMESPACE_SOURCE
+    return submission.define(source, name)
+
+
+_NAMESPACE = "_grader_helper_module"
+_NAMESPACE_SOURCE = f"""
+
+def _grader_namespace():
+    import types
+
+    names = {{k: v for k, v in globals().items() if not k.startswith("_")}}
+    return types.SimpleNamespace(**names)
+
+
+{_NAMESPACE} = _grader_namespace()
+"""
+
+
+def _helper_file(what: str, file: str | None) -> Path:
+    if file is None or Path(file).parent.name != PACKAGE:
+        raise MaterialError(
+            f"in_worker({what}): only a checks/helpers/*.py module, or a top-level function or "
+            f"class of one, can be defined in the worker (found in {file or 'no file'}); move "
+            "it there and import it with `from helpers.<module> import ...`"
+        )
+    return Path(file)
 
 
 def _module_file(helper: Callable[..., Any]) -> Path:
@@ -95,13 +127,7 @@ def _module_file(helper: Callable[..., Any]) -> Path:
     code = getattr(helper, "__code__", None)  # a function: its file, even once the run that
     module = sys.modules.get(getattr(helper, "__module__", "") or "")  # imported it let go
     file = code.co_filename if code is not None else getattr(module, "__file__", None)
-    if file is None or Path(file).parent.name != PACKAGE or "." in name:
-        raise MaterialError(
-            f"in_worker({name}): only a top-level function or class of a checks/helpers/*.py "
-            f"module can be defined in the worker (found in {file or 'no file'}); move it there "
-            "and import it with `from helpers.<module> import ...`"
-        )
-    return Path(file)
+    return _helper_file(name, None if "." in name else file)
 
 
 def _imports(tree: ast.AST) -> set[str]:
