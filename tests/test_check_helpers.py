@@ -152,12 +152,35 @@ def test_in_worker_sends_the_helper_module_source() -> None:
         in_worker(recorder, functions.fit)  # type: ignore[arg-type]
         in_worker(recorder, functions)  # type: ignore[arg-type]
     source, name = recorder.sent[0]
-    assert name == "fit" and source == (backprop.helpers_dir / "functions.py").read_text()
+    text = (backprop.helpers_dir / "functions.py").read_text()
+    future = "from __future__ import annotations\n"
+    assert name == "fit" and source.startswith(future)
+    assert text.replace(future, "") == source.removeprefix(future)
     namespace: dict[str, Any] = {}
     exec(compile(recorder.sent[1][0], "<helper>", "exec"), namespace)
     assert namespace[recorder.sent[1][1]].sigmoid is namespace["sigmoid"]
     with pytest.raises(MaterialError, match="checks/helpers"):
         in_worker(recorder, make_course)  # type: ignore[arg-type]
+
+
+def test_in_worker_joins_modules_into_one_namespace() -> None:
+    """Do several helper modules (each with `from __future__ import annotations`, the later
+    importing the earlier for the linter) compile as one source, the later's names winning?"""
+    segmentation = load_assignment(REPO, "segmentation_transfer")
+    recorder = _Recorder()
+    with helpers_importable(segmentation):
+        from helpers import segmentation_probes, segnet  # type: ignore[import-not-found]
+
+        in_worker(recorder, segnet, segmentation_probes)  # type: ignore[arg-type]
+    source, name = recorder.sent[0]
+    assert source.startswith("from __future__ import annotations\n")
+    assert "from helpers" not in source
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<helper>", "exec"), namespace)
+    helpers = namespace[name]
+    assert helpers.tiny_segnet is namespace["tiny_segnet"]
+    assert helpers.tiny_segnet.__doc__ == segmentation_probes.tiny_segnet.__doc__
+    assert helpers.make_loader.__doc__ == segnet.make_loader.__doc__
 
 
 def test_in_worker_refuses_a_helper_that_imports_helpers() -> None:

@@ -39,14 +39,14 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 from grader.course import Assignment
 from grader.errors import MaterialError
 from grader.remote import Remote, SubmissionHandle
 
-__all__ = ["PACKAGE", "helpers_importable", "helpers_used", "in_worker"]
+__all__ = ["PACKAGE", "helpers_importable", "helpers_used", "in_worker", "namespace"]
 
 PACKAGE = "helpers"
 """The import name of an assignment's ``checks/helpers/`` folder."""
@@ -76,31 +76,70 @@ def helpers_importable(assignment: Assignment) -> Iterator[None]:
         sys.modules.update(before)
 
 
-def in_worker(submission: SubmissionHandle, helper: Callable[..., Any] | ModuleType) -> Remote:
+def in_worker(
+    submission: SubmissionHandle, helper: Callable[..., Any] | ModuleType, *more: ModuleType
+) -> Remote:
     """``helper`` defined inside the submission's worker from its module's source; a
     ``Remote`` to it there. ``helper`` is a top-level function or class of a
-    ``checks/helpers`` module, or such a module itself (then the ``Remote`` is a namespace of
-    its public names: ``in_worker(submission, probes).output_shapes(...)``)."""
+    ``checks/helpers`` module, or such a module itself: then the ``Remote`` is a namespace of
+    its public names (``in_worker(submission, probes).output_shapes(...)``). With ``more``
+    modules, their sources follow the first's in one namespace, and a later module's
+    ``from helpers.<earlier> import ...`` lines (there for the linter) are left out."""
     if isinstance(helper, ModuleType):
-        path, name = _helper_file(helper.__name__, getattr(helper, "__file__", None)), _NAMESPACE
+        modules, name = [helper, *more], _NAMESPACE
+        paths = [_helper_file(m.__name__, getattr(m, "__file__", None)) for m in modules]
     else:
-        path, name = _module_file(helper), helper.__name__
+        paths, name = [_module_file(helper)], helper.__name__
+    sent = {f"{PACKAGE}.{p.stem}" for p in paths}
+    futures: set[str] = set()
+    sources = [_worker_source(path, sent, futures) for path in paths]
+    if name == _NAMESPACE:
+        sources.append(_NAMESPACE_SOURCE)
+    head = "".join(f"from __future__ import {f}\n" for f in sorted(futures))
+    return submission.define(head + "\n\n".join(sources), name)
+
+
+def _worker_source(path: Path, sent: set[str], futures: set[str]) -> str:
+    """The file's source without its imports of the other helper modules sent with it, nor
+    its ``__future__`` imports (added to ``futures``: they go first, once, for all the
+    modules); a MaterialError if it imports any other helper or grader."""
     source = path.read_text(encoding="utf-8")
-    imported = sorted(_imports(ast.parse(source, filename=str(path))) & {PACKAGE, "grader"})
+    lines = source.splitlines(keepends=True)
+    tree = ast.parse(source, filename=str(path))
+    for node in reversed(tree.body):
+        if not isinstance(node, ast.ImportFrom) or not node.end_lineno:
+            continue
+        if node.module == "__future__":
+            futures.update(alias.name for alias in node.names)
+        if node.module in sent or node.module == "__future__":
+            lines[node.lineno - 1 : node.end_lineno] = []
+    kept = "".join(lines)
+    imported = sorted(_imports(ast.parse(kept)) & {PACKAGE, "grader"})
     if imported:
         raise MaterialError(
             f"{path}: a helper module sent to the worker imports {', '.join(imported)}, which "
-            "the worker does not have; import only the standard library, numpy and torch there, "
-            "or move what it needs into a module of its own"
+            "the worker does not have; import only the standard library, numpy and torch there "
+            "(and helper modules sent in the same in_worker call)"
         )
-    if name == _NAMESPACE:
-        source += _NAMESPACE_SOURCE
-    return submission.define(source, name)
+    return kept
+
+
+def namespace(*modules: ModuleType) -> SimpleNamespace:
+    """The public names of ``modules`` in this (trusted) process, a later module's replacing an
+    earlier one's: what ``in_worker(submission, *modules)`` gives inside the worker, for the
+    reference."""
+    return SimpleNamespace(
+        **{
+            name: value
+            for module in modules
+            for name, value in vars(module).items()
+            if not name.startswith("_")
+        }
+    )
 
 
 _NAMESPACE = "_grader_helper_module"
 _NAMESPACE_SOURCE = f"""
-
 def _grader_namespace():
     import types
 
