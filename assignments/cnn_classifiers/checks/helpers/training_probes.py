@@ -1,6 +1,6 @@
 """Probes of the student's training loop, run inside the worker (``in_worker``) by the hidden
 training checks, sent after :mod:`helpers.training_worker` and :mod:`helpers.state` (whose
-names they use, and whose small_classifier and sgd they replace)."""
+names they use, and whose small_classifier they replace)."""
 
 from __future__ import annotations
 
@@ -39,10 +39,6 @@ def small_classifier(seed, in_features, num_classes, device):
 def modes_seen(model):
     """[True for a forward pass in train mode, False for eval mode], in the order they ran."""
     return [seen for m in model.modules() if isinstance(m, ModeProbe) for seen in m.seen]
-
-
-def sgd(model, lr, momentum=0.0):
-    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
 
 
 def adam(model, lr):

@@ -33,5 +33,5 @@ def small_classifier(seed, in_features, num_classes, device):
     return model.to(device)
 
 
-def sgd(model, lr):
-    return torch.optim.SGD(model.parameters(), lr=lr)
+def sgd(model, lr, momentum=0.0):
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)

@@ -1,30 +1,12 @@
 """Probes of train_segmentation run inside the worker by the hidden checks, sent after
-:mod:`helpers.segnet` (whose make_loader they use and whose tiny_segnet they replace)."""
+:mod:`helpers.segnet` (whose make_loader and tiny_segnet they use)."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from helpers.segnet import make_loader
-
-
-def tiny_segnet(seed, n_classes, device, dtype="float32"):
-    """A small fully convolutional network: (B, 3, H, W) -> (B, n_classes, H, W), H, W % 4 == 0."""
-    torch.manual_seed(seed)
-    model = nn.Sequential(
-        nn.Conv2d(3, 16, 3, padding=1),
-        nn.ReLU(),
-        nn.Conv2d(16, 16, 3, padding=1, stride=2),
-        nn.ReLU(),
-        nn.Conv2d(16, 32, 3, padding=1, stride=2),
-        nn.ReLU(),
-        nn.Conv2d(32, 32, 3, padding=1),
-        nn.ReLU(),
-        nn.Conv2d(32, n_classes, 1),
-        nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
-    )
-    return model.to(device=device, dtype=getattr(torch, dtype))
+from helpers.segnet import make_loader, tiny_segnet
 
 
 def norm_segnet(seed, n_classes, device):

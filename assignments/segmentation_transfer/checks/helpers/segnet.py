@@ -8,7 +8,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 
-def tiny_segnet(seed, n_classes, device):
+def tiny_segnet(seed, n_classes, device, dtype="float32"):
     """A small fully convolutional network: (B, 3, H, W) -> (B, n_classes, H, W), H, W % 4 == 0."""
     torch.manual_seed(seed)
     model = nn.Sequential(
@@ -23,7 +23,7 @@ def tiny_segnet(seed, n_classes, device):
         nn.Conv2d(32, n_classes, 1),
         nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
     )
-    return model.to(device)
+    return model.to(device=device, dtype=getattr(torch, dtype))
 
 
 def make_loader(images, masks, batch_size, shuffle, seed):

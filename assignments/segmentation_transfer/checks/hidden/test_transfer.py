@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from helpers import squeezenet, transfer_probes
+from helpers.values import scalar
 from torchvision import datasets
 from torchvision.transforms import PILToTensor
 
@@ -39,20 +40,6 @@ CHECKPOINT = "small_cnn.pt"
 
 LOCAL = namespace(squeezenet, transfer_probes)
 """The same helpers as in the worker, in this (trusted) process for the reference."""
-
-
-def _scalar(got: object, what: str) -> float:
-    """``got`` as a float: the handout's "a Python float" also accepts a numpy scalar or a 0-d
-    tensor, which hold the same number."""
-    if isinstance(got, torch.Tensor) and got.dim() == 0 and got.is_floating_point():
-        return float(got)
-    expect.that(
-        isinstance(got, float | np.floating),
-        f"{what} must be a float (a Python float; a numpy scalar or a 0-d tensor also do), "
-        f"not {type(got).__name__}",
-    )
-    assert isinstance(got, float | np.floating)
-    return float(got)
 
 
 def test_make_optimizer_trainable_only(submission, seed) -> None:
@@ -134,7 +121,7 @@ def test_accuracy_matches_reference(submission, reference, rng, seed, device) ->
     got = submission.transfer.accuracy(
         model, helpers.make_loader(images, labels, 16, False, seed), device
     )
-    got = _scalar(got, "accuracy(model, loader, device)")
+    got = scalar(got, "accuracy(model, loader, device)")
     unchanged = all(
         torch.equal(a, b) for a, b in zip(before, helpers.buffers_of(model), strict=True)
     )
@@ -206,7 +193,7 @@ def test_compare_models_reports_accuracies(submission, params, seed, heldout_see
         f"compare_models must return a pair (finetuned's accuracy, scratch's), not "
         f"{type(got).__name__}" + (f" of {len(got)}" if type(got) in (tuple, list) else ""),
     )
-    got = tuple(_scalar(a, "each accuracy compare_models returns") for a in got)
+    got = tuple(scalar(a, "each accuracy compare_models returns") for a in got)
     for name, model, reported in (("finetuned", finetuned, got[0]), ("scratch", scratch, got[1])):
         what = f"the trained {name} model's logits for the {len(val.labels)} val images"
         measured = _accuracy(
