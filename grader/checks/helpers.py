@@ -93,7 +93,7 @@ def in_worker(
     sent = {f"{PACKAGE}.{p.stem}" for p in paths}
     futures: set[str] = set()
     sources = [_worker_source(path, sent, futures) for path in paths]
-    if name == _NAMESPACE:
+    if isinstance(helper, ModuleType):
         sources.append(_NAMESPACE_SOURCE)
     head = "".join(f"from __future__ import {f}\n" for f in sorted(futures))
     return submission.define(head + "\n\n".join(sources), name)
@@ -138,7 +138,7 @@ def namespace(*modules: ModuleType) -> SimpleNamespace:
     )
 
 
-_NAMESPACE = "_grader_helper_module"
+_NAMESPACE = "helpers"  # messages name its functions helpers.<name>, as before
 _NAMESPACE_SOURCE = f"""
 def _grader_namespace():
     import types
