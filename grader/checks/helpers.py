@@ -19,9 +19,12 @@ the reader, and lets a check hand the same function object to the reference and,
 **Inside the worker** a helper is defined from its module's source, as
 ``submission.define`` does with a string: ``in_worker(submission, odd_deriv)`` sends the
 whole source of the helper's module to the worker and returns a ``Remote`` to the function
-or class of that name there. A module sent to the worker imports only the standard library,
-numpy and torch (never ``helpers`` or ``grader``, which the worker does not have), and holds
-nothing the student may not see: the student's code can read it. It is sent only when a
+or class of that name there; ``in_worker(submission, vgg, fcn_probes)`` sends modules, one
+after the other, and returns a namespace of their names (``helpers.output_shapes(...)``,
+named so in messages), and :func:`namespace` is the same on the trusted side. A module sent
+to the worker imports only the standard library, numpy and torch, plus the helper modules
+sent before it in the same call (never ``grader``, which the worker does not have), and
+holds nothing the student may not see: the student's code can read it. It is sent only when a
 check asks for it, so a helper module that only hidden checks use reaches the worker as code
 at grading time and is never in the public bundle.
 
