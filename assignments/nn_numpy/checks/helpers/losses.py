@@ -50,7 +50,8 @@ def counting(loss: Loss) -> Any:
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
-    return np.tanh(x)
+    out: np.ndarray = np.tanh(x)
+    return out
 
 
 def odd_deriv(post_act: np.ndarray) -> np.ndarray:
