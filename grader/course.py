@@ -66,6 +66,15 @@ class Assignment(BaseModel):
     def checks_dir(self, visibility: Visibility) -> Path:
         return self.dir / "checks" / visibility
 
+    @property
+    def helpers_dir(self) -> Path:
+        """Modules the checks share (``from helpers.<module> import ...``; see
+        :mod:`grader.checks.helpers`)."""
+        return self.dir / "checks" / "helpers"
+
+    def helper_files(self) -> list[Path]:
+        return sorted(self.helpers_dir.glob("*.py"))
+
     def check_files(self) -> list[Path]:
         return [
             p for v in ("public", "hidden") for p in sorted(self.checks_dir(v).glob("test_*.py"))
@@ -83,6 +92,7 @@ class Assignment(BaseModel):
         files = [
             self.dir / "assignment.toml",
             *self.check_files(),
+            *self.helper_files(),
             *sorted(self.reference_dir.rglob("*.py")),
             *self.provided_files().values(),
         ]

@@ -23,6 +23,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from grader.checks.driver import collected, pytest_args
+from grader.checks.helpers import helpers_importable
 from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
@@ -205,7 +206,7 @@ def check_session(
         reference_for=reference_for,
         heldout_key=heldout_key,
     )
-    with collected(pytest_args(assignment), plugin) as session:
+    with helpers_importable(assignment), collected(pytest_args(assignment), plugin) as session:
         _stop_on_instructor_errors(plugin)
         yield CheckSession(assignment, plugin, session)
 

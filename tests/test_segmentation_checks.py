@@ -1,6 +1,6 @@
-"""Do segmentation_transfer's check helpers hold what the checks rely on: one VGG16 builder shared
-by every check file, deterministic and torchvision's architecture, and a nearest-neighbour rule
-that bilinear resizing breaks?"""
+"""Do segmentation_transfer's check helpers hold what the checks rely on: one VGG16 builder (in
+checks/helpers/vgg.py) shared by every check file, deterministic and torchvision's
+architecture, and a nearest-neighbour rule that bilinear resizing breaks?"""
 
 from __future__ import annotations
 
@@ -15,32 +15,35 @@ import torch
 import torchvision
 from PIL import Image
 
+from grader.checks.helpers import helpers_importable
+from grader.course import load_assignment
 from grader.datasets.voc import draw_voc, voc_palette
 
-CHECKS = Path(__file__).resolve().parent.parent / "assignments" / "segmentation_transfer" / "checks"
+REPO = Path(__file__).resolve().parent.parent
+CHECKS = REPO / "assignments" / "segmentation_transfer" / "checks"
 
 
 def _check_module(relative: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"_seg_{Path(relative).stem}", CHECKS / relative)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    with helpers_importable(load_assignment(REPO, "segmentation_transfer")):
+        spec.loader.exec_module(module)
     return module
 
 
-def _vgg16_source(text: str) -> str:
-    match = re.search(r"\ndef vgg16\(seed\):.*?\n    return model\n", text, re.S)
-    assert match is not None
-    return match.group(0)
-
-
 def test_every_check_file_builds_the_same_vgg16() -> None:
-    """Is vgg16(seed) the same source in every check file that defines it, so the worker and the
-    reference get identical weights whichever file builds them?"""
-    files = [p for p in sorted(CHECKS.rglob("test_*.py")) if "def vgg16(seed):" in p.read_text()]
-    assert len(files) >= 4
-    sources = {_vgg16_source(p.read_text()) for p in files}
-    assert len(sources) == 1
+    """Is vgg16(seed) defined once, in checks/helpers/vgg.py, so the worker and the reference
+    get identical weights whichever check file builds them?"""
+    files = [p.relative_to(CHECKS) for p in sorted(CHECKS.rglob("*.py"))]
+    defining = [str(p) for p in files if "def vgg16(" in (CHECKS / p).read_text()]
+    assert defining == ["helpers/vgg.py"]
+    using = [
+        p
+        for p in files
+        if re.search(r"^from helpers import .*\bvgg\b", (CHECKS / p).read_text(), re.M)
+    ]
+    assert len(using) >= 4
 
 
 @pytest.mark.slow

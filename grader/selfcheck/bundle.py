@@ -8,6 +8,9 @@
     dataset roots (they are the instructor's paths). Hidden check names never appear.
 ``checks/public/test_*.py``
     Copies of the public checks.
+``checks/helpers/*.py``
+    The helper modules the public checks import (:func:`grader.checks.helpers.helpers_used`);
+    a helper module only hidden checks import is never shipped.
 ``provided/<file>``
     The course-provided files (``[submission] provided``), placed beside the student's code
     when ``grader check`` runs, as at grading.
@@ -31,6 +34,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from grader.checks.helpers import helpers_used
 from grader.course import Assignment, load_assignment
 from grader.errors import MaterialError
 from grader.load import load
@@ -189,8 +193,11 @@ def record(assignment: Assignment) -> dict[str, bytes]:
 def bundle_files(assignment: Assignment) -> dict[str, bytes]:
     """Path relative to ``.grader/`` -> bytes, for every file of the public bundle."""
     files: dict[str, bytes] = {"assignment.toml": _spec_text(assignment).encode("utf-8")}
-    for path in sorted(assignment.checks_dir("public").glob("test_*.py")):
+    public = sorted(assignment.checks_dir("public").glob("test_*.py"))
+    for path in public:
         files[f"checks/public/{path.name}"] = path.read_bytes()
+    for path in helpers_used(assignment, public):
+        files[f"checks/helpers/{path.name}"] = path.read_bytes()
     for name, path in assignment.provided_files().items():
         files[f"provided/{name}"] = path.read_bytes()
     for name, data in record(assignment).items():
@@ -275,7 +282,9 @@ def write_course(root: Path, files: dict[str, bytes]) -> Assignment:
     assignment_id = str(manifest["assignment"])
     folder = root / "assignments" / assignment_id
     for rel, data in files.items():
-        if rel == "assignment.toml" or rel.startswith(("checks/public/", "provided/")):
+        if rel == "assignment.toml" or rel.startswith(
+            ("checks/public/", "checks/helpers/", "provided/")
+        ):
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_bytes(data)
     reference = root / "reference" / assignment_id

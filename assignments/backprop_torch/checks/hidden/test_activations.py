@@ -15,23 +15,10 @@ import torch
 from grader.checks import expect
 from grader.errors import SubmissionRaised
 
+from helpers import tensors
+
 SHAPE = (3, 5, 4)
 RTOL, ATOL = expect.tolerance("cpu", "float32")
-
-
-def _values(got: object, what: str) -> np.ndarray:
-    """got as a float64 numpy array, after checking it is a floating torch.Tensor."""
-    expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
-    expect.that(
-        type(got) is torch.Tensor and got.is_floating_point(),
-        f"{what} must be a floating-point torch.Tensor, but it is "
-        f"{getattr(got, 'dtype', type(got).__name__)}",
-    )
-    return got.detach().double().numpy()
-
-
-def _float32(array: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(array, dtype=np.float32))
 
 
 def _derivative(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
@@ -46,7 +33,7 @@ def _extremes(rng) -> torch.Tensor:
     x = rng.uniform(-1000.0, 1000.0, size=(4, 6))
     x[0, :4] = [-1000.0, 1000.0, -750.0, 0.0]
     x[1, :4] = [-30.0, 30.0, -90.0, 90.0]  # around float32's exp limit (~88)
-    return _float32(x)
+    return tensors.float32(x)
 
 
 def _finite_and_close(got: np.ndarray, want: torch.Tensor, what: str) -> None:
@@ -61,53 +48,53 @@ def _finite_and_close(got: np.ndarray, want: torch.Tensor, what: str) -> None:
 
 def test_sigmoid_values(submission, rng) -> None:
     """sigmoid(x) must compute 1 / (1 + exp(-x)) elementwise for inputs with batch dimensions."""
-    x = _float32(rng.normal(scale=4.0, size=SHAPE))
-    got = _values(submission.activations.sigmoid(x), f"sigmoid(x) for x of shape {SHAPE}")
+    x = tensors.float32(rng.normal(scale=4.0, size=SHAPE))
+    got = tensors.values(submission.activations.sigmoid(x), f"sigmoid(x) for x of shape {SHAPE}")
     expect.close(got, torch.sigmoid(x.double()).numpy(), rtol=RTOL, atol=ATOL, what="sigmoid(x)")
 
 
 def test_sigmoid_is_stable(submission, rng) -> None:
     """sigmoid must give finite, correct values for |x| up to 1000 (never exp of a large positive number)."""
     x = _extremes(rng)
-    got = _values(submission.activations.sigmoid(x), "sigmoid(x) for |x| up to 1000")
+    got = tensors.values(submission.activations.sigmoid(x), "sigmoid(x) for |x| up to 1000")
     _finite_and_close(got, torch.sigmoid(x.double()), "sigmoid(x) for |x| up to 1000")
 
 
 def test_d_sigmoid_matches_autograd(submission, rng) -> None:
     """d_sigmoid(s), given s = sigmoid(x), must equal d sigmoid / dx from autograd: s (1 - s)."""
-    x = _float32(rng.normal(scale=3.0, size=SHAPE))
+    x = tensors.float32(rng.normal(scale=3.0, size=SHAPE))
     s = torch.sigmoid(x.double()).float()
     want = _derivative(torch.sigmoid, x)
-    got = _values(submission.activations.d_sigmoid(s), "d_sigmoid(s)")
+    got = tensors.values(submission.activations.d_sigmoid(s), "d_sigmoid(s)")
     expect.close(got, want.numpy(), rtol=RTOL, atol=ATOL, what="d_sigmoid(sigmoid(x))")
 
 
 def test_tanh_values(submission, rng) -> None:
     """tanh(x) must compute (e^x - e^-x) / (e^x + e^-x) elementwise for inputs with batch dimensions."""
-    x = _float32(rng.normal(scale=2.0, size=SHAPE))
-    got = _values(submission.activations.tanh(x), f"tanh(x) for x of shape {SHAPE}")
+    x = tensors.float32(rng.normal(scale=2.0, size=SHAPE))
+    got = tensors.values(submission.activations.tanh(x), f"tanh(x) for x of shape {SHAPE}")
     expect.close(got, torch.tanh(x.double()).numpy(), rtol=RTOL, atol=ATOL, what="tanh(x)")
 
 
 def test_tanh_is_stable(submission, rng) -> None:
     """tanh must give finite, correct values for |x| up to 1000, where e^|x| overflows."""
     x = _extremes(rng)
-    got = _values(submission.activations.tanh(x), "tanh(x) for |x| up to 1000")
+    got = tensors.values(submission.activations.tanh(x), "tanh(x) for |x| up to 1000")
     _finite_and_close(got, torch.tanh(x.double()), "tanh(x) for |x| up to 1000")
 
 
 def test_d_tanh_matches_autograd(submission, rng) -> None:
     """d_tanh(t), given t = tanh(x), must equal d tanh / dx from autograd: 1 - t^2."""
-    x = _float32(rng.normal(scale=1.5, size=SHAPE))
+    x = tensors.float32(rng.normal(scale=1.5, size=SHAPE))
     t = torch.tanh(x.double()).float()
     want = _derivative(torch.tanh, x)
-    got = _values(submission.activations.d_tanh(t), "d_tanh(t)")
+    got = tensors.values(submission.activations.d_tanh(t), "d_tanh(t)")
     expect.close(got, want.numpy(), rtol=RTOL, atol=ATOL, what="d_tanh(tanh(x))")
 
 
 def test_activations_keep_dtype(submission, rng) -> None:
     """Every function in activations.py must return a tensor of its input's dtype (float32 in, float32 out)."""
-    x = _float32(rng.normal(size=(3, 4)))
+    x = tensors.float32(rng.normal(size=(3, 4)))
     s = torch.softmax(x.double(), dim=-1).float()
     y = torch.from_numpy(rng.integers(0, 4, size=3))
     x64, s64 = x.double(), s.double()

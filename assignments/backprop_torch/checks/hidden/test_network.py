@@ -7,45 +7,20 @@ are computed here with torch in float64 on the same numbers; tolerances are floa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 
-SIGMOID = """
-import torch
-
-def sigmoid(x):
-    return torch.sigmoid(x)
-"""
-
-TANH = """
-import torch
-
-def tanh(x):
-    return torch.tanh(x)
-"""
+from helpers import tensors
+from helpers.functions import sigmoid, tanh
 
 PARAMS = ("W1", "b1", "W2", "b2")
 D, H, C, N = 7, 5, 4, 9
 RTOL, ATOL = expect.tolerance("cpu", "float32")
-
-
-def _random(weights: np.ndarray, what: str) -> None:
-    """weights must be finite and mostly distinct: drawn at random, not a fixed pattern."""
-    expect.that(
-        bool(np.all(np.isfinite(weights))) and np.unique(weights).size > weights.size // 2,
-        f"{what} must start with random numbers, not zeros or a fixed pattern",
-    )
-
-
-def _tensor(got: object, what: str) -> np.ndarray:
-    expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
-    expect.that(
-        type(got) is torch.Tensor,
-        f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",
-    )
-    return got.detach().double().numpy()
 
 
 def _params(rng) -> dict[str, torch.Tensor]:
@@ -60,8 +35,8 @@ def _inputs(rng) -> torch.Tensor:
     return torch.from_numpy(rng.normal(size=(N, D))).float()
 
 
-def _network(submission, params: dict, activation: str = SIGMOID, name: str = "sigmoid"):
-    net = submission.network.FullyConnectedNetwork(D, C, H, submission.define(activation, name))
+def _network(submission, params: dict, activation: Callable = sigmoid):
+    net = submission.network.FullyConnectedNetwork(D, C, H, in_worker(submission, activation))
     for key, value in params.items():
         setattr(net, key, value)
     return net
@@ -76,14 +51,12 @@ def _probs(params: dict, x: torch.Tensor, activation=torch.sigmoid) -> np.ndarra
 
 def test_network_init_digits_shapes(submission) -> None:
     """FullyConnectedNetwork(784, 10, 64, ...) must start with float32 W1 (784, 64), b1 (64,), W2 (64, 10), b2 (10,), the weights random."""
-    net = submission.network.FullyConnectedNetwork(
-        784, 10, 64, submission.define(SIGMOID, "sigmoid")
-    )
+    net = submission.network.FullyConnectedNetwork(784, 10, 64, in_worker(submission, sigmoid))
     for name, shape in zip(PARAMS, [(784, 64), (64,), (64, 10), (10,)], strict=True):
         value = getattr(net, name).fetch()
-        expect.shape(_tensor(value, f"net.{name}"), shape, what=f"net.{name}")
+        expect.shape(tensors.tensor(value, f"net.{name}"), shape, what=f"net.{name}")
         if name[0] == "W":
-            _random(_tensor(value, f"net.{name}"), f"net.{name}")
+            tensors.random_weights(tensors.tensor(value, f"net.{name}"), f"net.{name}")
         expect.that(
             value.dtype == torch.float32,
             f"net.{name} has dtype {value.dtype}; __init__ must create float32 tensors",
@@ -92,14 +65,14 @@ def test_network_init_digits_shapes(submission) -> None:
 
 def test_network_init_breaks_symmetry(submission) -> None:
     """W1 and W2 must start random and small, and b1, b2 at zero: hidden units with identical weights would learn the same thing."""
-    net = submission.network.FullyConnectedNetwork(30, 6, 12, submission.define(SIGMOID, "sigmoid"))
+    net = submission.network.FullyConnectedNetwork(30, 6, 12, in_worker(submission, sigmoid))
     for name in ("W1", "W2"):
-        weights = _tensor(getattr(net, name).fetch(), f"net.{name}")
+        weights = tensors.tensor(getattr(net, name).fetch(), f"net.{name}")
         expect.that(
             weights.ndim == 2 and bool(np.all(np.isfinite(weights))),
             f"net.{name} must be a 2-D tensor of finite numbers",
         )
-        _random(weights, f"net.{name}")
+        tensors.random_weights(weights, f"net.{name}")
         distinct = len({column.tobytes() for column in weights.T})
         expect.that(
             distinct == weights.shape[1] and float(np.std(weights)) > 0,
@@ -116,15 +89,15 @@ def test_network_init_breaks_symmetry(submission) -> None:
 def test_network_forward_values(submission, rng) -> None:
     """forward(x) must return softmax(sigmoid(x W1 + b1) W2 + b2), one probability row per example."""
     params, x = _params(rng), _inputs(rng)
-    got = _tensor(_network(submission, params).forward(x), "forward(x)")
+    got = tensors.tensor(_network(submission, params).forward(x), "forward(x)")
     expect.close(got, _probs(params, x), rtol=RTOL, atol=ATOL, what="forward(x)")
 
 
 def test_network_forward_applies_activation(submission, rng) -> None:
     """forward must apply the activation_func given to the constructor to x W1 + b1 (here tanh)."""
     params, x = _params(rng), _inputs(rng)
-    net = _network(submission, params, TANH, "tanh")
-    got = _tensor(net.forward(x), "forward(x) with activation_func = tanh")
+    net = _network(submission, params, tanh)
+    got = tensors.tensor(net.forward(x), "forward(x) with activation_func = tanh")
     want = _probs(params, x, torch.tanh)
     expect.close(got, want, rtol=RTOL, atol=ATOL, what="forward(x) with activation_func = tanh")
 
@@ -134,7 +107,7 @@ def test_network_forward_is_stable(submission, rng) -> None:
     params, x = _params(rng), _inputs(rng)
     params["W2"] = params["W2"] * 10.0
     params["b2"] = params["b2"] + 120.0  # every logit near 120: exp of it is inf in float32
-    got = _tensor(_network(submission, params).forward(x), "forward(x)")
+    got = tensors.tensor(_network(submission, params).forward(x), "forward(x)")
     bad = int(np.count_nonzero(~np.isfinite(got)))
     expect.that(
         bad == 0,
@@ -154,7 +127,7 @@ def test_network_forward_float32(submission, rng) -> None:
         "forward(x) with float32 weights and inputs must return a float32 torch.Tensor, "
         f"not {getattr(got, 'dtype', type(got).__name__)}",
     )
-    probs = _tensor(got, "forward(x)")
+    probs = tensors.tensor(got, "forward(x)")
     expect.shape(probs, (N, C), what="forward(x)")
     expect.that(
         bool(np.all(probs >= 0)) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-5),

@@ -15,27 +15,15 @@ import numpy as np
 import torch
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 
-SIGMOID = """
-import torch
-
-def sigmoid(x):
-    return torch.sigmoid(x)
-"""
+from helpers import tensors
+from helpers.functions import sigmoid
 
 PARAMS = ("W1", "b1", "W2", "b2")
 D, H, C, N = 6, 5, 4, 8
 LR = 0.2
 TOL = 1e-4  # float32: the step is a difference of two rounded weights, divided by lr
-
-
-def _tensor(got: object, what: str) -> np.ndarray:
-    expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
-    expect.that(
-        type(got) is torch.Tensor,
-        f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",
-    )
-    return got.detach().double().numpy()
 
 
 def _params(rng) -> dict[str, torch.Tensor]:
@@ -67,15 +55,13 @@ def _onehot(labels: torch.Tensor) -> torch.Tensor:
 
 def _step(submission, params: dict, x, labels, lr: float = LR) -> dict[str, np.ndarray]:
     """The student's network after forward(x) and one backward: its new weights by name."""
-    net = submission.network.FullyConnectedNetwork(
-        D, C, H, submission.define(SIGMOID, "sigmoid"), lr
-    )
+    net = submission.network.FullyConnectedNetwork(D, C, H, in_worker(submission, sigmoid), lr)
     for key, value in params.items():
         setattr(net, key, value)
     _, y_hat = _autograd(params, x, labels)
     net.forward(x)
     net.backward(x, _onehot(labels), y_hat)
-    return {k: _tensor(getattr(net, k).fetch(), f"net.{k} after backward") for k in PARAMS}
+    return {k: tensors.tensor(getattr(net, k).fetch(), f"net.{k} after backward") for k in PARAMS}
 
 
 def _check_step(name: str, new: dict, params: dict, grads: dict, lr: float, what: str) -> None:
@@ -154,9 +140,7 @@ def test_network_backward_mean_over_batch(submission, rng) -> None:
 def test_network_backward_two_steps(submission, rng) -> None:
     """A second forward + backward must start from the weights the first one left: it must equal one step from those weights taken by a fresh network."""
     params, first, second = _params(rng), _batch(rng), _batch(rng, 3)
-    net = submission.network.FullyConnectedNetwork(
-        D, C, H, submission.define(SIGMOID, "sigmoid"), LR
-    )
+    net = submission.network.FullyConnectedNetwork(D, C, H, in_worker(submission, sigmoid), LR)
     for key, value in params.items():
         setattr(net, key, value)
 
@@ -164,7 +148,9 @@ def test_network_backward_two_steps(submission, rng) -> None:
         _, y_hat = _autograd(weights, x, labels)
         net.forward(x)
         net.backward(x, _onehot(labels), y_hat)
-        return {k: _tensor(getattr(net, k).fetch(), f"net.{k} after backward") for k in PARAMS}
+        return {
+            k: tensors.tensor(getattr(net, k).fetch(), f"net.{k} after backward") for k in PARAMS
+        }
 
     after_first = one_round(params, *first)
     grads, _ = _autograd(params, *first)

@@ -12,36 +12,11 @@ import torch
 
 from grader.checks import expect
 
+from helpers import tensors, umd_net
+
 SIZES = [6, 5, 4, 3]  # a network 6-5-4-3
 N = 7
 RTOL, ATOL = expect.tolerance("cpu", "float32")
-
-
-def _tensor(got: object, what: str) -> np.ndarray:
-    expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
-    expect.that(
-        type(got) is torch.Tensor,
-        f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",
-    )
-    return got.detach().double().numpy()
-
-
-def _network(rng, sizes: list[int]) -> list[dict[str, torch.Tensor]]:
-    return [
-        {
-            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)).float(),
-            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)).float(),
-        }
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
-    ]
-
-
-def _activations(network: list[dict], x: torch.Tensor) -> list[torch.Tensor]:
-    """[a_0, a_1, ..., a_L] with a_l = sigmoid(a_{l-1} W + b), in float64."""
-    cache = [x.double()]
-    for layer in network:
-        cache.append(torch.sigmoid(cache[-1] @ layer["W"].double() + layer["b"].double()))
-    return cache
 
 
 def _layers(got: object, sizes: list[int], call: str) -> list[dict]:
@@ -54,8 +29,10 @@ def _layers(got: object, sizes: list[int], call: str) -> list[dict]:
         f"{call} must return a list of {n_layers} layer dicts, each with the keys 'W' and 'b'",
     )
     for i, (layer, n_in, n_out) in enumerate(zip(got, sizes[:-1], sizes[1:], strict=True)):
-        expect.shape(_tensor(layer["W"], f"layer {i}'s W"), (n_in, n_out), what=f"layer {i}'s W")
-        expect.shape(_tensor(layer["b"], f"layer {i}'s b"), (n_out,), what=f"layer {i}'s b")
+        expect.shape(
+            tensors.tensor(layer["W"], f"layer {i}'s W"), (n_in, n_out), what=f"layer {i}'s W"
+        )
+        expect.shape(tensors.tensor(layer["b"], f"layer {i}'s b"), (n_out,), what=f"layer {i}'s b")
     return list(got)
 
 
@@ -98,9 +75,9 @@ def test_umd_initialize_network_layers(submission) -> None:
 
 def test_umd_pre_activation_values(submission, rng) -> None:
     """pre_activation(weights, inputs) must return inputs @ weights['W'] + weights['b']."""
-    layer = _network(rng, [6, 4])[0]
+    layer = umd_net.network(rng, [6, 4])[0]
     x = torch.from_numpy(rng.normal(size=(N, 6))).float()
-    got = _tensor(submission.umd.pre_activation(layer, x), "pre_activation(weights, inputs)")
+    got = tensors.tensor(submission.umd.pre_activation(layer, x), "pre_activation(weights, inputs)")
     want = (x.double() @ layer["W"].double() + layer["b"].double()).numpy()
     expect.close(got, want, rtol=RTOL, atol=ATOL, what="pre_activation(weights, inputs)")
 
@@ -110,7 +87,7 @@ def test_umd_sigmoid_activation_values(submission, rng) -> None:
     a = rng.normal(scale=4.0, size=(5, 6))
     a[0, :5] = [-1000.0, 1000.0, 0.0, -95.0, 95.0]  # float32's exp overflows past ~88
     a = torch.from_numpy(a).float()
-    got = _tensor(submission.umd.sigmoid_activation(a), "sigmoid_activation(a)")
+    got = tensors.tensor(submission.umd.sigmoid_activation(a), "sigmoid_activation(a)")
     bad = int(np.count_nonzero(~np.isfinite(got)))
     expect.that(
         bad == 0,
@@ -123,29 +100,35 @@ def test_umd_sigmoid_activation_values(submission, rng) -> None:
 
 def test_umd_forward_propagation_outputs(submission, rng) -> None:
     """forward_propagation must apply sigmoid(a W + b) layer after layer and return the last layer's output first."""
-    network, x = _network(rng, SIZES), torch.from_numpy(rng.normal(size=(N, SIZES[0]))).float()
+    network, x = (
+        umd_net.network(rng, SIZES),
+        torch.from_numpy(rng.normal(size=(N, SIZES[0]))).float(),
+    )
     result = submission.umd.forward_propagation(network, x)
     expect.that(
         isinstance(result, list | tuple) and len(result) == 2,
         "forward_propagation must return a pair (outputs, input_cache)",
     )
-    want = _activations(network, x)[-1].numpy()
-    expect.close(_tensor(result[0], "outputs"), want, rtol=RTOL, atol=ATOL, what="outputs")
+    want = umd_net.activations(network, x.double())[-1].numpy()
+    expect.close(tensors.tensor(result[0], "outputs"), want, rtol=RTOL, atol=ATOL, what="outputs")
 
 
 def test_umd_forward_propagation_cache(submission, rng) -> None:
     """forward_propagation's input_cache must be [a_0 = inputs, a_1, ..., a_L = outputs], one entry per layer plus one."""
-    network, x = _network(rng, SIZES), torch.from_numpy(rng.normal(size=(N, SIZES[0]))).float()
+    network, x = (
+        umd_net.network(rng, SIZES),
+        torch.from_numpy(rng.normal(size=(N, SIZES[0]))).float(),
+    )
     result = submission.umd.forward_propagation(network, x)
     expect.that(
         isinstance(result, list | tuple) and len(result) == 2,
         "forward_propagation must return a pair (outputs, input_cache)",
     )
-    cache, want = result[1], _activations(network, x)
+    cache, want = result[1], umd_net.activations(network, x.double())
     expect.that(
         isinstance(cache, list | tuple) and len(cache) == len(want),
         f"input_cache must be a list of {len(want)} tensors for a network of {len(network)} layers",
     )
     for i, (got, expected) in enumerate(zip(cache, want, strict=True)):
         what = f"input_cache[{i}]"
-        expect.close(_tensor(got, what), expected.numpy(), rtol=RTOL, atol=ATOL, what=what)
+        expect.close(tensors.tensor(got, what), expected.numpy(), rtol=RTOL, atol=ATOL, what=what)

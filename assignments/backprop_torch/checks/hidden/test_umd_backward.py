@@ -9,71 +9,17 @@ float32's.
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from grader.checks import expect
 
+from helpers import umd_net
+
 SIZES = [5, 4, 3, 2]  # a network 5-4-3-2
 SQUARE = [4, 4, 4, 4]  # equal widths: a mixed-up cache entry still has the right shape
 N = 6
-EPS = 1e-6
 TOL = 1e-4  # float32 gradients against a float64 oracle
 RTOL, ATOL = expect.tolerance("cpu", "float32")
-
-
-def _network(rng, sizes: list[int]) -> list[dict[str, torch.Tensor]]:
-    return [
-        {
-            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)).float(),
-            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)).float(),
-        }
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
-    ]
-
-
-def _activations(network: list[dict], x: torch.Tensor) -> list[torch.Tensor]:
-    """[a_0, a_1, ..., a_L] with a_l = sigmoid(a_{l-1} W + b), in x's dtype."""
-    cache = [x]
-    for layer in network:
-        cache.append(torch.sigmoid(cache[-1] @ layer["W"].to(x.dtype) + layer["b"].to(x.dtype)))
-    return cache
-
-
-def _central_differences(network: list[dict], x, G, i: int, key: str) -> np.ndarray:
-    """d sum(G * outputs) / d network[i][key], one entry at a time, on copies of the weights."""
-    network = [{k: v.double() for k, v in layer.items()} for layer in network]
-    x, G = x.double(), G.double()
-    base = network[i][key]
-    grad = np.zeros(tuple(base.shape))
-    for idx in np.ndindex(*base.shape):
-        losses = []
-        for step in (EPS, -EPS):
-            moved = base.clone()
-            moved[idx] += step
-            copy = [dict(layer) for layer in network]
-            copy[i][key] = moved
-            losses.append(float((G * _activations(copy, x)[-1]).sum()))
-        grad[idx] = (losses[0] - losses[1]) / (2 * EPS)
-    return grad
-
-
-def _grads(got: object, n_layers: int) -> list[dict]:
-    expect.that(
-        isinstance(got, list | tuple)
-        and len(got) == n_layers
-        and all(isinstance(g, dict) and {"W", "b"} <= set(g) for g in got),
-        f"backward_propagate_error must return a list of {n_layers} dicts, one per layer, "
-        "each with the keys 'W' and 'b'",
-    )
-    for i, layer in enumerate(got):
-        for key in ("W", "b"):
-            expect.that(
-                type(layer[key]) is torch.Tensor,
-                f"grads[{i}][{key!r}] must be a torch.Tensor, but it is a "
-                f"{type(layer[key]).__name__}",
-            )
-    return list(got)
 
 
 def _student_grads(submission, network, x, G) -> list[dict]:
@@ -83,11 +29,13 @@ def _student_grads(submission, network, x, G) -> list[dict]:
         isinstance(result, list | tuple) and len(result) == 2,
         "forward_propagation must return a pair (outputs, input_cache)",
     )
-    return _grads(submission.umd.backward_propagate_error(network, result[1], G), len(network))
+    return umd_net.grads(
+        submission.umd.backward_propagate_error(network, result[1], G), len(network)
+    )
 
 
 def _problem(rng, sizes: list[int] = SIZES):
-    network = _network(rng, sizes)
+    network = umd_net.network(rng, sizes)
     x = torch.from_numpy(rng.normal(size=(N, sizes[0]))).float()
     G = torch.from_numpy(rng.normal(size=(N, sizes[-1]))).float()
     return network, x, G
@@ -97,7 +45,7 @@ def _check_against_differences(submission, rng, key: str) -> None:
     network, x, G = _problem(rng)
     grads = _student_grads(submission, network, x, G)
     for i in range(len(network)):
-        want = _central_differences(network, x, G, i, key)
+        want = umd_net.central_differences(network, x, G, i, key)
         got = grads[i][key].detach().double().numpy()
         expect.rel_error_below(got, want, TOL, what=f"grads[{i}][{key!r}] of the 5-4-3-2 network")
 
@@ -115,12 +63,15 @@ def test_umd_backward_grad_b_matches_finite_differences(submission, rng) -> None
 def test_umd_backward_from_planted_cache(submission, rng) -> None:
     """backward_propagate_error must use the input_cache it is given: a_{l-1} for dL/dW and a_l for the sigmoid's derivative."""
     network, x, G = _problem(rng, SQUARE)
-    grads = _grads(
-        submission.umd.backward_propagate_error(network, _activations(network, x), G), len(network)
+    grads = umd_net.grads(
+        submission.umd.backward_propagate_error(network, umd_net.activations(network, x), G),
+        len(network),
     )
     leaves = [{k: v.double().requires_grad_() for k, v in layer.items()} for layer in network]
     flat = [layer[k] for layer in leaves for k in ("W", "b")]
-    want = torch.autograd.grad((G.double() * _activations(leaves, x.double())[-1]).sum(), flat)
+    want = torch.autograd.grad(
+        (G.double() * umd_net.activations(leaves, x.double())[-1]).sum(), flat
+    )
     for i in range(len(network)):
         for j, key in enumerate(("W", "b")):
             got = grads[i][key].detach().double().numpy()
@@ -131,8 +82,8 @@ def test_umd_backward_from_planted_cache(submission, rng) -> None:
 
 def test_umd_update_weights_step(submission, rng) -> None:
     """update_weights(network, grads, l_rate) must set W -= l_rate * grads W and b -= l_rate * grads b in every layer, in place."""
-    network, l_rate = _network(rng, SIZES), 0.3
-    grads = _network(rng, SIZES)  # any tensors of the right shapes will do
+    network, l_rate = umd_net.network(rng, SIZES), 0.3
+    grads = umd_net.network(rng, SIZES)  # any tensors of the right shapes will do
     handle = submission.put(network)
     submission.umd.update_weights(handle, grads, l_rate)
     got = handle.fetch()

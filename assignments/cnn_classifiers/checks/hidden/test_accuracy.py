@@ -26,72 +26,11 @@ from torchvision import datasets
 from torchvision.transforms import PILToTensor
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 from grader.datasets import CIFAR10Offline, write_cifar10_like, write_imagefolder, write_mnist_like
 from grader.errors import CheckFailed, PartialCredit
 
-HELPERS = '''
-import types
-
-import torch
-from torch.utils.data import DataLoader, TensorDataset
-
-
-def as_float(images):
-    """uint8 pixels (N, C, H, W) -> float32 in [0, 1], as torchvision's ToTensor gives them."""
-    return images.float().div(255).contiguous()
-
-
-def make_loader(images, labels, batch_size, shuffle, seed):
-    """A DataLoader over (images in [0, 1], labels); shuffled by a generator seeded with seed."""
-    return DataLoader(
-        TensorDataset(as_float(images), labels),
-        batch_size=batch_size,
-        shuffle=shuffle,
-        generator=torch.Generator().manual_seed(seed),
-    )
-
-
-def seeded(factory, seed, *args):
-    """factory(*args) with torch's generator seeded first, so the initial weights follow seed."""
-    torch.manual_seed(seed)
-    return factory(*args)
-
-
-def adam(model, lr, device):
-    model.to(device)
-    return torch.optim.Adam(model.parameters(), lr=lr)
-
-
-def predict(model, images, device):
-    """The logits for uint8 images (N, C, H, W): eval mode, no gradients, returned on the CPU."""
-    model.to(device)
-    model.eval()
-    with torch.no_grad():
-        out = model(as_float(images).to(device))
-    return out.detach().float().cpu() if isinstance(out, torch.Tensor) else out
-
-
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters())
-
-
-def load_checkpoint(model, state_dict, file):
-    """model.load_state_dict(state_dict), with a message naming the file when it does not fit."""
-    try:
-        model.load_state_dict(state_dict)
-    except RuntimeError as exc:
-        raise RuntimeError(f"{file} does not fit the model that models.py defines: {exc}") from None
-
-
-helpers = types.SimpleNamespace(
-    make_loader=make_loader,
-    seeded=seeded,
-    adam=adam,
-    predict=predict,
-    count_parameters=count_parameters,
-    load_checkpoint=load_checkpoint,
-)
-'''
+from helpers import accuracy_probes
 
 CHECKPOINT = "budget_cnn.pt"
 PREDICT_BATCH = 250
@@ -236,7 +175,7 @@ def test_net_cifar_accuracy(submission, params, seed, heldout_seed, device) -> N
     p = params["net_cifar"]
     train, test = _cifar(p["n_per_batch"], p["n_test"], _seeds(heldout_seed, "cifar10"))
     fit, valid = _hold_out(train, p["n_valid"])
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, accuracy_probes)
     model = helpers.seeded(submission.models.Net, seed)
     _train(submission, helpers, model, fit, valid, p, seed, device)
     accuracy = _accuracy(helpers, model, test, device, 10, "Net")
@@ -254,7 +193,7 @@ def test_model_fashion_mnist_accuracy(submission, params, seed, heldout_seed, de
     seeds = _seeds(heldout_seed, "fashion-mnist")
     train, test = _mnist("FashionMNIST", p["n_train"], p["n_test"], seeds)
     fit, valid = _hold_out(train, p["n_valid"])
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, accuracy_probes)
     model = helpers.seeded(submission.models.Model, seed, 10)
     _train(submission, helpers, model, fit, valid, p, seed, device)
     accuracy = _accuracy(helpers, model, test, device, 10, "Model")
@@ -270,7 +209,7 @@ def test_cnn_mnist_accuracy(submission, params, seed, heldout_seed, device) -> N
     """CNN, trained epoch by epoch by your train_one_epoch (Adam) on MNIST digits, must classify held-out ones: credit ramps from the floor to the target in [params] cnn_mnist."""
     p = params["cnn_mnist"]
     train, test = _mnist("MNIST", p["n_train"], p["n_test"], _seeds(heldout_seed, "mnist"))
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, accuracy_probes)
     model = helpers.seeded(submission.models.CNN, seed)
     optimizer = helpers.adam(model, p["lr"], device)
     loader = helpers.make_loader(train.images, train.labels, p["batch_size"], True, seed)
@@ -292,7 +231,7 @@ def test_budget_cnn_accuracy(submission, params, seed, heldout_seed, device) -> 
     sizes = (p["n_train_per_class"], p["n_valid_per_class"], p["n_test_per_class"])
     data_seed, _, order_seed = _seeds(heldout_seed, "grocery")
     train, valid, test = _grocery(classes, sizes, (data_seed, order_seed))
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, accuracy_probes)
     model = helpers.seeded(submission.models.BudgetCNN, seed, classes)
     count = helpers.count_parameters(model)
     expect.note(

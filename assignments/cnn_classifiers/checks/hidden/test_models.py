@@ -17,43 +17,9 @@ import torch
 from torch import nn
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 
-HELPERS = '''
-import types
-
-import torch
-
-
-def parameters_of(model):
-    """model's parameters in registration order, detached, as CPU tensors."""
-    return [p.detach().cpu().clone() for p in model.parameters()]
-
-
-def buffers_of(model):
-    """model's floating-point buffers (BatchNorm's running mean and variance) as CPU tensors."""
-    return [b.detach().cpu().clone() for b in model.buffers() if b.is_floating_point()]
-
-
-def batchnorm_features(model):
-    """num_features of every BatchNorm layer in model, in registration order."""
-    return [m.num_features for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-
-
-def forward(model, images, device, mode, dtype):
-    """model(images) in train or eval mode, in dtype, on device; the logits on the CPU."""
-    model.to(device=device, dtype=getattr(torch, dtype))
-    model.train(mode == "train")
-    out = model(images.to(device=device, dtype=getattr(torch, dtype)).contiguous())
-    return out.detach().cpu() if isinstance(out, torch.Tensor) else out
-
-
-helpers = types.SimpleNamespace(
-    parameters_of=parameters_of,
-    buffers_of=buffers_of,
-    batchnorm_features=batchnorm_features,
-    forward=forward,
-)
-'''
+from helpers import model_probes, state
 
 
 def _images(rng, shape: tuple[int, ...]) -> torch.Tensor:
@@ -93,7 +59,7 @@ def _matches_reference(
     submission, device: str, model, ref: nn.Module, images: torch.Tensor, name: str, modes=("eval",)
 ) -> None:
     """The student's model and the reference with its weights agree in float64 in each mode."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, state, model_probes)
     _load_in_order(ref, helpers.parameters_of(model), name)
     rtol, atol = expect.tolerance(device, "float64")
     for mode in modes:
@@ -153,7 +119,7 @@ NET_SHAPES = [
 
 def test_net_layers_in_order(submission) -> None:
     """Net's layers with weights must be conv1 (3 -> 6, 5x5), conv2 (6 -> 16, 5x5), fc1 (400 -> 120), fc2 (120 -> 84), fc3 (84 -> 10), created in that order."""
-    tensors = submission.define(HELPERS, "helpers").parameters_of(submission.models.Net())
+    tensors = in_worker(submission, state, model_probes).parameters_of(submission.models.Net())
     got = _shapes(tensors)
     expect.that(
         got == NET_SHAPES,
@@ -172,7 +138,7 @@ def test_net_forward_matches_reference(submission, reference, rng, device) -> No
 
 def test_net_examples_independent(submission, rng, device) -> None:
     """Each example's logits from Net must depend on that example alone: flatten with x.view(x.size(0), -1), not a reshape that mixes the batch."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, state, model_probes)
     model = submission.models.Net()
     images = _images(rng, (5, 3, 32, 32))
     batch = _logits(helpers.forward(model, images, device, "eval", "float64"), "Net's logits")
@@ -205,7 +171,7 @@ def test_net_examples_independent(submission, rng, device) -> None:
 
 def test_model_num_classes(submission, rng) -> None:
     """Model(num_classes=7) must map (B, 1, 28, 28) to (B, 7) in eval mode, also for B = 1."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, state, model_probes)
     model = submission.models.Model(num_classes=7)
     for batch in (2, 1):
         what = f"Model(num_classes=7)(x) in eval mode for x of shape ({batch}, 1, 28, 28)"
@@ -217,7 +183,7 @@ def test_model_num_classes(submission, rng) -> None:
 
 def test_model_has_batchnorm(submission) -> None:
     """Model must normalise each block with BatchNorm2d: three BatchNorm layers, of 16, 32 and 64 channels."""
-    found = submission.define(HELPERS, "helpers").batchnorm_features(submission.models.Model())
+    found = in_worker(submission, state, model_probes).batchnorm_features(submission.models.Model())
     expect.that(
         found == [16, 32, 64],
         f"Model has BatchNorm layers of {found} channels; each block needs one after its conv, "
@@ -227,7 +193,7 @@ def test_model_has_batchnorm(submission) -> None:
 
 def test_model_train_and_eval_differ(submission, rng, device) -> None:
     """Model must behave differently in train and eval mode: batch statistics and running-statistic updates in train mode, running statistics in eval mode."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, state, model_probes)
     model = submission.models.Model()
     images = _images(rng, (8, 1, 28, 28))
     before = helpers.buffers_of(model)
@@ -293,7 +259,7 @@ def test_cnn_forward_matches_reference(submission, reference, rng, device) -> No
 
 def test_budget_cnn_output_shape(submission, rng, params) -> None:
     """BudgetCNN(num_classes) must map (B, 3, 32, 32) to (B, num_classes), for 43 and 5 classes, in train and eval mode."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, state, model_probes)
     for classes in (params["budget_cnn"]["num_classes"], 5):
         model = submission.models.BudgetCNN(classes)
         for batch, mode in ((8, "train"), (1, "eval")):
@@ -307,7 +273,7 @@ def test_budget_cnn_output_shape(submission, rng, params) -> None:
 
 def test_budget_cnn_logits_depend_on_image(submission, rng, params) -> None:
     """BudgetCNN's logits must depend on the image: different images must get different logits."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, state, model_probes)
     model = submission.models.BudgetCNN(params["budget_cnn"]["num_classes"])
     what = "BudgetCNN's logits in eval mode for 8 random images"
     got = _logits(

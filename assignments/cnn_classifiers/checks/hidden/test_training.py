@@ -13,128 +13,17 @@ depends on another part of your code, its message names the check that tests tha
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import torch
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker, namespace
 from grader.errors import CheckFailed, SubmissionRaised
 
-HELPERS = '''
-import types
+from helpers import state, training_probes, training_worker
 
-import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
-
-
-def make_loader(images, labels, batch_size, shuffle, seed):
-    """A DataLoader over (images, labels); shuffled by a generator seeded with seed."""
-    return DataLoader(
-        TensorDataset(images.contiguous(), labels),
-        batch_size=batch_size,
-        shuffle=shuffle,
-        generator=torch.Generator().manual_seed(seed),
-    )
-
-
-class ModeProbe(nn.Module):
-    """The identity, recording whether the model was in train mode at each forward pass."""
-
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def forward(self, x):
-        self.seen.append(bool(self.training))
-        return x
-
-
-def small_classifier(seed, in_features, num_classes, device):
-    """flatten -> fc(in_features -> 16, no bias) -> BatchNorm1d -> ReLU -> fc(16 -> num_classes)
-    -> log_softmax: log-probabilities, for which cross_entropy and nll_loss agree."""
-    torch.manual_seed(seed)
-    model = nn.Sequential(
-        nn.Flatten(),
-        nn.Linear(in_features, 16, bias=False),  # BatchNorm1d adds the bias
-        nn.BatchNorm1d(16),
-        ModeProbe(),
-        nn.ReLU(),
-        nn.Linear(16, num_classes),
-        nn.LogSoftmax(dim=1),
-    )
-    return model.to(device)
-
-
-def modes_seen(model):
-    """[True for a forward pass in train mode, False for eval mode], in the order they ran."""
-    return [seen for m in model.modules() if isinstance(m, ModeProbe) for seen in m.seen]
-
-
-def sgd(model, lr, momentum=0.0):
-    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-
-
-def adam(model, lr):
-    return torch.optim.Adam(model.parameters(), lr=lr)
-
-
-class GradientSpy(torch.optim.SGD):
-    """SGD with lr 0, so the weights never move, that records the gradients at every step."""
-
-    def __init__(self, params):
-        super().__init__(params, lr=0.0)
-        self.seen = []
-
-    def step(self, closure=None):
-        self.seen.append(
-            [
-                None if p.grad is None else p.grad.detach().cpu().clone()
-                for group in self.param_groups
-                for p in group["params"]
-            ]
-        )
-        return super().step(closure)
-
-
-def spy(model):
-    return GradientSpy(model.parameters())
-
-
-def parameters_of(model):
-    """model's parameters in registration order, detached, as CPU tensors."""
-    return [p.detach().cpu().clone() for p in model.parameters()]
-
-
-def buffers_of(model):
-    """model's floating-point buffers (BatchNorm's running mean and variance) as CPU tensors."""
-    return [b.detach().cpu().clone() for b in model.buffers() if b.is_floating_point()]
-
-
-helpers = types.SimpleNamespace(
-    make_loader=make_loader,
-    small_classifier=small_classifier,
-    modes_seen=modes_seen,
-    sgd=sgd,
-    adam=adam,
-    spy=spy,
-    parameters_of=parameters_of,
-    buffers_of=buffers_of,
-)
-'''
-
-
-def _local() -> types.SimpleNamespace:
-    """The same helpers, defined in this (trusted) process for the reference."""
-    namespace: dict[str, object] = {}
-    exec(compile(HELPERS, "<check helpers>", "exec"), namespace)  # noqa: S102 - our own source
-    helpers = namespace["helpers"]
-    assert isinstance(helpers, types.SimpleNamespace)
-    return helpers
-
-
-LOCAL = _local()
+LOCAL = namespace(training_worker, state, training_probes)  # in_worker's order
+"""The same helpers as in the worker, in this (trusted) process for the reference."""
 CHANNELS, SIDE, CLASSES = 3, 4, 4
 FEATURES = CHANNELS * SIDE * SIDE
 
@@ -202,7 +91,7 @@ def _same_weights(got: list, model: torch.nn.Module, device: str, what: str) -> 
 def test_train_one_epoch_matches_reference(submission, reference, rng, seed, device) -> None:
     """train_one_epoch (SGD lr 0.1 momentum 0.9, batches of 8, log_interval 2, epoch 3) must log the same losses and counter, count the same correct predictions and leave the same weights as the reference."""
     x, y = _data(rng, 44)  # 6 batches, the last of 4 examples
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker, state, training_probes)
     model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
     got = submission.training.train_one_epoch(
         helpers.make_loader(x, y, 8, True, seed), model, device, helpers.sgd(model, 0.1, 0.9), 2, 3
@@ -261,7 +150,7 @@ def test_train_one_epoch_zero_grad(submission, rng, seed, device) -> None:
     """Each optimiser step must see only its own batch's gradient: call optimizer.zero_grad() before every loss.backward()."""
     x, y = _data(rng, 8)
     steps = 4  # the same batch of 8, four times: cleared gradients are the same at every step
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker, state, training_probes)
     model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
     spy = helpers.spy(model)  # lr 0: the weights stay at their initial values
     loader = helpers.make_loader(x.repeat(steps, 1, 1, 1), y.repeat(steps), 8, False, seed)
@@ -314,7 +203,7 @@ def _rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
 def test_train_one_epoch_sets_train_mode(submission, rng, seed, device) -> None:
     """train_one_epoch must put the model in train mode (model.train()), even if it was left in eval mode."""
     x, y = _data(rng, 24)
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker, state, training_probes)
     model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
     model.eval()  # as test_one_epoch leaves it
     submission.training.train_one_epoch(
@@ -334,7 +223,7 @@ def test_train_one_epoch_sets_train_mode(submission, rng, seed, device) -> None:
 def test_test_one_epoch_matches_reference(submission, reference, rng, seed, device) -> None:
     """test_one_epoch must return the mean cross-entropy over all N examples (sum over examples / N, batches of 16 with a last one of 2) and the number classified correctly."""
     x, y = _data(rng, 50)
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker, state, training_probes)
     model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
     model.eval()  # test_test_one_epoch_uses_eval_mode checks that test_one_epoch does this
     got = submission.training.test_one_epoch(
@@ -368,7 +257,7 @@ def test_test_one_epoch_matches_reference(submission, reference, rng, seed, devi
 def test_test_one_epoch_uses_eval_mode(submission, rng, seed, device) -> None:
     """test_one_epoch must evaluate in eval mode (model.eval()), so that BatchNorm uses and keeps its running statistics."""
     x, y = _data(rng, 40)
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker, state, training_probes)
     model = helpers.small_classifier(seed, FEATURES, CLASSES, device)  # in train mode
     before = helpers.buffers_of(model)
     submission.training.test_one_epoch(helpers.make_loader(x, y, 8, False, seed), model, device)
@@ -436,7 +325,7 @@ def test_train_model_matches_reference(submission, reference, rng, seed, device)
     """train_model (Adam lr 0.01, 3 epochs) must return the per-epoch train and validation losses of one train_one_epoch and one test_one_epoch pass per epoch, and leave the trained weights."""
     data = (*_data(rng, 48), *_data(rng, 32))
     train_x, train_y, valid_x, valid_y = data
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker, state, training_probes)
     model = helpers.small_classifier(seed, FEATURES, CLASSES, "cpu")
     got = _tuple(
         submission.training.train_model(

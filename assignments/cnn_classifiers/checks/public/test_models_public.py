@@ -10,12 +10,9 @@ import numpy as np
 import torch
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 
-PARAMETERS = '''
-def parameters_of(model):
-    """model's parameters in registration order, detached, as CPU tensors."""
-    return [p.detach().cpu().clone() for p in model.parameters()]
-'''
+from helpers.state import parameters_of
 
 
 def _logits(got: object, what: str) -> np.ndarray:
@@ -30,7 +27,7 @@ def _logits(got: object, what: str) -> np.ndarray:
 
 def _count(submission, model) -> int:
     """The number of parameters of a model in the worker, counted here."""
-    tensors = submission.define(PARAMETERS, "parameters_of")(model)
+    tensors = in_worker(submission, parameters_of)(model)
     expect.that(
         type(tensors) is list and all(type(t) is torch.Tensor for t in tensors),
         "model.parameters() must yield torch tensors (register layers as nn.Module attributes)",

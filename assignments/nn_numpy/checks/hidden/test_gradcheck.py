@@ -1,7 +1,7 @@
 """Hidden checks: numerical_gradient, the central-difference gradient checker.
 
-The losses are instructor code defined inside the worker with ``submission.define``; their
-gradients are known in closed form here.
+The losses are instructor code (checks/helpers/losses.py) defined inside the worker with
+``in_worker``; their gradients are known in closed form here.
 """
 
 from __future__ import annotations
@@ -9,47 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 
-# L = 1/2 sum(A * Wq^2) + 1/3 sum(c * bq^3): dL/dWq = A * Wq, dL/dbq = c * bq^2.
-POLYNOMIAL = """
-import numpy as np
-
-def make_loss(A, c):
-    def loss(params):
-        return float(0.5 * np.sum(A * params["Wq"] ** 2) + np.sum(c * params["bq"] ** 3) / 3.0)
-    return loss
-"""
-
-# L = sum(G * sigmoid(X @ Ws + bs)): one sigmoid layer under an upstream gradient G.
-SIGMOID_LAYER = """
-import numpy as np
-
-def make_loss(X, G):
-    def loss(params):
-        return float(np.sum(G / (1.0 + np.exp(-(X @ params["Ws"] + params["bs"])))))
-    return loss
-"""
-
-
-# L = sum(A * Wq) + sum(c * bq): dL/dWq = A, dL/dbq = c, unrelated to the parameters' values.
-LINEAR = """
-import numpy as np
-
-def make_loss(A, c):
-    def loss(params):
-        return float(np.sum(A * params["Wq"]) + np.sum(c * params["bq"]))
-    return loss
-"""
-
-# Wraps a loss so the check can count how often numerical_gradient evaluates it.
-COUNTING = """
-def counting(loss):
-    def counted(params):
-        counted.calls += 1
-        return loss(params)
-    counted.calls = 0
-    return counted
-"""
+from helpers.losses import (
+    counting,
+    make_linear_loss,
+    make_polynomial_loss,
+    make_sigmoid_layer_loss,
+)
 
 
 def _gradients(result: object, keys: list[str]) -> dict:
@@ -68,7 +35,7 @@ def _polynomial(submission, rng) -> tuple[dict, object, dict]:
     A, c = rng.uniform(0.5, 2.0, size=(4, 3)), rng.uniform(0.5, 2.0, size=3)
     W, b = rng.normal(size=(4, 3)), rng.normal(size=3)
     params = {"Wq": W, "bq": b, "grad_Wq": np.zeros((4, 3)), "m_Wq": np.ones((4, 3))}
-    loss = submission.define(POLYNOMIAL, "make_loss")(A, c)
+    loss = in_worker(submission, make_polynomial_loss)(A, c)
     return params, loss, {"Wq": A * W, "bq": c * b**2}
 
 
@@ -84,7 +51,7 @@ def test_numerical_gradient_keys(submission, rng) -> None:
     """numerical_gradient must return exactly one entry per W/b array, under the same key, shaped like it."""
     params, _, _ = _polynomial(submission, rng)
     A, c = rng.normal(size=(4, 3)), rng.normal(size=3)
-    loss = submission.define(LINEAR, "make_loss")(A, c)
+    loss = in_worker(submission, make_linear_loss)(A, c)
     exact = {"Wq": A, "bq": c}
     grads = _gradients(submission.nn.numerical_gradient(loss, params), list(exact))
     extra = sorted(set(grads) - set(exact))
@@ -109,7 +76,7 @@ def test_numerical_gradient_restores_params(submission, rng) -> None:
     """numerical_gradient must perturb every parameter entry, evaluate the loss, and leave every parameter as it found it."""
     before, loss, _ = _polynomial(submission, rng)
     params = submission.put(before)
-    counted = submission.define(COUNTING, "counting")(loss)
+    counted = in_worker(submission, counting)(loss)
     submission.nn.numerical_gradient(counted, params)
     after = params.fetch()
     entries = before["Wq"].size + before["bq"].size
@@ -139,7 +106,7 @@ def test_numerical_gradient_catches_planted_bug(submission, rng) -> None:
     post = 1.0 / (1.0 + np.exp(-pre))
     delta_right = G * post * (1 - post)
     delta_buggy = G * pre * (1 - pre)  # the classic bug: the derivative of the pre-activation
-    loss = submission.define(SIGMOID_LAYER, "make_loss")(X, G)
+    loss = in_worker(submission, make_sigmoid_layer_loss)(X, G)
     grads = _gradients(submission.nn.numerical_gradient(loss, {"Ws": W, "bs": b}), ["Ws", "bs"])
     expect.rel_error_below(
         grads["Ws"],

@@ -14,71 +14,20 @@ import numpy as np
 from grader.checks import expect
 from grader.datasets import load_digits
 
+from helpers.diagnosis import culprit
+
 HISTORY = ("train_loss", "train_acc", "valid_loss", "valid_acc")
 MIN_TEST_ACCURACY = 0.75
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def culprit(submission, rng) -> str:
-    """'' when the activations, forward, backwards, softmax and sgd_step (what train_mlp builds on) are right
-    on a small layer, by this file's own numpy; else a sentence naming the first wrong one and
-    the check that tests it."""
-    X, W, b, G = (rng.normal(size=s) for s in ((5, 4), (4, 3), (3,), (5, 3)))
-    post = _sigmoid(X @ W + b)
-    delta = G * post * (1 - post)
-    try:
-        for function, check, got, want in (
-            ("sigmoid", "test_sigmoid_values", submission.nn.sigmoid(G), _sigmoid(G)),
-            (
-                "sigmoid_deriv",
-                "test_sigmoid_deriv_values",
-                submission.nn.sigmoid_deriv(post),
-                post * (1 - post),
-            ),
-            (
-                "linear_deriv",
-                "test_linear_deriv_values",
-                submission.nn.linear_deriv(post),
-                np.ones_like(post),
-            ),
-        ):
-            if np.shape(got) != want.shape or not np.allclose(
-                np.asarray(got, dtype=np.float64), want
-            ):
-                return _blame(function, check)
-        params = submission.put({"Wt": W, "bt": b})
-        got = submission.nn.forward(X, params, "t")
-        if not np.allclose(np.asarray(got, dtype=np.float64), post, atol=1e-8):
-            return _blame("forward", "test_forward_values")
-        grad_X = submission.nn.backwards(G, params, "t")
-        stored = params.fetch()
-        ok = np.allclose(np.asarray(grad_X, dtype=np.float64), delta @ W.T, atol=1e-8)
-        ok = ok and np.allclose(np.asarray(stored["grad_Wt"], dtype=np.float64), X.T @ delta)
-        grad_b = np.asarray(stored["grad_bt"], dtype=np.float64)
-        if not (ok and grad_b.size == 3 and np.allclose(grad_b.reshape(3), delta.sum(axis=0))):
-            return _blame("backwards", "test_backwards_matches_reference")
-        exps = np.exp(X - X.max(axis=1, keepdims=True))
-        got = np.asarray(submission.nn.softmax(X), dtype=np.float64)
-        if got.shape != X.shape or not np.allclose(got, exps / exps.sum(axis=1, keepdims=True)):
-            return _blame("softmax", "test_softmax_values")
-        params = submission.put({"Wt": W, "bt": b, "grad_Wt": W, "grad_bt": b})
-        submission.nn.sgd_step(params, ["t"], 0.25)
-        stored = params.fetch()
-        if not np.allclose(stored["Wt"], 0.75 * W) or not np.allclose(stored["bt"], 0.75 * b):
-            return _blame("sgd_step", "test_sgd_step_updates")
-    except Exception:  # a helper that raises or returns junk: its own checks report it
-        return "; a function train_mlp builds on fails on a small layer: see the checks above"
-    return ""
-
-
-def _blame(function: str, check: str) -> str:
-    return (
-        f"; the cause is probably {function}, which gives wrong results on a small layer "
-        f"({check} tests it): fix {function} first"
-    )
+TESTED_BY = {
+    "sigmoid": "test_sigmoid_values",
+    "sigmoid_deriv": "test_sigmoid_deriv_values",
+    "linear_deriv": "test_linear_deriv_values",
+    "forward": "test_forward_values",
+    "backwards": "test_backwards_matches_reference",
+    "softmax": "test_softmax_values",
+    "sgd_step": "test_sgd_step_updates",
+}
+"""The hidden check that tests each function train_mlp builds on."""
 
 
 def _train(submission, **kwargs) -> tuple[dict, dict]:
@@ -151,7 +100,7 @@ def test_train_mlp_test_accuracy(submission, reference, rng, seed) -> None:
         expect.that(
             False,
             f"the trained network classifies {accuracy:.1%} of held-out test digits correctly; "
-            f"it needs at least {MIN_TEST_ACCURACY:.0%}" + culprit(submission, rng),
+            f"it needs at least {MIN_TEST_ACCURACY:.0%}" + culprit(submission, rng, TESTED_BY),
         )
 
 
@@ -170,7 +119,8 @@ def test_train_mlp_loss_falls(submission, rng, seed) -> None:
         expect.that(
             False,
             "the training loss did not fall over 5 epochs; check the sign of the update and "
-            "the gradient that enters the output layer (probs - y)" + culprit(submission, rng),
+            "the gradient that enters the output layer (probs - y)"
+            + culprit(submission, rng, TESTED_BY),
         )
 
 

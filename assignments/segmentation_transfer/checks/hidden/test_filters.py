@@ -8,42 +8,9 @@ import torch
 from torch import nn
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 
-HELPERS = '''
-import types
-
-import torch
-import torchvision
-from torch import nn
-
-
-def vgg16(seed):
-    """torchvision's VGG16 (weights=None) with He-uniform weights and small biases drawn from a
-    generator seeded with seed: the same network in every process, built fast."""
-    with torch.device("meta"):
-        model = torchvision.models.vgg16(weights=None)
-    model = model.to_empty(device="cpu")
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for layer in model.modules():
-            if isinstance(layer, (nn.Conv2d, nn.Linear)):
-                bound = (6.0 / layer.weight[0].numel()) ** 0.5
-                layer.weight.uniform_(-bound, bound, generator=generator)
-                layer.bias.uniform_(-0.1, 0.1, generator=generator)
-    return model
-
-
-def run(function, seed, padding, *args):
-    """function(vgg16(seed), *args) with conv1_1's padding set first (FCN32 sets it to 100),
-    and conv1_1's weight and bias."""
-    model = vgg16(seed)
-    model.features[0].padding = (padding, padding)
-    conv = model.features[0]
-    return function(model, *args), conv.weight.detach().clone(), conv.bias.detach().clone()
-
-
-helpers = types.SimpleNamespace(vgg16=vgg16, run=run)
-'''
+from helpers import filters_run, vgg
 
 
 def _conv1_1(weight: torch.Tensor, bias: torch.Tensor) -> nn.Module:
@@ -68,7 +35,7 @@ def _tensor(got: object, shape: tuple[int, ...], what: str) -> np.ndarray:
 
 def test_first_layer_filters_values(submission, reference, seed) -> None:
     """first_layer_filters(vgg16) must return the weights of VGG16's first convolution, features[0] (conv1_1), unchanged."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, vgg, filters_run)
     got, weight, bias = helpers.run(submission.filters.first_layer_filters, seed, 1)
     what = "first_layer_filters(vgg16)"
     want = reference.filters.first_layer_filters(_conv1_1(weight, bias)).double().numpy()
@@ -78,7 +45,7 @@ def test_first_layer_filters_values(submission, reference, seed) -> None:
 def test_filter_responses_values(submission, reference, rng, seed) -> None:
     """filter_responses(vgg16, image, k) must be the first k channels of conv1_1's output before the ReLU (stride 1, padding 1, bias added), also after FCN32 has set conv1_1's padding to 100."""
     image = torch.from_numpy(rng.uniform(size=(3, 36, 28)).astype(np.float32))
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, vgg, filters_run)
     for padding, k in ((1, 5), (100, 2)):
         got, weight, bias = helpers.run(
             submission.filters.filter_responses, seed, padding, image, k

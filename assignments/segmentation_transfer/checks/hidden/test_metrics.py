@@ -10,31 +10,9 @@ import torch
 
 from grader.checks import expect
 
+from helpers.values import masks, scalar
+
 # A fraction or an IoU may be computed in float32 (a .float().mean()): 1e-7 apart from float64.
-
-
-def _scalar(got: object, what: str) -> float:
-    """``got`` as a float: the handout's "a Python float" also accepts a numpy scalar or a 0-d
-    tensor, which hold the same number."""
-    if isinstance(got, torch.Tensor) and got.dim() == 0 and got.is_floating_point():
-        return float(got)
-    expect.that(
-        isinstance(got, float | np.floating),
-        f"{what} must be a float (a Python float; a numpy scalar or a 0-d tensor also do), "
-        f"not {type(got).__name__}",
-    )
-    assert isinstance(got, float | np.floating)
-    return float(got)
-
-
-def _masks(
-    rng, shape: tuple[int, ...], classes: int, void: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(pred, target) int64 with labels in 0..classes-1; a fraction ``void`` of target is 255."""
-    pred = rng.integers(0, classes, size=shape)
-    target = np.where(rng.uniform(size=shape) < 0.6, pred, rng.integers(0, classes, size=shape))
-    target[rng.uniform(size=shape) < void] = 255
-    return torch.from_numpy(pred.astype(np.int64)), torch.from_numpy(target.astype(np.int64))
 
 
 def _ious(got: object, n_classes: int, what: str) -> np.ndarray:
@@ -66,7 +44,7 @@ def _same_ious(got: np.ndarray, want: np.ndarray, what: str) -> None:
 
 def test_iou_per_class_ignores_void(submission, reference, rng) -> None:
     """iou_per_class must skip the pixels labelled 255 in target altogether: what pred says there must count in no class's intersection or union."""
-    pred, target = _masks(rng, (2, 16, 16), 4, 0.0)
+    pred, target = masks(rng, (2, 16, 16), 4, 0.0)
     target[:, :8, :] = 255  # the top half is border...
     pred[:, :8, :] = 3  # ...where the prediction says class 3
     what = "iou_per_class(pred, target, 4) with target's top half 255 and pred's top half 3"
@@ -76,7 +54,7 @@ def test_iou_per_class_ignores_void(submission, reference, rng) -> None:
 
 def test_iou_per_class_absent_classes(submission, reference, rng) -> None:
     """iou_per_class must give NaN (without dividing by zero) for a class in neither pred nor target, and 0 for a class in target that pred never hits or in pred but not in target."""
-    pred, target = _masks(rng, (12, 12), 3, 0.1)  # classes 0..2
+    pred, target = masks(rng, (12, 12), 3, 0.1)  # classes 0..2
     pred[pred == 2] = 0  # class 2: in target only
     pred[:2, :2] = 4  # class 4: in pred only
     target[:2, :2] = 1
@@ -89,14 +67,14 @@ def test_iou_per_class_absent_classes(submission, reference, rng) -> None:
 
 def test_mean_iou_values(submission, reference, rng) -> None:
     """mean_iou must be the mean of iou_per_class over the classes that have an IoU (not NaN), a Python float, and NaN when every pixel is ignored."""
-    pred, target = _masks(rng, (2, 12, 12), 4, 0.15)
+    pred, target = masks(rng, (2, 12, 12), 4, 0.15)
     for n_classes in (4, 7):  # with 7, classes 4..6 are absent: they must not count as 0
         what = f"mean_iou(pred, target, {n_classes}) with labels 0..3"
-        got = _scalar(submission.metrics.mean_iou(pred, target, n_classes), what)
+        got = scalar(submission.metrics.mean_iou(pred, target, n_classes), what)
         want = reference.metrics.mean_iou(pred, target, n_classes)
         expect.close(got, want, rtol=1e-6, atol=1e-7, what=what)
     what = "mean_iou with every target pixel 255"
-    got = _scalar(submission.metrics.mean_iou(pred, torch.full_like(target, 255), 4), what)
+    got = scalar(submission.metrics.mean_iou(pred, torch.full_like(target, 255), 4), what)
     expect.that(
         math.isnan(got),
         f"{what} must be NaN (no class has an IoU), not {got!r}",
@@ -105,16 +83,16 @@ def test_mean_iou_values(submission, reference, rng) -> None:
 
 def test_pixel_accuracy_edge_cases(submission, reference, rng) -> None:
     """pixel_accuracy must not count pixels labelled 255 (neither as hits nor in the total) and must be NaN when every pixel is ignored."""
-    pred, target = _masks(rng, (10, 10), 3, 0.0)
+    pred, target = masks(rng, (10, 10), 3, 0.0)
     target[:5] = 255
     pred[:5] = 7  # wrong everywhere it is ignored
     what = "pixel_accuracy with target's top half 255 (pred wrong there)"
-    got = _scalar(submission.metrics.pixel_accuracy(pred, target), what)
+    got = scalar(submission.metrics.pixel_accuracy(pred, target), what)
     expect.close(
         got, reference.metrics.pixel_accuracy(pred, target), rtol=1e-6, atol=1e-7, what=what
     )
     what = "pixel_accuracy with every target pixel 255"
-    got = _scalar(submission.metrics.pixel_accuracy(pred, torch.full_like(target, 255)), what)
+    got = scalar(submission.metrics.pixel_accuracy(pred, torch.full_like(target, 255)), what)
     expect.that(
         math.isnan(got),
         f"{what} must be NaN (0 of 0 pixels), not {got!r}",

@@ -10,7 +10,6 @@ here: its images go over without labels and the accuracy is computed from the lo
 from __future__ import annotations
 
 import tempfile
-import types
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -21,161 +20,11 @@ from torchvision import datasets
 from torchvision.transforms import PILToTensor
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker, namespace
 from grader.datasets import write_imagefolder
 
-HELPERS = '''
-import os
-import tempfile
-import types
-
-import torch
-import torchvision
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
-from torchvision import datasets, transforms
-
-
-def seeded(factory, seed, *args):
-    """factory(*args) with torch's generator seeded first."""
-    torch.manual_seed(seed)
-    return factory(*args)
-
-
-def frozen_squeezenet(seed, num_classes):
-    """The check's own fine-tuning model: squeezenet1_1, frozen, with a new classifier[1]."""
-    torch.manual_seed(seed)
-    model = torchvision.models.squeezenet1_1(weights=None)
-    for param in model.parameters():
-        param.requires_grad = False
-    model.classifier[1] = nn.Conv2d(512, num_classes, 1)
-    return model
-
-
-def optimizer_report(optimizer, model):
-    """The optimiser's type, learning rates and parameters (by their names in model), and
-    whether one step on a cross-entropy loss moves the head."""
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        return {"is_optimizer": False, "type": type(optimizer).__name__}
-    names = {id(p): name for name, p in model.named_parameters()}
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    head = model.classifier[1].weight.detach().clone()
-    images = torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-    optimizer.zero_grad()
-    nn.functional.cross_entropy(model(images), torch.arange(4) % 5).backward()
-    optimizer.step()
-    return {
-        "is_optimizer": True,
-        "type": type(optimizer).__name__,
-        "lr": [float(group["lr"]) for group in optimizer.param_groups],
-        "params": [names.get(id(p), "a tensor that is not the model's") for p in params],
-        "step_moves_head": not torch.equal(head, model.classifier[1].weight.detach()),
-    }
-
-
-def state_of(model):
-    """model's parameters by name, detached CPU copies."""
-    return {name: p.detach().cpu().clone() for name, p in model.named_parameters()}
-
-
-def train_steps(model, images, labels, steps, lr):
-    """steps Adam steps over all parameters (those without a gradient stay as they are)."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    for _ in range(steps):
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(images), labels).backward()
-        optimizer.step()
-
-
-def save_squeezenet(seed):
-    """A squeezenet1_1 state dict saved in a file of the working folder: "pretrained" weights."""
-    torch.manual_seed(seed)
-    folder = tempfile.mkdtemp(prefix="weights-", dir=os.getcwd())
-    path = os.path.join(folder, "squeezenet1_1-local.pth")
-    torch.save(torchvision.models.squeezenet1_1(weights=None).state_dict(), path)
-    return path
-
-
-def differs_from_file(model, path):
-    """The names of the file's tensors that model lacks or holds with other values."""
-    saved = torch.load(path, weights_only=True)
-    own = dict(model.state_dict())
-    return [n for n, t in saved.items() if n not in own or not torch.equal(own[n].cpu(), t)]
-
-
-def bn_classifier(seed, num_classes, device):
-    """flatten -> Linear(48, 16) -> BatchNorm1d -> ReLU -> Linear(16, num_classes)."""
-    torch.manual_seed(seed)
-    model = nn.Sequential(
-        nn.Flatten(), nn.Linear(48, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, num_classes)
-    )
-    return model.to(device)
-
-
-def buffers_of(model):
-    return [b.detach().cpu().clone() for b in model.buffers() if b.is_floating_point()]
-
-
-def make_loader(images, labels, batch_size, shuffle, seed):
-    return DataLoader(
-        TensorDataset(images.contiguous(), labels),
-        batch_size=batch_size,
-        shuffle=shuffle,
-        generator=torch.Generator().manual_seed(seed),
-    )
-
-
-def write_tree(files):
-    """Write {relative path: bytes} into a new folder under the working folder; its path."""
-    root = tempfile.mkdtemp(prefix="flowers-", dir=os.getcwd())
-    for rel, data in files.items():
-        path = os.path.join(root, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(data)
-    return root
-
-
-def folder_loader(root, batch_size, shuffle, seed):
-    """A DataLoader over torchvision's ImageFolder(root) with ToTensor (pixels in [0, 1])."""
-    dataset = datasets.ImageFolder(root, transform=transforms.ToTensor())
-    generator = torch.Generator().manual_seed(seed)
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
-
-
-def predict(model, images, device):
-    """The logits for images (N, 3, H, W) in [0, 1]: eval mode, no gradients, on the CPU."""
-    model.to(device).eval()
-    with torch.no_grad():
-        out = model(images.to(device))
-    return out.detach().float().cpu() if isinstance(out, torch.Tensor) else out
-
-
-def load_checkpoint(model, state_dict, file):
-    """model.load_state_dict(state_dict), with a message naming the file when it does not fit."""
-    try:
-        model.load_state_dict(state_dict)
-    except RuntimeError as exc:
-        raise RuntimeError(f"{file} does not fit the model that transfer.py defines: {exc}") from None
-
-
-helpers = types.SimpleNamespace(
-    seeded=seeded,
-    frozen_squeezenet=frozen_squeezenet,
-    optimizer_report=optimizer_report,
-    state_of=state_of,
-    train_steps=train_steps,
-    save_squeezenet=save_squeezenet,
-    differs_from_file=differs_from_file,
-    bn_classifier=bn_classifier,
-    buffers_of=buffers_of,
-    make_loader=make_loader,
-    write_tree=write_tree,
-    folder_loader=folder_loader,
-    predict=predict,
-    load_checkpoint=load_checkpoint,
-)
-'''
+from helpers import squeezenet, transfer_probes
+from helpers.values import scalar
 
 
 class Split(NamedTuple):
@@ -190,35 +39,13 @@ CHECKPOINT = "small_cnn.pt"
 # submission (grader.checks.heldout); the run's public seed varies the weights and batch order.
 
 
-def _local() -> types.SimpleNamespace:
-    """The same helpers, defined in this (trusted) process for the reference."""
-    namespace: dict[str, object] = {}
-    exec(compile(HELPERS, "<check helpers>", "exec"), namespace)  # noqa: S102 - our own source
-    helpers = namespace["helpers"]
-    assert isinstance(helpers, types.SimpleNamespace)
-    return helpers
-
-
-LOCAL = _local()
-
-
-def _scalar(got: object, what: str) -> float:
-    """``got`` as a float: the handout's "a Python float" also accepts a numpy scalar or a 0-d
-    tensor, which hold the same number."""
-    if isinstance(got, torch.Tensor) and got.dim() == 0 and got.is_floating_point():
-        return float(got)
-    expect.that(
-        isinstance(got, float | np.floating),
-        f"{what} must be a float (a Python float; a numpy scalar or a 0-d tensor also do), "
-        f"not {type(got).__name__}",
-    )
-    assert isinstance(got, float | np.floating)
-    return float(got)
+LOCAL = namespace(squeezenet, transfer_probes)
+"""The same helpers as in the worker, in this (trusted) process for the reference."""
 
 
 def test_make_optimizer_trainable_only(submission, seed) -> None:
     """make_optimizer(model, lr) must return a torch.optim optimiser (any kind: Adam, SGD, ...) with learning rate lr over exactly the parameters that require gradients (the new head), not the frozen backbone, and one step must move the head."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet, transfer_probes)
     model = helpers.frozen_squeezenet(seed, 5)
     report = helpers.optimizer_report(submission.transfer.make_optimizer(model, 0.003), model)
     expect.that(
@@ -249,7 +76,7 @@ def test_make_optimizer_trainable_only(submission, seed) -> None:
 
 def test_finetune_squeezenet_training_keeps_backbone(submission, rng, seed) -> None:
     """After a few training steps of finetune_squeezenet(5), every backbone parameter must be bit-for-bit unchanged and the new head must have changed."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet, transfer_probes)
     model = helpers.seeded(submission.transfer.finetune_squeezenet, seed, 5)
     before = helpers.state_of(model)
     images = torch.from_numpy(rng.uniform(size=(8, 3, 48, 48)).astype(np.float32))
@@ -271,7 +98,7 @@ def test_finetune_squeezenet_training_keeps_backbone(submission, rng, seed) -> N
 
 def test_finetune_squeezenet_loads_local_weights(submission, seed) -> None:
     """finetune_squeezenet(5, weights=path) must load the squeezenet1_1 state dict in that local file (torch.load with weights_only=True) into the backbone before freezing it and replacing the head."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet, transfer_probes)
     path = helpers.save_squeezenet(seed + 1)
     model = helpers.seeded(submission.transfer.finetune_squeezenet, seed, 5, path)
     differ = [
@@ -289,13 +116,13 @@ def test_accuracy_matches_reference(submission, reference, rng, seed, device) ->
     """accuracy(model, loader, device) must be the fraction of examples whose argmax logit is the label, computed in eval mode (BatchNorm's running statistics unchanged), a Python float."""
     images = torch.from_numpy(rng.normal(size=(50, 3, 4, 4)).astype(np.float32))
     labels = torch.from_numpy(rng.integers(0, 3, size=50).astype(np.int64))
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet, transfer_probes)
     model = helpers.bn_classifier(seed, 3, device)  # handed over in train mode
     before = helpers.buffers_of(model)
     got = submission.transfer.accuracy(
         model, helpers.make_loader(images, labels, 16, False, seed), device
     )
-    got = _scalar(got, "accuracy(model, loader, device)")
+    got = scalar(got, "accuracy(model, loader, device)")
     unchanged = all(
         torch.equal(a, b) for a, b in zip(before, helpers.buffers_of(model), strict=True)
     )
@@ -353,7 +180,7 @@ def test_compare_models_reports_accuracies(submission, params, seed, heldout_see
     """compare_models(finetuned, scratch, train_loader, val_loader, epochs, lr, device) must train both models and return their validation accuracies (finetuned's, scratch's): the accuracies of the trained models' logits on the val images."""
     p = params["flowers"]
     files, val, _ = _data(p, heldout_seed)
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet, transfer_probes)
     root = helpers.write_tree(files)
     train_loader = helpers.folder_loader(root + "/train", p["batch_size"], True, seed)
     val_loader = helpers.folder_loader(root + "/val", p["batch_size"], False, seed)
@@ -367,7 +194,7 @@ def test_compare_models_reports_accuracies(submission, params, seed, heldout_see
         f"compare_models must return a pair (finetuned's accuracy, scratch's), not "
         f"{type(got).__name__}" + (f" of {len(got)}" if type(got) in (tuple, list) else ""),
     )
-    got = tuple(_scalar(a, "each accuracy compare_models returns") for a in got)
+    got = tuple(scalar(a, "each accuracy compare_models returns") for a in got)
     for name, model, reported in (("finetuned", finetuned, got[0]), ("scratch", scratch, got[1])):
         what = f"the trained {name} model's logits for the {len(val.labels)} val images"
         measured = _accuracy(
@@ -384,7 +211,7 @@ def test_small_cnn_accuracy(submission, params, seed, heldout_seed, device) -> N
     """SmallCNN(17), trained from scratch by your train_classifier or loaded from small_cnn.pt if you hand it in, must classify held-out images of a flowers-17 look-alike: credit ramps from the floor to the target in [params] flowers."""
     p = params["flowers"]
     files, _, test = _data(p, heldout_seed)
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet, transfer_probes)
     model = helpers.seeded(submission.transfer.SmallCNN, seed, p["num_classes"])
     weights = submission.load_weights(CHECKPOINT, missing_ok=True)  # None: train instead
     if weights is None:

@@ -15,32 +15,10 @@ import torch
 from PIL import Image
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 from grader.datasets.voc import VOID, voc_palette, write_sample, write_split_files, write_voc_like
 
-HELPERS = '''
-import os
-import tempfile
-import types
-
-
-def write_tree(files):
-    """Write {relative path: bytes} into a new folder under the working folder; its path."""
-    root = tempfile.mkdtemp(prefix="voc-", dir=os.getcwd())
-    for rel, data in files.items():
-        path = os.path.join(root, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(data)
-    return root
-
-
-def items(dataset, indices):
-    """(len(dataset), [dataset[i] for i in indices])."""
-    return len(dataset), [dataset[i] for i in indices]
-
-
-helpers = types.SimpleNamespace(write_tree=write_tree, items=items)
-'''
+from helpers import voc_files
 
 COLOR_MAP = voc_palette()[:21].tolist()  # VOC's 21 class colours, as VOC_COLORMAP lists them
 
@@ -54,7 +32,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 def _items(submission, files: dict[str, bytes], size: int, split: str) -> tuple[int, list]:
     """len(VocDataset(...)) and all its items, read by your VocDataset from these files."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, voc_files)
     root = helpers.write_tree(files)
     dataset = submission.voc.VocDataset(root, COLOR_MAP, size, split=split)
     length = helpers.items(dataset, [])[0]

@@ -15,79 +15,15 @@ import numpy as np
 import torch
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 from grader.datasets.voc import write_voc_like
 
-HELPERS = '''
-import types
-
-import torch
-import torchvision
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
-
-
-def vgg16(seed):
-    """torchvision's VGG16 (weights=None) with He-uniform weights and small biases drawn from a
-    generator seeded with seed: the same network in every process, built fast."""
-    with torch.device("meta"):
-        model = torchvision.models.vgg16(weights=None)
-    model = model.to_empty(device="cpu")
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for layer in model.modules():
-            if isinstance(layer, (nn.Conv2d, nn.Linear)):
-                bound = (6.0 / layer.weight[0].numel()) ** 0.5
-                layer.weight.uniform_(-bound, bound, generator=generator)
-                layer.bias.uniform_(-0.1, 0.1, generator=generator)
-    return model
-
-
-def output_shapes(fcn32, n_classes, seed, shapes, device):
-    """The output shape of fcn32(n_classes, vgg16(seed)) in eval mode, without gradients, for
-    random images of each shape (or the type of what came out instead of a tensor)."""
-    model = fcn32(n_classes, vgg16(seed)).to(device).eval()
-    generator = torch.Generator().manual_seed(seed)
-    got = []
-    with torch.no_grad():
-        for shape in shapes:
-            out = model(torch.rand(shape, generator=generator).to(device))
-            got.append(list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__)
-    return got
-
-
-def tiny_segnet(seed, n_classes, device):
-    """A small fully convolutional network: (B, 3, H, W) -> (B, n_classes, H, W), H, W % 4 == 0."""
-    torch.manual_seed(seed)
-    model = nn.Sequential(
-        nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(16, 16, 3, padding=1, stride=2), nn.ReLU(),
-        nn.Conv2d(16, 32, 3, padding=1, stride=2), nn.ReLU(),
-        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(32, n_classes, 1),
-        nn.Upsample(scale_factor=4, mode="bilinear", align_corners=False),
-    )
-    return model.to(device)
-
-
-def make_loader(images, masks, batch_size, shuffle, seed):
-    """A DataLoader over (images, masks); shuffled by a generator seeded with seed."""
-    return DataLoader(
-        TensorDataset(images.contiguous(), masks.contiguous()),
-        batch_size=batch_size,
-        shuffle=shuffle,
-        generator=torch.Generator().manual_seed(seed),
-    )
-
-
-helpers = types.SimpleNamespace(
-    vgg16=vgg16, output_shapes=output_shapes, tiny_segnet=tiny_segnet, make_loader=make_loader
-)
-'''
+from helpers import segnet, vgg
 
 
 def test_fcn32_output_shape(submission, seed, device) -> None:
     """FCN32(5, vgg16) must map images (B, 3, H, W) to scores (B, 5, H, W): (2, 3, 32, 32) -> (2, 5, 32, 32) and (1, 3, 64, 48) -> (1, 5, 64, 48)."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, vgg, segnet)
     shapes = [[2, 3, 32, 32], [1, 3, 64, 48]]
     got = helpers.output_shapes(submission.fcn.FCN32, 5, seed, shapes, device)
     for shape, out in zip(shapes, got, strict=True):
@@ -139,7 +75,7 @@ def _voc_tensors(seed: int, n: int, size: int) -> tuple[torch.Tensor, torch.Tens
 def test_train_segmentation_loss_falls(submission, seed, device) -> None:
     """train_segmentation(model, loader, 4, 0.01, device) must return 4 Python floats, one mean loss per epoch, falling over the epochs on a small VOC-format dataset (masks with 255 borders)."""
     images, masks = _voc_tensors(seed, 24, 32)
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, vgg, segnet)
     model = helpers.tiny_segnet(seed, 21, device)
     loader = helpers.make_loader(images, masks, 8, True, seed)
     got = submission.fcn.train_segmentation(model, loader, 4, 0.01, device)

@@ -11,46 +11,24 @@ import torch
 
 from grader.checks import expect
 
+from helpers.values import masks, scalar
+
 # A fraction or an IoU may be computed in float32 (a .float().mean()): 1e-7 apart from float64.
-
-
-def _scalar(got: object, what: str) -> float:
-    """``got`` as a float: the handout's "a Python float" also accepts a numpy scalar or a 0-d
-    tensor, which hold the same number."""
-    if isinstance(got, torch.Tensor) and got.dim() == 0 and got.is_floating_point():
-        return float(got)
-    expect.that(
-        isinstance(got, float | np.floating),
-        f"{what} must be a float (a Python float; a numpy scalar or a 0-d tensor also do), "
-        f"not {type(got).__name__}",
-    )
-    assert isinstance(got, float | np.floating)
-    return float(got)
-
-
-def _masks(
-    rng, shape: tuple[int, ...], classes: int, void: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(pred, target) int64 with labels in 0..classes-1; a fraction ``void`` of target is 255."""
-    pred = rng.integers(0, classes, size=shape)
-    target = np.where(rng.uniform(size=shape) < 0.6, pred, rng.integers(0, classes, size=shape))
-    target[rng.uniform(size=shape) < void] = 255
-    return torch.from_numpy(pred.astype(np.int64)), torch.from_numpy(target.astype(np.int64))
 
 
 def test_pixel_accuracy_values(submission, reference, rng) -> None:
     """pixel_accuracy(pred, target) must be the fraction of the pixels not labelled 255 in target where pred equals target, a Python float."""
     for shape in ((2, 8, 8), (13, 11)):
-        pred, target = _masks(rng, shape, 5, 0.2)
+        pred, target = masks(rng, shape, 5, 0.2)
         what = f"pixel_accuracy for masks of shape {shape}"
-        got = _scalar(submission.metrics.pixel_accuracy(pred, target), what)
+        got = scalar(submission.metrics.pixel_accuracy(pred, target), what)
         want = reference.metrics.pixel_accuracy(pred, target)
         expect.close(got, want, rtol=1e-6, atol=1e-7, what=what)
 
 
 def test_iou_per_class_values(submission, reference, rng) -> None:
     """iou_per_class(pred, target, n_classes) must be a float tensor (n_classes,): |pred == k and target == k| / |pred == k or target == k| over the pixels not labelled 255, NaN for a class in neither."""
-    pred, target = _masks(rng, (3, 10, 12), 5, 0.1)  # class 5 of 6 is in neither
+    pred, target = masks(rng, (3, 10, 12), 5, 0.1)  # class 5 of 6 is in neither
     what = "iou_per_class(pred, target, 6) for masks (3, 10, 12) with labels 0..4"
     got = submission.metrics.iou_per_class(pred, target, 6)
     expect.that(

@@ -7,44 +7,9 @@ import numpy as np
 import torch
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 
-HELPERS = '''
-import types
-
-import torch
-
-
-def seeded(factory, seed, *args):
-    """factory(*args) with torch's generator seeded first."""
-    torch.manual_seed(seed)
-    return factory(*args)
-
-
-def outputs(model, images, mode):
-    """model(images) in train or eval mode, without gradients."""
-    model.train(mode == "train")
-    with torch.no_grad():
-        return model(images)
-
-
-def trainable(model):
-    """The names of model's parameters that require gradients."""
-    return [name for name, p in model.named_parameters() if p.requires_grad]
-
-
-def head_of(model):
-    """What model.classifier[1] is, and model.num_classes."""
-    layer = model.classifier[1]
-    return {
-        "type": type(layer).__name__,
-        "channels": [getattr(layer, "in_channels", None), getattr(layer, "out_channels", None)],
-        "kernel_size": list(getattr(layer, "kernel_size", [])),
-        "num_classes": getattr(model, "num_classes", None),
-    }
-
-
-helpers = types.SimpleNamespace(seeded=seeded, outputs=outputs, trainable=trainable, head_of=head_of)
-'''
+from helpers import squeezenet
 
 
 def _images(rng, shape: tuple[int, ...]) -> torch.Tensor:
@@ -61,7 +26,7 @@ def _logits(got: object, shape: tuple[int, ...], what: str) -> None:
 
 def test_finetune_squeezenet_output_shape(submission, rng, seed) -> None:
     """finetune_squeezenet(7) must map images (B, 3, H, W) to logits (B, 7), for 64 x 64 and 48 x 48 images, and set model.num_classes = 7."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet)
     model = helpers.seeded(submission.transfer.finetune_squeezenet, seed, 7)
     for shape in ((2, 3, 64, 64), (1, 3, 48, 48)):
         what = f"finetune_squeezenet(7)(x) in eval mode for x of shape {shape}"
@@ -75,7 +40,7 @@ def test_finetune_squeezenet_output_shape(submission, rng, seed) -> None:
 
 def test_finetune_squeezenet_frozen_backbone(submission, seed) -> None:
     """finetune_squeezenet(7) must replace classifier[1] by a new Conv2d(512, 7, kernel_size=1) and leave exactly its weight and bias trainable: every other parameter has requires_grad=False."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet)
     model = helpers.seeded(submission.transfer.finetune_squeezenet, seed, 7)
     head = helpers.head_of(model)
     expect.that(
@@ -101,7 +66,7 @@ def test_finetune_squeezenet_frozen_backbone(submission, seed) -> None:
 
 def test_small_cnn_output_shape(submission, rng, seed) -> None:
     """SmallCNN(17) must map images (B, 3, H, W) to logits (B, 17) for 48 x 48 images in train mode (B = 4) and 32 x 32 and 64 x 64 ones in eval mode (B = 1)."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, squeezenet)
     model = helpers.seeded(submission.transfer.SmallCNN, seed, 17)
     for shape, mode in (
         ((4, 3, 48, 48), "train"),

@@ -16,32 +16,10 @@ import torch
 from PIL import Image
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 from grader.datasets.voc import voc_palette, write_voc_like
 
-HELPERS = '''
-import os
-import tempfile
-import types
-
-
-def write_tree(files):
-    """Write {relative path: bytes} into a new folder under the working folder; its path."""
-    root = tempfile.mkdtemp(prefix="voc-", dir=os.getcwd())
-    for rel, data in files.items():
-        path = os.path.join(root, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(data)
-    return root
-
-
-def items(dataset, indices):
-    """(len(dataset), [dataset[i] for i in indices])."""
-    return len(dataset), [dataset[i] for i in indices]
-
-
-helpers = types.SimpleNamespace(write_tree=write_tree, items=items)
-'''
+from helpers import voc_files
 
 COLOR_MAP = voc_palette()[:21].tolist()  # VOC's 21 class colours, as VOC_COLORMAP lists them
 
@@ -99,7 +77,7 @@ def _checked_item(
 
 def test_voc_dataset_length_and_types(submission, seed) -> None:
     """VocDataset(root, VOC_COLORMAP, size, split) must hold one item per id of ImageSets/Segmentation/<split>.txt, each a pair (image (3, size, size) float32 in [0, 1], mask (size, size) int64)."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, voc_files)
     with tempfile.TemporaryDirectory(prefix="voc-") as tmp:
         write_voc_like(Path(tmp), n_train=5, n_val=3, seed=(seed, 1))
         root = helpers.write_tree(_tree(Path(tmp)))
@@ -151,7 +129,7 @@ def _diagnose_layout(image: np.ndarray, wanted: list[np.ndarray], what: str) -> 
 
 def test_voc_dataset_channel_order(submission, seed) -> None:
     """VocDataset's image must be the JPEG's RGB pixels / 255 moved to channels first with a permute (image[c, i, j] = pixel (i, j)'s channel c), not cut into three blocks by a reshape."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, voc_files)
     with tempfile.TemporaryDirectory(prefix="voc-") as tmp:
         ids = write_voc_like(
             Path(tmp), 2, 0, seed=(seed, 2), width=(48, 48), height=(48, 48), n_unlabelled=0

@@ -10,90 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from helpers import tensors
+from helpers.functions import fit, sigmoid
+from helpers.verdict import backward_verdict
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 from grader.datasets import load_digits
-
-SIGMOID = """
-import torch
-
-def sigmoid(x):
-    return torch.sigmoid(x)
-"""
-
-FIT = '''
-import torch
-
-def fit(net, x, y_onehot, epochs, batch_size, seed):
-    """Mini-batch SGD through the network's own forward and backward, in a seeded order."""
-    order_gen = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        order = torch.randperm(x.shape[0], generator=order_gen)
-        for start in range(0, x.shape[0], batch_size):
-            idx = order[start : start + batch_size]
-            y_hat = net.forward(x[idx])
-            net.backward(x[idx], y_onehot[idx], y_hat)
-'''
 
 PARAMS = ("W1", "b1", "W2", "b2")
 HIDDEN, LR, EPOCHS, BATCH = 64, 0.5, 15, 32
 MIN_ACCURACY = 0.85
+TESTED_BY = "test_network_backward_one_step_small tests it"
 TOL = 1e-4  # float32: the step is a difference of two rounded weights, divided by lr
-
-
-def backward_verdict(submission, rng) -> str:
-    """Why training may fall short: '' when one backward step on a small float32 problem matches
-    autograd, else a sentence that names the check testing the step."""
-    d, h, c, n, lr = 5, 4, 3, 6, 0.5
-    shapes = {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
-    params = {k: torch.from_numpy(rng.normal(scale=0.5, size=s)).float() for k, s in shapes.items()}
-    x = torch.from_numpy(rng.normal(size=(n, d))).float()
-    labels = torch.from_numpy(rng.integers(0, c, size=n))
-    leaves = {k: v.double().requires_grad_() for k, v in params.items()}
-    logits = torch.sigmoid(x.double() @ leaves["W1"] + leaves["b1"]) @ leaves["W2"] + leaves["b2"]
-    loss = torch.nn.functional.cross_entropy(logits, labels)
-    grads = dict(zip(shapes, torch.autograd.grad(loss, list(leaves.values())), strict=True))
-    try:
-        net = submission.network.FullyConnectedNetwork(
-            d, c, h, submission.define(SIGMOID, "sigmoid"), lr
-        )
-        for key, value in params.items():
-            setattr(net, key, value)
-        net.forward(x)
-        net.backward(x, torch.eye(c)[labels], torch.softmax(logits.detach(), dim=1).float())
-        wrong = []
-        for key in shapes:
-            new = getattr(net, key).fetch()
-            step = (params[key].double() - new.detach().double()) / lr
-            err = float((step - grads[key]).norm() / (step.norm() + grads[key].norm() + 1e-30))
-            if not err < 1e-3:
-                wrong.append(key)
-    except Exception:  # a raise, a bad reply: the backward checks report the details
-        wrong = list(shapes)
-    if not wrong:
-        return ""
-    return (
-        f"; the cause is probably backward, not training: one forward + backward step moves "
-        f"{', '.join(wrong)} differently from the gradient of the mean cross-entropy "
-        "(test_network_backward_one_step_small tests it); fix backward first"
-    )
-
-
-def _random(weights: np.ndarray, what: str) -> None:
-    """weights must be finite and mostly distinct: drawn at random, not a fixed pattern."""
-    expect.that(
-        bool(np.all(np.isfinite(weights))) and np.unique(weights).size > weights.size // 2,
-        f"{what} must start with random numbers, not zeros or a fixed pattern",
-    )
-
-
-def _tensor(got: object, what: str) -> np.ndarray:
-    expect.that(got is not None, f"{what} is None; did the function forget to return its result?")
-    expect.that(
-        type(got) is torch.Tensor,
-        f"{what} must be a torch.Tensor, but it is a {type(got).__name__}",
-    )
-    return got.detach().double().numpy()
 
 
 def _params(rng, sizes: tuple[int, int, int]) -> dict[str, torch.Tensor]:
@@ -109,9 +38,7 @@ def _params(rng, sizes: tuple[int, int, int]) -> dict[str, torch.Tensor]:
 def _network(submission, sizes: tuple[int, int, int], lr: float, params: dict):
     """The student's network (D, C, H order as in the constructor) with the given weights."""
     d, h, c = sizes
-    net = submission.network.FullyConnectedNetwork(
-        d, c, h, submission.define(SIGMOID, "sigmoid"), lr
-    )
+    net = submission.network.FullyConnectedNetwork(d, c, h, in_worker(submission, sigmoid), lr)
     for name, value in params.items():
         setattr(net, name, value)
     return net
@@ -119,12 +46,12 @@ def _network(submission, sizes: tuple[int, int, int], lr: float, params: dict):
 
 def test_network_init_shapes(submission) -> None:
     """FullyConnectedNetwork(5, 3, 4, ...) must hold random W1 (5, 4), W2 (4, 3) and b1 (4,), b2 (3,)."""
-    net = submission.network.FullyConnectedNetwork(5, 3, 4, submission.define(SIGMOID, "sigmoid"))
+    net = submission.network.FullyConnectedNetwork(5, 3, 4, in_worker(submission, sigmoid))
     for name, shape in zip(PARAMS, [(5, 4), (4,), (4, 3), (3,)], strict=True):
-        value = _tensor(getattr(net, name).fetch(), f"net.{name}")
+        value = tensors.tensor(getattr(net, name).fetch(), f"net.{name}")
         expect.shape(value, shape, what=f"net.{name}")
         if name[0] == "W":
-            _random(value, f"net.{name}")
+            tensors.random_weights(value, f"net.{name}")
 
 
 def test_network_backward_one_step_small(submission, rng) -> None:
@@ -142,7 +69,7 @@ def test_network_backward_one_step_small(submission, rng) -> None:
     y_hat = torch.softmax(logits.detach(), 1).float()
     net.backward(x, torch.eye(sizes[2])[labels], y_hat)
     for name in PARAMS:
-        new = _tensor(getattr(net, name).fetch(), f"net.{name} after backward")
+        new = tensors.tensor(getattr(net, name).fetch(), f"net.{name} after backward")
         step = (params[name].double().numpy() - new) / lr
         expect.rel_error_below(step, grads[name].numpy(), TOL, what=f"(old - new {name}) / lr")
 
@@ -153,13 +80,16 @@ def test_network_train_digits_valid_accuracy(submission, rng, seed) -> None:
     x = torch.from_numpy(data.train_x.astype(np.float32))
     y = torch.from_numpy(data.train_y.astype(np.float32))
     net = _network(submission, (784, HIDDEN, 10), LR, _params(rng, (784, HIDDEN, 10)))
-    submission.define(FIT, "fit")(net, x, y, EPOCHS, BATCH, seed)
-    probs = _tensor(net.forward(torch.from_numpy(data.valid_x.astype(np.float32))), "forward(x)")
+    in_worker(submission, fit)(net, x, y, EPOCHS, BATCH, seed)
+    probs = tensors.tensor(
+        net.forward(torch.from_numpy(data.valid_x.astype(np.float32))), "forward(x)"
+    )
     expect.shape(probs, (len(data.valid_x), 10), what="forward(valid_x)")
     accuracy = float(np.mean(np.argmax(probs, axis=1) == np.argmax(data.valid_y, axis=1)))
     if accuracy < MIN_ACCURACY:
         expect.that(
             False,
             f"after training, the network classifies {accuracy:.1%} of the validation digits "
-            f"correctly; it needs at least {MIN_ACCURACY:.0%}" + backward_verdict(submission, rng),
+            f"correctly; it needs at least {MIN_ACCURACY:.0%}"
+            + backward_verdict(submission, rng, TESTED_BY),
         )

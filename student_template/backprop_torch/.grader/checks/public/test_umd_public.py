@@ -9,68 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from helpers import umd_net
 
 from grader.checks import expect
-
-EPS = 1e-6
-
-
-def _network(rng, sizes: list[int]) -> list[dict[str, torch.Tensor]]:
-    """A float32 network with layer widths sizes, e.g. [3, 4, 2]: one dict per layer."""
-    return [
-        {
-            "W": torch.from_numpy(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)).float(),
-            "b": torch.from_numpy(rng.normal(scale=0.5, size=n_out)).float(),
-        }
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
-    ]
-
-
-def _outputs(network: list[dict], x: torch.Tensor) -> torch.Tensor:
-    for layer in network:
-        x = torch.sigmoid(x @ layer["W"] + layer["b"])
-    return x
-
-
-def _central_differences(network: list[dict], x, G, i: int, key: str) -> np.ndarray:
-    """d sum(G * outputs) / d network[i][key], one entry at a time, on copies of the weights."""
-    network = [{k: v.double() for k, v in layer.items()} for layer in network]
-    x, G = x.double(), G.double()
-    base = network[i][key]
-    grad = np.zeros(tuple(base.shape))
-    for idx in np.ndindex(*base.shape):
-        losses = []
-        for step in (EPS, -EPS):
-            moved = base.clone()
-            moved[idx] += step
-            copy = [dict(layer) for layer in network]
-            copy[i][key] = moved
-            losses.append(float((G * _outputs(copy, x)).sum()))
-        grad[idx] = (losses[0] - losses[1]) / (2 * EPS)
-    return grad
-
-
-def _grads(got: object, n_layers: int) -> list[dict]:
-    expect.that(
-        isinstance(got, list | tuple)
-        and len(got) == n_layers
-        and all(isinstance(g, dict) and {"W", "b"} <= set(g) for g in got),
-        f"backward_propagate_error must return a list of {n_layers} dicts, one per layer, "
-        "each with the keys 'W' and 'b'",
-    )
-    for i, layer in enumerate(got):
-        for key in ("W", "b"):
-            expect.that(
-                type(layer[key]) is torch.Tensor,
-                f"grads[{i}][{key!r}] must be a torch.Tensor, but it is a "
-                f"{type(layer[key]).__name__}",
-            )
-    return list(got)
 
 
 def test_umd_backward_grads_small(submission, rng) -> None:
     """backward_propagate_error on forward_propagation's cache must give dL/dW and dL/db of L = sum(grad_x * outputs)."""
-    network = _network(rng, [3, 4, 2])
+    network = umd_net.network(rng, [3, 4, 2])
     x = torch.from_numpy(rng.normal(size=(5, 3))).float()
     G = torch.from_numpy(rng.normal(size=(5, 2))).float()
     result = submission.umd.forward_propagation(network, x)
@@ -78,10 +24,10 @@ def test_umd_backward_grads_small(submission, rng) -> None:
         isinstance(result, list | tuple) and len(result) == 2,
         "forward_propagation must return a pair (outputs, input_cache)",
     )
-    grads = _grads(submission.umd.backward_propagate_error(network, result[1], G), 2)
+    grads = umd_net.grads(submission.umd.backward_propagate_error(network, result[1], G), 2)
     for i in range(2):
         for key in ("W", "b"):
-            want = _central_differences(network, x, G, i, key)
+            want = umd_net.central_differences(network, x, G, i, key)
             got = grads[i][key].detach().double().numpy()
             expect.rel_error_below(got, want, 1e-4, what=f"grads[{i}][{key!r}]")
 
@@ -90,7 +36,7 @@ def test_umd_train_toy_loss_falls(submission, rng) -> None:
     """train on a 10-example toy problem (4 features, 3 classes, lr 1.0) must return 50 losses, the last below 90% of the first."""
     x = torch.from_numpy(rng.normal(size=(10, 4))).float()
     y = torch.from_numpy(rng.integers(0, 3, size=10))
-    losses = submission.umd.train(_network(rng, [4, 5, 3]), x, y, 1.0, 50, 3)
+    losses = submission.umd.train(umd_net.network(rng, [4, 5, 3]), x, y, 1.0, 50, 3)
     expect.that(
         isinstance(losses, list | tuple) and len(losses) == 50,
         "train(..., n_epoch=50, ...) must return a list of 50 epoch losses",

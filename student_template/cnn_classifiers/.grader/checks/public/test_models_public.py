@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from helpers.state import parameters_of
 
 from grader.checks import expect
-
-PARAMETERS = '''
-def parameters_of(model):
-    """model's parameters in registration order, detached, as CPU tensors."""
-    return [p.detach().cpu().clone() for p in model.parameters()]
-'''
+from grader.checks.helpers import in_worker
 
 
 def _logits(got: object, what: str) -> np.ndarray:
@@ -30,7 +26,7 @@ def _logits(got: object, what: str) -> np.ndarray:
 
 def _count(submission, model) -> int:
     """The number of parameters of a model in the worker, counted here."""
-    tensors = submission.define(PARAMETERS, "parameters_of")(model)
+    tensors = in_worker(submission, parameters_of)(model)
     expect.that(
         type(tensors) is list and all(type(t) is torch.Tensor for t in tensors),
         "model.parameters() must yield torch tensors (register layers as nn.Module attributes)",

@@ -14,50 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from helpers import training_worker
 
 from grader.checks import expect
-
-HELPERS = '''
-import types
-
-import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
-
-
-def make_loader(images, labels, batch_size, shuffle, seed):
-    """A DataLoader over (images, labels); shuffled by a generator seeded with seed."""
-    return DataLoader(
-        TensorDataset(images.contiguous(), labels),
-        batch_size=batch_size,
-        shuffle=shuffle,
-        generator=torch.Generator().manual_seed(seed),
-    )
-
-
-def small_classifier(seed, in_features, num_classes, device):
-    """flatten -> fc(in_features -> 16, no bias) -> BatchNorm1d -> ReLU -> fc(16 -> num_classes)
-    -> log_softmax: log-probabilities, for which cross_entropy and nll_loss agree."""
-    torch.manual_seed(seed)
-    model = nn.Sequential(
-        nn.Flatten(),
-        nn.Linear(in_features, 16, bias=False),  # BatchNorm1d adds the bias
-        nn.BatchNorm1d(16),
-        nn.ReLU(),
-        nn.Linear(16, num_classes),
-        nn.LogSoftmax(dim=1),
-    )
-    return model.to(device)
-
-
-def sgd(model, lr):
-    return torch.optim.SGD(model.parameters(), lr=lr)
-
-
-helpers = types.SimpleNamespace(
-    make_loader=make_loader, small_classifier=small_classifier, sgd=sgd
-)
-'''
+from grader.checks.helpers import in_worker
 
 CHANNELS, SIDE, CLASSES = 3, 4, 4
 FEATURES = CHANNELS * SIDE * SIDE
@@ -91,7 +51,7 @@ def _is_number(value: object, kind: type) -> bool:
 
 def test_train_one_epoch_returns(submission, rng, seed, device) -> None:
     """train_one_epoch must return (losses, counter, num_correct): a positive loss per logged batch, a growing count of examples per logged batch, and an int."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker)
     x, y = _data(rng, 40)
     loader = helpers.make_loader(x, y, 8, True, seed)  # 5 batches: log_interval 2 logs 0, 2, 4
     model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
@@ -134,7 +94,7 @@ def test_train_one_epoch_returns(submission, rng, seed, device) -> None:
 
 def test_test_one_epoch_returns(submission, rng, seed, device) -> None:
     """test_one_epoch must return (avg_loss, num_correct): a positive float and an int between 0 and N."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker)
     x, y = _data(rng, 30)
     loader = helpers.make_loader(x, y, 10, False, seed)
     model = helpers.small_classifier(seed, FEATURES, CLASSES, device)
@@ -156,7 +116,7 @@ def test_test_one_epoch_returns(submission, rng, seed, device) -> None:
 
 def test_train_model_loss_falls(submission, rng, seed, device) -> None:
     """train_model must return 5 train and 5 validation losses, the train loss falling every epoch on an easy problem."""
-    helpers = submission.define(HELPERS, "helpers")
+    helpers = in_worker(submission, training_worker)
     train_x, train_y = _data(rng, 256, learnable=True)
     valid_x, valid_y = _data(rng, 64, learnable=True)
     train = helpers.make_loader(train_x, train_y, 32, True, seed)

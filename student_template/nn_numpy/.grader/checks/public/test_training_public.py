@@ -3,81 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+from helpers.diagnosis import culprit
+from helpers.quadratic import quadratic_loss
 
 from grader.checks import expect
+from grader.checks.helpers import in_worker
 from grader.datasets import load_digits
 
-# L = 1/2 sum(Wa^2) + sum(ba): dL/dWa = Wa, dL/dba = 1.
-QUADRATIC = """
-import numpy as np
-
-def loss(params):
-    return float(0.5 * np.sum(params["Wa"] ** 2) + np.sum(params["ba"]))
-"""
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def culprit(submission, rng) -> str:
-    """'' when the activations, forward, backwards, softmax and sgd_step (what train_mlp builds on) are right
-    on a small layer, by this file's own numpy; else a sentence naming the first wrong one and
-    the check that tests it."""
-    X, W, b, G = (rng.normal(size=s) for s in ((5, 4), (4, 3), (3,), (5, 3)))
-    post = _sigmoid(X @ W + b)
-    delta = G * post * (1 - post)
-    try:
-        for function, check, got, want in (
-            ("sigmoid", "test_sigmoid_matches_reference", submission.nn.sigmoid(G), _sigmoid(G)),
-            (
-                "sigmoid_deriv",
-                "",
-                submission.nn.sigmoid_deriv(post),
-                post * (1 - post),
-            ),
-            (
-                "linear_deriv",
-                "",
-                submission.nn.linear_deriv(post),
-                np.ones_like(post),
-            ),
-        ):
-            if np.shape(got) != want.shape or not np.allclose(
-                np.asarray(got, dtype=np.float64), want
-            ):
-                return _blame(function, check)
-        params = submission.put({"Wt": W, "bt": b})
-        got = submission.nn.forward(X, params, "t")
-        if not np.allclose(np.asarray(got, dtype=np.float64), post, atol=1e-8):
-            return _blame("forward", "test_forward_matches_reference")
-        grad_X = submission.nn.backwards(G, params, "t")
-        stored = params.fetch()
-        ok = np.allclose(np.asarray(grad_X, dtype=np.float64), delta @ W.T, atol=1e-8)
-        ok = ok and np.allclose(np.asarray(stored["grad_Wt"], dtype=np.float64), X.T @ delta)
-        grad_b = np.asarray(stored["grad_bt"], dtype=np.float64)
-        if not (ok and grad_b.size == 3 and np.allclose(grad_b.reshape(3), delta.sum(axis=0))):
-            return _blame("backwards", "test_backwards_matches_reference_small")
-        exps = np.exp(X - X.max(axis=1, keepdims=True))
-        got = np.asarray(submission.nn.softmax(X), dtype=np.float64)
-        if got.shape != X.shape or not np.allclose(got, exps / exps.sum(axis=1, keepdims=True)):
-            return _blame("softmax", "test_softmax_rows_sum_to_one")
-        params = submission.put({"Wt": W, "bt": b, "grad_Wt": W, "grad_bt": b})
-        submission.nn.sgd_step(params, ["t"], 0.25)
-        stored = params.fetch()
-        if not np.allclose(stored["Wt"], 0.75 * W) or not np.allclose(stored["bt"], 0.75 * b):
-            return _blame("sgd_step", "test_sgd_step_single_step")
-    except Exception:  # a helper that raises or returns junk: its own checks report it
-        return "; a function train_mlp builds on fails on a small layer: see the checks above"
-    return ""
-
-
-def _blame(function: str, check: str) -> str:
-    tested = f" ({check} tests it)" if check else ""
-    return (
-        f"; the cause is probably {function}, which gives wrong results on a small layer"
-        f"{tested}: fix {function} first"
-    )
+TESTED_BY = {
+    "sigmoid": "test_sigmoid_matches_reference",
+    "forward": "test_forward_matches_reference",
+    "backwards": "test_backwards_matches_reference_small",
+    "softmax": "test_softmax_rows_sum_to_one",
+    "sgd_step": "test_sgd_step_single_step",
+}
+"""The public check that tests each function train_mlp builds on."""
 
 
 def test_get_random_batches_cover_all(submission, rng) -> None:
@@ -98,7 +38,7 @@ def test_get_random_batches_cover_all(submission, rng) -> None:
 def test_numerical_gradient_small_quadratic(submission, rng) -> None:
     """numerical_gradient must return {'Wa': ..., 'ba': ...} matching a quadratic's gradient."""
     W, b = rng.normal(size=(2, 2)), rng.normal(size=2)
-    loss = submission.define(QUADRATIC, "loss")
+    loss = in_worker(submission, quadratic_loss)
     grads = submission.nn.numerical_gradient(loss, {"Wa": W, "ba": b})
     expect.that(
         isinstance(grads, dict) and {"Wa", "ba"} <= set(grads),
@@ -155,5 +95,5 @@ def test_train_mlp_valid_accuracy(submission, rng, seed) -> None:
         expect.that(
             False,
             f"the trained network classifies {accuracy:.1%} of the validation digits correctly; "
-            "it needs at least 75%" + culprit(submission, rng),
+            "it needs at least 75%" + culprit(submission, rng, TESTED_BY),
         )

@@ -1,0 +1,3 @@
+"""Helpers shared by segmentation_transfer's checks (see grader.checks.helpers): ``from
+helpers.<module> import ...`` on the trusted side, ``in_worker(submission, ...)`` inside the
+worker."""
