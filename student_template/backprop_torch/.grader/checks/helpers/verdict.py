@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from grader.checks.helpers import in_worker
+
 from helpers.functions import sigmoid
 
 

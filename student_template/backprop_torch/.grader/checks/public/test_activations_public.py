@@ -8,9 +8,10 @@ torch.autograd, run here in float64 on the same numbers, never from a stored ans
 from __future__ import annotations
 
 import torch
-from helpers import tensors
 
 from grader.checks import expect
+
+from helpers import tensors
 
 RTOL, ATOL = expect.tolerance("cpu", "float32")
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from helpers import tensors
-from helpers.functions import fit, sigmoid
-from helpers.verdict import backward_verdict
 
 from grader.checks import expect
 from grader.checks.helpers import in_worker
 from grader.datasets import load_digits
+
+from helpers import tensors
+from helpers.functions import fit, sigmoid
+from helpers.verdict import backward_verdict
 
 PARAMS = ("W1", "b1", "W2", "b2")
 HIDDEN, LR, EPOCHS, BATCH = 64, 0.5, 15, 32

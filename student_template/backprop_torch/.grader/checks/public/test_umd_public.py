@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from helpers import umd_net
 
 from grader.checks import expect
+
+from helpers import umd_net
 
 
 def test_umd_backward_grads_small(submission, rng) -> None:

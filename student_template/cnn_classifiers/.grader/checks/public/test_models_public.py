@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from helpers.state import parameters_of
 
 from grader.checks import expect
 from grader.checks.helpers import in_worker
+
+from helpers.state import parameters_of
 
 
 def _logits(got: object, what: str) -> np.ndarray:

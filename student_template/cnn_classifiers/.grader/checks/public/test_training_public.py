@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from helpers import training_worker
 
 from grader.checks import expect
 from grader.checks.helpers import in_worker
+
+from helpers import training_worker
 
 CHANNELS, SIDE, CLASSES = 3, 4, 4
 FEATURES = CHANNELS * SIDE * SIDE

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from helpers.diagnosis import culprit
-from helpers.quadratic import quadratic_loss
 
 from grader.checks import expect
 from grader.checks.helpers import in_worker
 from grader.datasets import load_digits
+
+from helpers.diagnosis import culprit
+from helpers.quadratic import quadratic_loss
 
 TESTED_BY = {
     "sigmoid": "test_sigmoid_matches_reference",

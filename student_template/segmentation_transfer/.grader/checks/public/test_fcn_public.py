@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from helpers import segnet, vgg
 
 from grader.checks import expect
 from grader.checks.helpers import in_worker
 from grader.datasets.voc import write_voc_like
+
+from helpers import segnet, vgg
 
 
 def test_fcn32_output_shape(submission, seed, device) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from helpers import filters_probe, vgg
 
 from grader.checks import expect
 from grader.checks.helpers import in_worker
+
+from helpers import filters_probe, vgg
 
 
 def test_first_layer_filters_shape(submission, rng, seed) -> None:

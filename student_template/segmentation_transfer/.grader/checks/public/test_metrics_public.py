@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from helpers.values import masks, scalar
 
 from grader.checks import expect
+
+from helpers.values import masks, scalar
 
 # A fraction or an IoU may be computed in float32 (a .float().mean()): 1e-7 apart from float64.
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from helpers import squeezenet
 
 from grader.checks import expect
 from grader.checks.helpers import in_worker
+
+from helpers import squeezenet
 
 
 def _images(rng, shape: tuple[int, ...]) -> torch.Tensor:

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from helpers import voc_files
 from PIL import Image
 
 from grader.checks import expect
 from grader.checks.helpers import in_worker
 from grader.datasets.voc import voc_palette, write_voc_like
+
+from helpers import voc_files
 
 COLOR_MAP = voc_palette()[:21].tolist()  # VOC's 21 class colours, as VOC_COLORMAP lists them
 
