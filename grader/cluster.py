@@ -31,7 +31,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -63,18 +63,12 @@ LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
 would reserve 30% of the memory)."""
 
 _LANES = TypeAdapter(list[LaneResult])
-OnResult = Callable[[LaneResult], None] | None
 
 
 def run_on_ray(
-    tasks: list[GradeTask],
-    done: dict[str, LaneResult],
-    on_result: OnResult,
-    *,
-    address: str | None = None,
-    jobs: int = 1,
-) -> None:
-    """Grade ``tasks`` as Ray tasks, recording each result in ``done`` (and ``on_result``).
+    tasks: list[GradeTask], *, address: str | None = None, jobs: int = 1
+) -> Iterator[LaneResult]:
+    """Grade ``tasks`` as Ray tasks, yielding each result as it arrives.
 
     ``address`` is a running cluster's (``"auto"``, ``"host:6379"`` or ``"ray://host:10001"``);
     ``None`` starts a local Ray for this call, or uses the one this process already started.
@@ -86,12 +80,13 @@ def run_on_ray(
             ``cuda``, or a node lacks the course or a submission at the driver's path.
     """
     ray = _import_ray()
-    pending = _skip_unchanged(tasks, done, on_result)
+    skipped, pending = _skip_unchanged(tasks)
+    yield from skipped
     if not pending:
         return
     started_here = _connect(ray, address, jobs)
     try:
-        _run(ray, pending, done, on_result, jobs)
+        yield from _run(ray, pending, jobs)
     finally:
         if started_here:
             ray.shutdown()  # a local Ray stops; a cluster only loses this driver
@@ -109,12 +104,12 @@ def _import_ray() -> ModuleType:
         ) from exc
 
 
-def _skip_unchanged(
-    tasks: list[GradeTask], done: dict[str, LaneResult], on_result: OnResult
-) -> list[GradeTask]:
-    """Record the submissions whose result in ``out_dir`` is current; return the others."""
+def _skip_unchanged(tasks: list[GradeTask]) -> tuple[list[LaneResult], list[GradeTask]]:
+    """The submissions whose result in ``out_dir`` is current, as skipped results; and the
+    others, to grade."""
+    skipped: list[LaneResult] = []
     if not tasks:
-        return []
+        return skipped, []
     assignment = load_assignment(tasks[0].course, tasks[0].assignment)
     material = assignment.material_hash()
     pending: list[GradeTask] = []
@@ -130,10 +125,10 @@ def _skip_unchanged(
             shutil.rmtree(task.scratch_root / loaded.student, ignore_errors=True)
             before = unchanged(task, loaded)  # the same rule as the local pool's
             if before is not None:
-                _record(LaneResult(result=before, skipped=True), done, on_result)
+                skipped.append(LaneResult(result=before, skipped=True))
                 continue
         pending.append(task)
-    return pending
+    return skipped, pending
 
 
 def _connect(ray: ModuleType, address: str | None, jobs: int) -> bool:
@@ -164,11 +159,9 @@ def _connect(ray: ModuleType, address: str | None, jobs: int) -> bool:
 def _run(
     ray: ModuleType,
     tasks: list[GradeTask],
-    done: dict[str, LaneResult],
-    on_result: OnResult,
     jobs: int,
-) -> None:
-    """Submit the batches and record results as they arrive; on any error or Ctrl-C the
+) -> Iterator[LaneResult]:
+    """Submit the batches and yield results as they arrive; on any error or Ctrl-C the
     tasks still running are cancelled, so those submissions get no result and a re-run
     grades them."""
     cpus, gpus, lanes = _resources(ray, tasks[0], jobs)
@@ -192,14 +185,14 @@ def _run(
             if isinstance(lanes_back, list):
                 for lane in lanes_back:
                     write_result(lane.result, batch[0].out_dir)
-                    _record(lane, done, on_result)
+                    yield lane
             elif len(batch) > 1:  # it died or failed: once more, one submission each
                 for task in batch:
                     submit([task])
             else:
                 lane = LaneResult(result=lane_died(batch[0], since, lanes_back))
                 write_result(lane.result, batch[0].out_dir)
-                _record(lane, done, on_result)
+                yield lane
     finally:
         for ref in waiting:
             ray.cancel(ref, force=True)
@@ -270,9 +263,3 @@ def _require_paths(tasks: list[GradeTask]) -> None:
                 "the course folder, its datasets and the submissions at the driver's paths "
                 "(copy them, or use a shared file system; see docs/cluster.md)"
             )
-
-
-def _record(lane: LaneResult, done: dict[str, LaneResult], on_result: OnResult) -> None:
-    done[lane.result.student] = lane
-    if on_result is not None:
-        on_result(lane)

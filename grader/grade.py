@@ -95,7 +95,8 @@ def grade(
             on_result(lane)
 
     try:
-        runner.run(tasks, record)
+        for lane in runner.run(tasks):
+            record(lane)
         for task in tasks:  # no executor may leave a submission without a result
             if task.submission.student not in done:
                 lost = LaneResult(result=lane_died(task, time.time(), "no result came back"))

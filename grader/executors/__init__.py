@@ -1,14 +1,14 @@
 """Executors: who runs the lanes. One class each, behind one interface.
 
-An executor takes the class's tasks and calls ``record(lane_result)`` once per submission as
-results arrive; :func:`grader.grade.grade` does the rest (every submission gets a result, the
+An executor takes the class's tasks and yields one :class:`grader.lane.LaneResult` per
+submission as results arrive; :func:`grader.grade.grade` does the rest (every submission gets a result, the
 gradebook). Adding Slurm or Kubernetes is one module here and one entry in
 :data:`EXECUTORS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from grader.errors import InstructorError
@@ -20,8 +20,8 @@ __all__ = ["EXECUTORS", "Executor", "executor_named"]
 
 
 class Executor(Protocol):
-    def run(self, tasks: list[GradeTask], record: Callable[[LaneResult], None]) -> None:
-        """Grade ``tasks``; call ``record`` with each result as it is known."""
+    def run(self, tasks: list[GradeTask]) -> Iterator[LaneResult]:
+        """Grade ``tasks``; yield each result as it is known (at most one per submission)."""
         ...
 
 

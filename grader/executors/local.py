@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
@@ -38,21 +38,21 @@ class LocalPool:
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
 
-    def run(self, tasks: list[GradeTask], record: Callable[[LaneResult], None]) -> None:
-        _run_pool(tasks, self.jobs, record)
+    def run(self, tasks: list[GradeTask]) -> Iterator[LaneResult]:
+        return _run_pool(tasks, self.jobs)
 
 
-def _run_pool(tasks: list[GradeTask], jobs: int, on_result: Callable[[LaneResult], None]) -> None:
-    """Run tasks in lanes; a lane that dies or fails costs only its submission, after one
-    retry with one submission per batch."""
+def _run_pool(tasks: list[GradeTask], jobs: int) -> Iterator[LaneResult]:
+    """Run tasks in lanes, yielding each result as it comes back; a lane that dies or fails
+    costs only its submission, after one retry with one submission per batch."""
     from grader.lane import LaneResult, lane_died, write_result
 
-    done: dict[str, LaneResult] = {}  # a broken batch's finished submissions are not retried
+    done: set[str] = set()  # a broken batch's finished submissions are not retried
     since = time.time()  # progress files older than this are an earlier run's
     pending, tries = list(tasks), {t.submission.student: 0 for t in tasks}
     most = 8
     while pending:
-        failed = _one_pool(pending, jobs, done, on_result, most)
+        failed = yield from _one_pool(pending, jobs, done, most)
         most = (
             1  # retries run one submission per batch, so a lane that dies again costs only its own
         )
@@ -64,18 +64,17 @@ def _run_pool(tasks: list[GradeTask], jobs: int, on_result: Callable[[LaneResult
                 continue
             lane = LaneResult(result=lane_died(task, since, why))
             write_result(lane.result, task.out_dir)
-            done[task.submission.student] = lane
-            on_result(lane)
+            done.add(task.submission.student)
+            yield lane
 
 
 def _one_pool(
     tasks: list[GradeTask],
     jobs: int,
-    done: dict[str, LaneResult],
-    on_result: Callable[[LaneResult], None],
+    done: set[str],
     most: int = 8,
-) -> list[tuple[GradeTask, str | None]]:
-    """One pool over ``tasks``; returns the tasks whose lane died (with None) or raised (with
+) -> Generator[LaneResult, None, list[tuple[GradeTask, str | None]]]:
+    """One pool over ``tasks``, yielding results as they come back; returns the tasks whose lane died (with None) or raised (with
     what it raised) before they had a result. An instructor's error stops the run. On
     Ctrl-C the lanes are killed at once: submissions in flight get no result, so a re-run
     grades them."""
@@ -105,8 +104,8 @@ def _one_pool(
                 failed += [(t, why.error) for t in futures[future]]
                 continue
             for lane in lanes:
-                done[lane.result.student] = lane
-                on_result(lane)
+                done.add(lane.result.student)
+                yield lane
     except BaseException:
         _end(pool)  # lanes first, so none finishes late
         raise

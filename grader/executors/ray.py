@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 
 from grader.cluster import run_on_ray
 from grader.lane import GradeTask, LaneResult
@@ -16,5 +16,5 @@ class RayCluster:
     def __init__(self, jobs: int, address: str | None) -> None:
         self.jobs, self.address = jobs, address
 
-    def run(self, tasks: list[GradeTask], record: Callable[[LaneResult], None]) -> None:
-        run_on_ray(tasks, {}, record, address=self.address, jobs=self.jobs)
+    def run(self, tasks: list[GradeTask]) -> Iterator[LaneResult]:
+        return run_on_ray(tasks, address=self.address, jobs=self.jobs)
