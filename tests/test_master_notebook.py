@@ -38,15 +38,18 @@ x = np.ones((2, 3))
 print(norm_rows(scale(x, 2.0)))"""
 
 
-def _notebook(cells: list[tuple[str, str]]) -> str:
-    def cell(kind: str, text: str) -> dict[str, Any]:
+def _notebook(cells: list[tuple[str, str]], metadata: dict[int, Any] | None = None) -> str:
+    """The notebook of ``cells``, each code cell with an output; ``metadata`` by cell index."""
+
+    def cell(index: int, kind: str, text: str) -> dict[str, Any]:
         extra = {"outputs": [{"output_type": "stream", "name": "stdout", "text": "4.0\n"}]}
         body = {"execution_count": 3, **extra} if kind == "code" else {}
-        return {"cell_type": kind, "metadata": {}, "source": text, **body}
+        meta = (metadata or {}).get(index, {})
+        return {"cell_type": kind, "metadata": meta, "source": text, **body}
 
     return json.dumps(
         {
-            "cells": [cell(k, t) for k, t in cells],
+            "cells": [cell(i, k, t) for i, (k, t) in enumerate(cells)],
             "metadata": {},
             "nbformat": 4,
             "nbformat_minor": 5,
@@ -65,11 +68,13 @@ MASTER = [
 ]
 
 
-def _course(tmp_path: Path, cells: list[tuple[str, str]] = MASTER) -> Path:
+def _course(
+    tmp_path: Path, cells: list[tuple[str, str]] = MASTER, metadata: dict[int, Any] | None = None
+) -> Path:
     """The toy course with its reference authored as a master notebook, no ops.py."""
     course = make_course(tmp_path)
     (course / "reference/toy/ops.py").unlink()
-    (course / "reference/toy/toy.ipynb").write_text(_notebook(cells))
+    (course / "reference/toy/toy.ipynb").write_text(_notebook(cells, metadata))
     spec = course / "assignments/toy/assignment.toml"
     spec.write_text(
         spec.read_text().replace(
@@ -176,6 +181,62 @@ def test_unbalanced_markers_name_the_cell(tmp_path: Path) -> None:
         MaterialError, match=r"reference/toy/toy\.ipynb cell 4:3: BEGIN SOLUTION is never closed"
     ):
         read_master(assignment)
+
+
+def test_execute_mode_keeps_every_cell(tmp_path: Path) -> None:
+    """In execute mode, is every code cell (the demo too, IPython lines taken out) part of
+    the reference module, as it is of a student's?"""
+    course = _course(tmp_path)
+    spec = course / "assignments/toy/assignment.toml"
+    spec.write_text(
+        spec.read_text().replace(
+            'accept = ["toy.ipynb"]', 'accept = ["toy.ipynb"]\nmode = "execute"'
+        )
+    )
+    text = generated_reference(load_assignment(course, "toy"))["ops.py"]
+    assert "print(norm_rows(scale(x, 2.0)))" in text and "matplotlib" not in text
+
+
+@pytest.mark.parametrize(
+    ("cells", "metadata", "message"),
+    [
+        (
+            [*MASTER, ("markdown", "# BEGIN SOLUTION\nThe answer is 42.\n# END SOLUTION")],
+            None,
+            "cell 8: a markdown cell with BEGIN SOLUTION",
+        ),
+        (
+            [
+                *MASTER[:3],
+                (
+                    "code",
+                    SCALE.replace("    ### BEGIN SOLUTION\n", "").replace(
+                        "\n    ### END SOLUTION", ""
+                    ),
+                ),
+                *MASTER[4:],
+            ],
+            {3: {"nbgrader": {"solution": True, "grade": False}}},
+            "cell 4: an nbgrader solution cell with no solution region",
+        ),
+        (
+            [
+                *MASTER,
+                ("code", "### BEGIN HIDDEN TESTS\nassert scale(1, 2) == 2\n### END HIDDEN TESTS"),
+            ],
+            None,
+            "cell 8: holds BEGIN HIDDEN TESTS",
+        ),
+    ],
+)
+def test_answers_outside_code_regions_are_refused(
+    tmp_path: Path, cells: list[tuple[str, str]], metadata: dict[int, Any] | None, message: str
+) -> None:
+    """Does a master that would hand students an answer as written (a region in markdown,
+    an nbgrader solution cell without markers, hidden tests) fail, naming the cell?"""
+    assignment = load_assignment(_course(tmp_path, cells, metadata), "toy")
+    with pytest.raises(MaterialError, match=message):
+        template_files(assignment)
 
 
 def test_master_stands_for_one_module(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ notebook does. Every mistake here is the instructor's and fails fast with the fi
 from __future__ import annotations
 
 import ast
+import json
 from typing import Any
 
 import nbformat
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from grader.course import Assignment
 from grader.errors import MaterialError
-from grader.markers import END, template_text
+from grader.markers import END, has_markers, template_text
 from grader.notebook.keep import kept_statements, span
 from grader.notebook.magics import clean_cell
 from grader.notebook.read import Cell, NotebookRefused, parse_notebook
@@ -67,10 +68,13 @@ def read_master(assignment: Assignment) -> MasterModule | None:
             f"{len(files)} .py files ({', '.join(files) or 'none'}); list one, or write the "
             "reference as .py files and remove the notebook"
         )
+    data = path.read_bytes()
     try:
-        nb = parse_notebook(path.read_bytes(), path.name)
+        nb = parse_notebook(data, path.name)
     except NotebookRefused as exc:
         raise MaterialError(f"{where}: not a notebook the grader can read: {exc}") from None
+    raw = json.loads(data).get("cells")  # nbformat 4; cell metadata is read only there
+    _refuse_leaks(nb.cells, raw if isinstance(raw, list) else [], where)
     for cell in nb.code_cells:  # unbalanced markers fail here, naming the cell
         template_text(cell.source, f"{where} cell {cell.number}")
     nb_config = assignment.spec.submission.notebook
@@ -85,6 +89,34 @@ def read_master(assignment: Assignment) -> MasterModule | None:
         text=_docstring(assignment, path.name) + "\n\n\n".join(pieces) + "\n",
         cells=nb.cells,
     )
+
+
+def _refuse_leaks(cells: list[Cell], raw: list[Any], where: str) -> None:
+    """Fail on what would reach students as written: an answer outside a code cell's
+    markers (a marker in a markdown cell, an nbgrader solution cell with no markers) and
+    nbgrader's hidden tests."""
+    for cell in cells:
+        text = cell.source
+        found = raw[cell.number - 1] if cell.number <= len(raw) else {}
+        metadata = found.get("metadata") if isinstance(found, dict) else None
+        nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        if "BEGIN HIDDEN TESTS" in text:
+            raise MaterialError(
+                f"{where} cell {cell.number}: holds BEGIN HIDDEN TESTS, which would reach "
+                f"students; put hidden checks in assignments/<id>/checks/hidden/ instead"
+            )
+        if cell.kind != "code" and has_markers(text):
+            raise MaterialError(
+                f"{where} cell {cell.number}: a {cell.kind} cell with BEGIN SOLUTION; solution "
+                "regions work in code cells only, and this cell would reach students as written"
+            )
+        if cell.kind == "code" and isinstance(nbgrader, dict) and nbgrader.get("solution"):
+            if not has_markers(text):
+                raise MaterialError(
+                    f"{where} cell {cell.number}: an nbgrader solution cell with no solution "
+                    "region would reach students whole; put ### BEGIN SOLUTION / ### END "
+                    "SOLUTION around the answer"
+                )
 
 
 def reference_text(master: MasterModule, assignment_id: str) -> str:
