@@ -138,6 +138,18 @@ def test_student_notebook_is_graded_as_the_template(tmp_path: Path) -> None:
     assert "check(" not in module.source and "print(" not in module.source
 
 
+def test_master_handed_in_builds_the_reference(tmp_path: Path) -> None:
+    """Does the loader, given the master notebook as a student's, build the same code as the
+    generated reference (the reference is built by the rule every student's notebook is)?"""
+    course = _course(tmp_path)
+    assignment = load_assignment(course, "toy")
+    data = (course / "reference/toy/toy.ipynb").read_bytes()
+    module = build_module(parse_notebook(data, "toy.ipynb"), "definitions")
+    reference = solution_text(generated_reference(assignment)["ops.py"])
+    built = [ast.dump(s) for s in ast.parse(module.source).body]
+    assert [ast.dump(s) for s in ast.parse(reference).body][1:] == built  # [0]: the docstring
+
+
 def test_release_writes_the_reference_and_an_edit_to_the_master_shows_as_drift(
     tmp_path: Path,
 ) -> None:
