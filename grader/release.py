@@ -21,7 +21,7 @@ from grader import atomic
 from grader.course import Assignment
 from grader.errors import MaterialError
 from grader.markers import has_markers, template_text
-from grader.notebook.master import read_master, reference_text, student_notebook
+from grader.notebook.master import MasterModule, read_master, reference_text, student_notebook
 from grader.notebook.template import notebook_template
 
 __all__ = ["generated_reference", "release", "stale_files", "template_files"]
@@ -37,27 +37,34 @@ def generated_reference(assignment: Assignment) -> dict[str, str]:
 def template_files(assignment: Assignment) -> dict[str, str]:
     """Relative path -> text of every file the template should contain."""
     master = read_master(assignment)
-    sources = {
-        path.relative_to(assignment.reference_dir).as_posix(): path
-        for path in sorted(assignment.reference_dir.rglob("*.py"))
-    }
-    texts = {rel: path.read_text(encoding="utf-8") for rel, path in sources.items()}
-    if master is not None:  # from the master itself, not the generated file (it may be stale)
-        texts[master.file] = master.text
-        sources.setdefault(master.file, assignment.reference_dir / master.file)
     out: dict[str, str] = {}
-    for rel, text in sorted(texts.items()):
-        where = master.notebook if master is not None and rel == master.file else sources[rel]
+    for rel, (where, text) in _sources(assignment, master).items():
         if rel in assignment.spec.submission.files and not has_markers(text):
             raise MaterialError(
                 f"{where}: a submitted file with no # BEGIN SOLUTION region; students would get the answer"
             )
-        out[rel] = template_text(text, str(where))
+        out[rel] = template_text(text, where)
     if master is not None:
         out[f"{assignment.id}.ipynb"] = student_notebook(assignment, master)
     else:
         out.update(notebook_template(assignment, out))  # <id>.ipynb, when the spec takes notebooks
     return out
+
+
+def _sources(assignment: Assignment, master: MasterModule | None) -> dict[str, tuple[str, str]]:
+    """Relative path -> (where it comes from, its text) of every reference module: the
+    ``.py`` files, and the module of the master notebook, read from the master itself (the
+    generated file may be stale)."""
+    found = {
+        path.relative_to(assignment.reference_dir).as_posix(): (
+            str(path),
+            path.read_text(encoding="utf-8"),
+        )
+        for path in assignment.reference_dir.rglob("*.py")
+    }
+    if master is not None:
+        found[master.file] = (master.notebook, master.text)
+    return dict(sorted(found.items()))
 
 
 def _extra_files(assignment: Assignment, wanted: dict[str, str]) -> list[str]:

@@ -103,20 +103,20 @@ def _refuse_leaks(cells: list[Cell], raw: list[Any], where: str) -> None:
         if "BEGIN HIDDEN TESTS" in text:
             raise MaterialError(
                 f"{where} cell {cell.number}: holds BEGIN HIDDEN TESTS, which would reach "
-                f"students; put hidden checks in assignments/<id>/checks/hidden/ instead"
+                "students; put hidden checks in the assignment's checks/hidden/ instead"
             )
         if cell.kind != "code" and has_markers(text):
             raise MaterialError(
                 f"{where} cell {cell.number}: a {cell.kind} cell with BEGIN SOLUTION; solution "
                 "regions work in code cells only, and this cell would reach students as written"
             )
-        if cell.kind == "code" and isinstance(nbgrader, dict) and nbgrader.get("solution"):
-            if not has_markers(text):
-                raise MaterialError(
-                    f"{where} cell {cell.number}: an nbgrader solution cell with no solution "
-                    "region would reach students whole; put ### BEGIN SOLUTION / ### END "
-                    "SOLUTION around the answer"
-                )
+        solution_cell = isinstance(nbgrader, dict) and bool(nbgrader.get("solution"))
+        if cell.kind == "code" and solution_cell and not has_markers(text):
+            raise MaterialError(
+                f"{where} cell {cell.number}: an nbgrader solution cell with no solution "
+                "region would reach students whole; put ### BEGIN SOLUTION / ### END "
+                "SOLUTION around the answer"
+            )
 
 
 def reference_text(master: MasterModule, assignment_id: str) -> str:
