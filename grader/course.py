@@ -42,6 +42,13 @@ class Assignment(BaseModel):
         return self.course / "reference" / self.id
 
     @property
+    def master_notebook(self) -> Path | None:
+        """``reference/<id>/<id>.ipynb``, the master notebook the reference module and the
+        template are generated from (:mod:`grader.notebook.master`), when there is one."""
+        path = self.reference_dir / f"{self.id}.ipynb"
+        return path if path.is_file() else None
+
+    @property
     def template_dir(self) -> Path:
         return self.course / "student_template" / self.id
 
@@ -144,7 +151,12 @@ def load_assignment(course: Path, assignment_id: str) -> Assignment:
 
 def _require_reference(course: Path, spec: AssignmentSpec) -> None:
     ref = course / "reference" / spec.id
-    missing = [f for f in spec.submission.files if not (ref / f).is_file()]
+    generated = (ref / f"{spec.id}.ipynb").is_file()  # `grader release` writes the .py files
+    missing = [
+        f
+        for f in spec.submission.files
+        if not (ref / f).is_file() and not (generated and f.endswith(".py"))
+    ]
     if missing:
         there = _file_names(ref)
         raise MaterialError(

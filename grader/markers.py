@@ -11,6 +11,8 @@ A reference file marks each solution region::
 
 The template replaces the region with ``raise NotImplementedError(...)`` at the marker's
 indentation; the solution text drops the marker lines and keeps the code between them.
+nbgrader's spelling, ``### BEGIN SOLUTION`` / ``### END SOLUTION``, marks a region too, so a
+master notebook written for nbgrader (:mod:`grader.notebook.master`) needs no edits.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import re
 
 from grader.errors import MaterialError
 
-__all__ = ["solution_text", "template_text"]
+__all__ = ["has_markers", "solution_text", "template_text"]
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
-END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)#{1,3} BEGIN SOLUTION\s*$")
+END = re.compile(r"^[ \t]*#{1,3} END SOLUTION\s*$")
 STUB = 'raise NotImplementedError("{what}")'
 
 

@@ -13,7 +13,7 @@ import ast
 from grader.course import Assignment
 from grader.notebook.write import notebook_from_modules, notebook_text
 
-__all__ = ["notebook_template"]
+__all__ = ["grading_note", "notebook_template"]
 
 
 def notebook_template(assignment: Assignment, stubs: dict[str, str]) -> dict[str, str]:
@@ -36,10 +36,14 @@ def _handout(assignment: Assignment, modules: dict[str, str]) -> str:
     else:
         docs = [ast.get_docstring(ast.parse(t)) or "" for t in modules.values()]
         text = f"# {assignment.spec.title}\n\n" + "\n\n".join(d for d in docs if d)
+    return f"{text.strip()}\n\n{grading_note(assignment)}"
+
+
+def grading_note(assignment: Assignment) -> str:
+    """The paragraph that tells a student how the template's notebook is graded."""
     nb = assignment.spec.submission.notebook
     accepted = " or ".join(f"`{n}`" for n in (nb.accept[:2] if nb else []))
     return (
-        f"{text.strip()}\n\n"
         "**How this notebook is graded.** Fill in every cell that raises `NotImplementedError`. "
         f"Hand in this notebook, named {accepted}. " + _mode_words(assignment)
     )

@@ -16,7 +16,7 @@ import nbformat
 
 from grader.notebook.extract import DEFINITIONS, statement_text
 
-__all__ = ["notebook_from_modules", "notebook_text"]
+__all__ = ["check_cells", "notebook_from_modules", "notebook_text"]
 
 
 Notebook = dict[str, Any]
@@ -42,13 +42,7 @@ def notebook_from_modules(modules: dict[str, str], *, handout: str, assignment_i
                 kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
                 cells.append(_markdown(f"### `{stmt.name}` ({kind})"))
                 cells.append(_code(statement_text(lines, stmt)))
-    cells.append(
-        _markdown(
-            "## Check your work\n\nSave the notebook first: the checks read the saved file. "
-            "These are the public checks; more checks run when you hand in."
-        )
-    )
-    cells.append(_code(f'from grader import check\n\ncheck("{assignment_id}")'))
+    cells.extend(check_cells(assignment_id))
     for number, cell in enumerate(cells, start=1):
         cell["id"] = f"cell-{number:03d}"
     nb = {
@@ -62,6 +56,17 @@ def notebook_from_modules(modules: dict[str, str], *, handout: str, assignment_i
     }
     nbformat.validate(nbformat.from_dict(nb))  # type: ignore[no-untyped-call]
     return nb
+
+
+def check_cells(assignment_id: str) -> list[dict[str, Any]]:
+    """The template's last two cells: a heading, and the cell that runs the public checks."""
+    return [
+        _markdown(
+            "## Check your work\n\nSave the notebook first: the checks read the saved file. "
+            "These are the public checks; more checks run when you hand in."
+        ),
+        _code(f'from grader import check\n\ncheck("{assignment_id}")'),
+    ]
 
 
 def notebook_text(nb: Notebook) -> str:

@@ -1,14 +1,7 @@
-"""A fully connected network in numpy, forward and backward by hand.
+"""A fully connected network in numpy.
 
-After CMU 16-720 (Computer Vision) HW5, Q2-Q3 and Q5. Conventions used throughout:
-
-* A batch of inputs ``X`` has shape ``(N, D)``: one example per row.
-* A layer called ``name`` keeps its weights in ``params["W" + name]`` with shape ``(D, H)``
-  and its biases in ``params["b" + name]`` with shape ``(H,)``.
-* ``forward`` caches ``(X, pre_act, post_act)`` in ``params["cache_" + name]``;
-  ``backwards`` reads that cache and stores ``params["grad_W" + name]`` and
-  ``params["grad_b" + name]``, summed over the batch.
-* Labels ``y`` are one-hot, shape ``(N, C)``.
+The code cells of the notebook nn_numpy.ipynb, which is also the handout: its text gives the
+conventions and the shapes, and each function's docstring its contract.
 """
 
 from __future__ import annotations
@@ -20,11 +13,6 @@ import numpy as np
 
 Params = dict[str, Any]
 Activation = Callable[[np.ndarray], np.ndarray]
-
-
-# ---------------------------------------------------------------------------------------------
-# Initialisation
-# ---------------------------------------------------------------------------------------------
 
 
 def initialize_weights(
@@ -49,11 +37,6 @@ def initialize_weights(
         rng: where to draw from; numpy's global generator when None.
     """
     raise NotImplementedError("initialize_weights: your code here")
-
-
-# ---------------------------------------------------------------------------------------------
-# Activations, each next to its derivative. Derivatives take the activation's *output*.
-# ---------------------------------------------------------------------------------------------
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -82,11 +65,6 @@ def relu(x: np.ndarray) -> np.ndarray:
 def relu_deriv(post_act: np.ndarray) -> np.ndarray:
     """Derivative of ReLU from its output: 1 where post_act > 0, else 0 (float)."""
     raise NotImplementedError("relu_deriv: your code here")
-
-
-# ---------------------------------------------------------------------------------------------
-# One layer: forward, then its backward
-# ---------------------------------------------------------------------------------------------
 
 
 def forward(
@@ -133,11 +111,6 @@ def backwards(
     raise NotImplementedError("backwards: your code here")
 
 
-# ---------------------------------------------------------------------------------------------
-# Output layer: softmax and cross-entropy
-# ---------------------------------------------------------------------------------------------
-
-
 def softmax(x: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by each row's max so exp never overflows.
 
@@ -159,11 +132,6 @@ def compute_loss_and_acc(y: np.ndarray, probs: np.ndarray) -> tuple[float, float
         batch); acc = fraction of rows whose argmax of probs is the labelled class.
     """
     raise NotImplementedError("compute_loss_and_acc: your code here")
-
-
-# ---------------------------------------------------------------------------------------------
-# Mini-batches and gradient checking
-# ---------------------------------------------------------------------------------------------
 
 
 def get_random_batches(
@@ -210,11 +178,6 @@ def numerical_gradient(
     raise NotImplementedError("numerical_gradient: your code here")
 
 
-# ---------------------------------------------------------------------------------------------
-# Optimisers
-# ---------------------------------------------------------------------------------------------
-
-
 def sgd_step(params: Params, names: list[str], lr: float) -> None:
     """Plain gradient descent, in place: W -= lr * grad_W and b -= lr * grad_b per layer."""
     raise NotImplementedError("sgd_step: your code here")
@@ -227,11 +190,6 @@ def momentum_step(params: Params, names: list[str], lr: float, beta: float = 0.9
     lives in params["m_" + key] (e.g. "m_Wlayer1"), zeros on first use.
     """
     raise NotImplementedError("momentum_step: your code here")
-
-
-# ---------------------------------------------------------------------------------------------
-# Training
-# ---------------------------------------------------------------------------------------------
 
 
 def train_mlp(
