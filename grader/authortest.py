@@ -68,8 +68,11 @@ def run_author_checks(
     with tempfile.TemporaryDirectory(prefix="grader-test-") as scratch:
         loaded = _loaded(assignment, target, Path(scratch))
         with _foreground_session(assignment, pytest_options, seed, device) as (checks, session):
-            checks.run_checks(loaded, output_path=Path(scratch) / "output.txt", sandbox=sandbox)
-            session.exitstatus = _exit_status(session)
+            try:
+                checks.run_checks(loaded, output_path=Path(scratch) / "output.txt", sandbox=sandbox)
+                session.exitstatus = _exit_status(session)
+            except (KeyboardInterrupt, pytest.exit.Exception):  # `q` in --pdb, Ctrl-C
+                session.exitstatus = _interrupted(session)
             return int(session.exitstatus)
 
 
@@ -142,6 +145,16 @@ class _StopWhenAsked:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
         return True if self.session.shouldfail or self.session.shouldstop else None
+
+
+def _interrupted(session: pytest.Session) -> int | pytest.ExitCode:
+    """What pytest's own session does when stopped: report it, and exit 2 (or as asked)."""
+    excinfo = pytest.ExceptionInfo.from_current()
+    session.config.hook.pytest_keyboard_interrupt(excinfo=excinfo)
+    stop = excinfo.value
+    if isinstance(stop, pytest.exit.Exception) and stop.returncode is not None:
+        return stop.returncode
+    return pytest.ExitCode.INTERRUPTED
 
 
 def _exit_status(session: pytest.Session) -> pytest.ExitCode:

@@ -312,6 +312,14 @@ def validate_cmd(
         str | None,
         typer.Option("--device", help="cpu, cuda or auto (default: the spec's \\[device] policy)."),
     ] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            help="Also write every submission graded (reference, template, mutant-NAME, "
+            "alternative-NAME) as a folder under this one.",
+        ),
+    ] = None,
     course: CourseOpt = None,
 ) -> None:
     """Check the checks: reference 100%, template 0%, every mutant caught by its target checks,
@@ -326,8 +334,19 @@ def validate_cmd(
         )
 
     report = validate(
-        _course(course), assignment, jobs=jobs, seed=seed, device=device, on_result=graded
+        _course(course),
+        assignment,
+        jobs=jobs,
+        seed=seed,
+        device=device,
+        on_result=graded,
+        keep=keep,
     )
+    if keep is not None:
+        _say(
+            f"kept the submissions graded in {keep}/ (grader test -a {assignment} --submission {keep}/NAME)",
+            console,
+        )
     table = Table(
         title=Text(
             printable(
