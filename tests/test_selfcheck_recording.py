@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from grader.checks.gradcheck import numerical_gradient
+from grader.codec import CodecError
 from grader.selfcheck.recording import (
     Recorder,
     Replayer,
@@ -89,3 +90,13 @@ def test_uncompressed_recordings_still_replay() -> None:
     assert old != new and recordings_close(old, new)
     replay = Replayer(["ops"], {"test_x.rec": old}).for_check("test_x")
     np.testing.assert_array_equal(replay.ops.double(np.arange(3.0)), 2 * np.arange(3.0))
+
+
+def test_a_damaged_compressed_recording_is_refused() -> None:
+    """Is a cut-short compressed recording a CodecError, never a partial replay?"""
+    recorder = Recorder(SimpleNamespace(ops=SimpleNamespace(double=lambda x: 2 * x)))
+    recorder.for_check("test_x").ops.double(np.arange(3.0))
+    data = recorder.files()["test_x.rec"]
+    with pytest.raises(CodecError):
+        decode_recording(data[:-10])
+    assert not recordings_close(data, data[:-10])

@@ -61,6 +61,7 @@ MAX_CALL_BYTES = 256 * 1024
 _BITS = {"float64": 24, "complex128": 24, "float32": 12, "complex64": 12, "float16": 6}
 _BITS_OTHER = 5  # bfloat16
 _REF = "$reference"  # how a reference function passed as an argument enters a digest
+_MAX_RECORDING_BYTES = 256 * 1024 * 1024  # a check's calls, uncompressed
 _ZLIB = b"GRZ1"  # a compressed recording; a codec frame starts with its length, 8 bytes, 0 first
 
 
@@ -157,10 +158,15 @@ def decode_recording(data: bytes) -> Any:
         raise CodecError("a recording holds no handles")
 
     if data.startswith(_ZLIB):
+        inflate = zlib.decompressobj()
         try:
-            data = zlib.decompress(data[len(_ZLIB) :])
+            data = inflate.decompress(data[len(_ZLIB) :], _MAX_RECORDING_BYTES)
         except zlib.error as exc:
             raise CodecError(f"a compressed recording cannot be read ({exc})") from exc
+        if inflate.unconsumed_tail or not inflate.eof:
+            raise CodecError(
+                f"a compressed recording is cut short or holds over {_MAX_RECORDING_BYTES:,} bytes"
+            )
     return decode_payload(bytearray(data[8:]), no_handles)
 
 
