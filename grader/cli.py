@@ -312,6 +312,14 @@ def validate_cmd(
         str | None,
         typer.Option("--device", help="cpu, cuda or auto (default: the spec's \\[device] policy)."),
     ] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            help="Also write every submission graded (reference, template, mutant-NAME, "
+            "alternative-NAME) as a folder under this one.",
+        ),
+    ] = None,
     course: CourseOpt = None,
 ) -> None:
     """Check the checks: reference 100%, template 0%, every mutant caught by its target checks,
@@ -326,8 +334,19 @@ def validate_cmd(
         )
 
     report = validate(
-        _course(course), assignment, jobs=jobs, seed=seed, device=device, on_result=graded
+        _course(course),
+        assignment,
+        jobs=jobs,
+        seed=seed,
+        device=device,
+        on_result=graded,
+        keep=keep,
     )
+    if keep is not None:
+        _say(
+            f"kept the submissions graded in {keep}/ (grader test -a {assignment} --submission {keep}/NAME)",
+            console,
+        )
     table = Table(
         title=Text(
             printable(
@@ -351,6 +370,85 @@ def validate_cmd(
             _say(f"  warning: {warning}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("new")
+def new_cmd(
+    assignment_id: Annotated[str, typer.Argument(help="The new assignment's id, e.g. conv_numpy.")],
+    files: Annotated[
+        list[str],
+        typer.Option("--files", help="A file the students write (repeat for more), e.g. conv.py."),
+    ],
+    title: Annotated[str, typer.Option("--title", help="The assignment's title.")] = "",
+    course: Annotated[
+        Path | None,
+        typer.Option(
+            "--course", help="Course folder (made if missing; default: found from cwd, else cwd)."
+        ),
+    ] = None,
+) -> None:
+    """Scaffold a new assignment that validates at once: spec, one check, one mutant, one
+    alternative, a reference with one sample function, and the released template."""
+    from grader.course import find_course
+    from grader.scaffold import new_assignment
+
+    if course is None:
+        try:
+            course = find_course()
+        except InstructorError:
+            course = Path.cwd()
+    for path in new_assignment(course, assignment_id, files, title):
+        _say(f"wrote {path}")
+    _say(
+        f"next: grader test -a {assignment_id}   (the checks on the reference)\n"
+        f"      grader validate -a {assignment_id}   (reference 100%, template 0%, mutants caught)"
+    )
+
+
+@app.command("test", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def test_cmd(
+    ctx: typer.Context,
+    assignment: AssignmentOpt,
+    keyword: Annotated[
+        str | None, typer.Option("-k", help="Only the checks matching this pytest expression.")
+    ] = None,
+    submission: Annotated[
+        Path | None,
+        typer.Option(
+            "--submission", help="Run on this submission folder (default: the reference)."
+        ),
+    ] = None,
+    mutant: Annotated[
+        str | None, typer.Option("--mutant", help="Run on this mutant of the reference.")
+    ] = None,
+    pdb: Annotated[
+        bool, typer.Option("--pdb", help="Start the debugger where a check fails.")
+    ] = False,
+    exitfirst: Annotated[
+        bool, typer.Option("--exitfirst", "-x", help="Stop at the first failing check.")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the checks' random inputs.")] = 0,
+    device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")] = "cpu",
+    course: CourseOpt = None,
+) -> None:
+    """Run the checks (public and hidden) on the reference, a submission folder or a mutant,
+    with pytest's own output; pytest options go after `--` (grader test -a ID -- -v --tb=long)."""
+    from grader.authortest import Target, run_author_checks
+    from grader.course import load_assignment
+    from grader.run import resolve_device
+
+    if submission is not None and mutant is not None:
+        raise InstructorError("give --submission or --mutant, not both")
+    target = Target(
+        kind="submission" if submission else "mutant" if mutant else "reference",
+        folder=submission,
+        mutant=mutant,
+    )
+    options = [*(["-k", keyword] if keyword else []), *(["--pdb"] if pdb else [])]
+    options += [*(["-x"] if exitfirst else []), *ctx.args]
+    material = load_assignment(_course(course), assignment)
+    code = run_author_checks(material, target, options, seed=seed, device=resolve_device(device))
+    raise typer.Exit(code)
 
 
 @app.command("release")

@@ -37,7 +37,7 @@ from grader.notebook.write import notebook_from_modules, notebook_text
 from grader.release import template_files
 from grader.run import resolve_device
 
-__all__ = ["validate"]
+__all__ = ["keep_submissions", "validate"]
 
 Kind = Literal["reference", "template", "mutant", "alternative"]
 
@@ -133,6 +133,22 @@ def _write_mutant(assignment: Assignment, mutant: Mutant, dest: Path) -> None:
     (dest / mutant.file).write_text(mutated_source(assignment, mutant), encoding="utf-8")
 
 
+def keep_submissions(subs: Path, keep: Path) -> list[Path]:
+    """Copy each submission folder validate wrote (``reference``, ``template``,
+    ``mutant-<name>``, ``alternative-<name>``, the notebooks) into ``keep``, replacing a
+    folder of the same name there, so an author can ``grader test --submission`` or ``grader
+    grade`` them. Returns the folders written."""
+    keep.mkdir(parents=True, exist_ok=True)
+    written = []
+    for folder in sorted(subs.iterdir()):
+        dest = keep / folder.name
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        shutil.copytree(folder, dest)
+        written.append(dest)
+    return written
+
+
 def validate(
     course: Path,
     assignment_id: str,
@@ -141,6 +157,7 @@ def validate(
     seed: int | None = None,
     device: str | None = None,
     on_result: Callable[[SubmissionResult], None] | None = None,
+    keep: Path | None = None,
 ) -> ValidationReport:
     """Grade the reference, the template, every mutant and every alternative; one row each,
     saying if it is as expected. ``device`` is "cpu", "cuda" or "auto" (default: the spec's ``[device] policy``);
@@ -167,6 +184,8 @@ def validate(
         for name, folder in alternatives.items():
             write_alternative(assignment, folder, subs / f"alternative-{name}")
         notebooks = _write_notebooks(assignment, subs)
+        if keep is not None:
+            keep_submissions(subs, keep)
         report = grade(
             course,
             assignment_id,

@@ -248,3 +248,30 @@ def test_validate_command_names_the_device(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "seed 3, device cpu" in proc.stdout
     assert "alternative" in proc.stdout and "loops" in proc.stdout  # a row per alternative
+
+
+def test_validate_keep_writes_every_submission(tmp_path: Path) -> None:
+    """Does `validate --keep DIR` write the reference, the template, each mutant and each
+    alternative as submission folders (replacing old ones), that `grader test` then runs?"""
+    course = make_course(tmp_path / "course")
+    keep = tmp_path / "kept"
+    (keep / "reference").mkdir(parents=True)
+    (keep / "reference/stale.py").write_text("old run\n")
+    done = grader("validate", "-a", "toy", "--seed", "5", "--keep", str(keep), cwd=course)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert str(keep) in done.stderr
+    names = sorted(p.name for p in keep.iterdir())
+    assert names == sorted(
+        ["reference", "template", "mutant-norm_wrong_axis"]
+        + [f"alternative-{name}" for name in ALTERNATIVES]
+    )
+    assert (keep / "reference/ops.py").read_text() == solution()
+    assert not (keep / "reference/stale.py").exists()
+    assert "NotImplementedError" in (keep / "template/ops.py").read_text()
+    assert (keep / "mutant-norm_wrong_axis/ops.py").read_text() == solution(
+        {"(x * x).sum(axis=1)": "(x * x).sum(axis=0)"}
+    )
+    mutant = grader(
+        "test", "-a", "toy", "--submission", str(keep / "mutant-norm_wrong_axis"), cwd=course
+    )
+    assert mutant.returncode == 1 and "1 failed, 2 passed" in mutant.stdout, mutant.stdout

@@ -23,7 +23,7 @@ from _pytest.config import ConftestImportFailure, _prepareconfig
 from grader.course import Assignment
 from grader.errors import MaterialError
 
-__all__ = ["UNUSED_PLUGINS", "collected", "pytest_args"]
+__all__ = ["UNUSED_PLUGINS", "collected", "foreground_args", "pytest_args"]
 
 # pytest plugins a grading run does not use; each costs time on every submission.
 UNUSED_PLUGINS = (
@@ -71,11 +71,32 @@ def pytest_args(assignment: Assignment) -> list[str]:
     ]
 
 
+# -- the author's foreground run (grader test) ---------------------------------------------
+
+# What an author at the terminal uses: --pdb, faulthandler, log capture, warnings summary.
+FOREGROUND_PLUGINS = ("debugging", "faulthandler", "logging", "warnings")
+# The grading run's quiet output options; pytest's own output is what an author wants.
+QUIET_ARGS = ("-q", "--no-header", "--tb=no")
+
+
+def foreground_args(assignment: Assignment) -> list[str]:
+    """:func:`pytest_args` for an author's run in the foreground (``grader test``): the same
+    checks and settings, with pytest's normal output and the plugins an author debugs with."""
+    args, kept = pytest_args(assignment), []
+    for index, arg in enumerate(args):
+        wanted = args[index + 1] if arg == "-p" and index + 1 < len(args) else arg
+        if arg in QUIET_ARGS or wanted.removeprefix("no:") in FOREGROUND_PLUGINS:
+            continue
+        kept.append(arg)
+    return kept
+
+
 @contextlib.contextmanager
-def collected(args: list[str], plugin: Any) -> Iterator[pytest.Session]:
+def collected(args: list[str], plugin: Any, *, quiet: bool = True) -> Iterator[pytest.Session]:
     """A pytest session over ``args`` with ``plugin`` registered, its items collected (a
-    collection error reaches the plugin's ``pytest_collectreport``, as in any pytest run)."""
-    with _quiet(), _environment():
+    collection error reaches the plugin's ``pytest_collectreport``, as in any pytest run).
+    ``quiet=False`` (``grader test``) lets pytest's terminal output through."""
+    with _quiet() if quiet else contextlib.nullcontext(), _environment():
         config = _config(args, plugin)
         try:
             session = pytest.Session.from_config(config)

@@ -11,6 +11,11 @@ the recorded result and argument changes; any other call (its arguments derive f
 student's output, or the reference returned something the codec cannot carry, such as an
 ``nn.Module``) raises :class:`ReplayMiss`, and the check ends ``not_run``, never passed.
 
+A check's calls are stored compactly: a call repeated with the same arguments and the same
+answer is stored once with a count (:func:`compact_calls`), and each check's file is
+zlib-compressed, which stores a numerical gradient loop (hundreds of calls whose answers
+differ from the one before in a few entries) as little more than those entries.
+
 Everything is encoded with :mod:`grader.codec` (framed JSON plus raw buffers, never pickle).
 Digests are taken over the arguments with every float rounded to 24 significant bits
 (float64; 12 for float32, fewer for half precision), so an input computed with ``np.exp`` on
@@ -23,6 +28,7 @@ import copy
 import hashlib
 import math
 import sys
+import zlib
 from collections import deque
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -37,6 +43,7 @@ __all__ = [
     "Recorder",
     "Replayer",
     "ReplayMiss",
+    "compact_calls",
     "decode_recording",
     "recordings_close",
     "digest",
@@ -54,6 +61,8 @@ MAX_CALL_BYTES = 256 * 1024
 _BITS = {"float64": 24, "complex128": 24, "float32": 12, "complex64": 12, "float16": 6}
 _BITS_OTHER = 5  # bfloat16
 _REF = "$reference"  # how a reference function passed as an argument enters a digest
+_MAX_RECORDING_BYTES = 256 * 1024 * 1024  # a check's calls, uncompressed
+_ZLIB = b"GRZ1"  # a compressed recording; a codec frame starts with its length, 8 bytes, 0 first
 
 
 class ReplayMiss(BaseException):
@@ -142,12 +151,46 @@ def encode(value: Any) -> bytes:
 
 
 def decode_recording(data: bytes) -> Any:
-    """The value in one codec frame (as :func:`encode` wrote it); handles are refused."""
+    """The value in one codec frame (as :func:`encode` wrote it, zlib-compressed or not);
+    handles are refused."""
 
     def no_handles(body: Any) -> Any:
         raise CodecError("a recording holds no handles")
 
+    if data.startswith(_ZLIB):
+        inflate = zlib.decompressobj()
+        try:
+            data = inflate.decompress(data[len(_ZLIB) :], _MAX_RECORDING_BYTES)
+        except zlib.error as exc:
+            raise CodecError(f"a compressed recording cannot be read ({exc})") from exc
+        if inflate.unconsumed_tail or not inflate.eof:
+            raise CodecError(
+                f"a compressed recording is cut short or holds over {_MAX_RECORDING_BYTES:,} bytes"
+            )
     return decode_payload(bytearray(data[8:]), no_handles)
+
+
+# -- compact storage -------------------------------------------------------------------------
+
+
+def compact_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``calls`` as stored: a call whose function, arguments and answer equal those of the
+    last stored call with that function and arguments adds to its ``times`` instead of being
+    stored again (so the replay order per function and arguments is kept)."""
+    stored: list[dict[str, Any]] = []
+    last: dict[tuple[str, str], tuple[int, bytes]] = {}  # (function, args) -> (index, frame)
+    for call in calls:
+        if "args" not in call:  # a plain value: kept as it is
+            stored.append(call)
+            continue
+        key, frame = (call["function"], call["args"]), encode(call)
+        same = last.get(key)
+        if same is not None and same[1] == frame:
+            stored[same[0]]["times"] = stored[same[0]].get("times", 1) + 1
+            continue
+        last[key] = (len(stored), frame)
+        stored.append(dict(call))
+    return stored
 
 
 # -- recording ------------------------------------------------------------------------------
@@ -231,7 +274,8 @@ class Recorder:
     def files(self) -> dict[str, bytes]:
         """``<check>.rec`` -> one codec frame, for every check that used the reference."""
         return {
-            f"{check}.rec": encode({"check": check, "calls": log})
+            f"{check}.rec": _ZLIB
+            + zlib.compress(encode({"check": check, "calls": compact_calls(log)}), 9)
             for check, log in sorted(self.logs.items())
             if log
         }
@@ -286,7 +330,8 @@ class _CheckReplay:
             elif "args" not in call:
                 self.unrecordable.add(call["function"])
             else:
-                self.queues.setdefault((call["function"], call["args"]), deque()).append(call)
+                queue = self.queues.setdefault((call["function"], call["args"]), deque())
+                queue.extend([call] * call.get("times", 1))
 
     def next_entry(self, name: str, key: str) -> dict[str, Any]:
         queue = self.queues.get((name, key))
