@@ -34,7 +34,9 @@ if [ ! -f "$deps/.complete" ]; then
   touch "$deps/.complete"
 fi
 venv=$root/.venv
-if [ "$(cat "$venv/.grader-stamp" 2>/dev/null)" != "$deps" ]; then
+# the clone's own install depends on pyproject.toml too (entry points, package data)
+stamp="$deps $(sha256sum "$root/pyproject.toml" | cut -c1-12)"
+if [ "$(cat "$venv/.grader-stamp" 2>/dev/null)" != "$stamp" ]; then
   echo "linking $venv to $deps and installing this clone" >&2
   rm -rf "$venv"
   "$py" -m venv --without-pip "$venv"  # pip and setuptools come from the shared layer
@@ -42,6 +44,6 @@ if [ "$(cat "$venv/.grader-stamp" 2>/dev/null)" != "$deps" ]; then
   echo "import site; site.addsitedir('$(purelib "$deps")')" > "$(purelib "$venv")/_grader_deps.pth"
   for tool in ruff mypy; do ln -sf "$deps/bin/$tool" "$venv/bin/$tool"; done
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$root" >&2
-  echo "$deps" > "$venv/.grader-stamp"
+  echo "$stamp" > "$venv/.grader-stamp"
 fi
 echo "$venv"
