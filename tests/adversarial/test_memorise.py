@@ -82,7 +82,8 @@ def _toml(value: dict[str, float]) -> str:
 
 
 def make_course(root: Path) -> Path:
-    """cnn_classifiers with only its accuracy checks (the real file), at small sizes."""
+    """cnn_classifiers with only its accuracy checks (the real file and its helpers), at small
+    sizes."""
     spec = SPEC.format(
         params="\n".join(f"{name} = {_toml(p)}" for name, p in PARAMS.items()),
         checks=", ".join(f"{name} = 1" for name in ACCURACY_CHECKS),
@@ -92,6 +93,8 @@ def make_course(root: Path) -> Path:
     (folder / "assignment.toml").write_text(spec)
     checks = REPO / "assignments" / "cnn_classifiers" / "checks" / "hidden" / "test_accuracy.py"
     shutil.copy(checks, folder / "checks" / "hidden" / "test_accuracy.py")
+    helpers = REPO / "assignments" / "cnn_classifiers" / "checks" / "helpers"
+    shutil.copytree(helpers, folder / "checks" / "helpers")
     shutil.copytree(REPO / "reference" / "cnn_classifiers", root / "reference" / "cnn_classifiers")
     return root
 
