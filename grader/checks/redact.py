@@ -27,6 +27,7 @@ touched; public checks' messages are not touched either (students have those che
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import re
 from pathlib import Path
@@ -176,7 +177,7 @@ def _assert_lines(node: ast.Assert, text: str) -> list[str]:
     rewritten comparison when that holds only shapes and dtypes."""
     lines = _message_words(node.msg) if node.msg is not None else []
     structural = _is_structural(node.test)
-    test = node.test if structural else _Unliteral().visit(node.test)
+    test = node.test if structural else _Unliteral().visit(copy.deepcopy(node.test))
     lines.append(f"assert {ast.unparse(test)}"[:_MAX_SOURCE])
     rewritten = [line.strip() for line in text.splitlines() if line.startswith("assert ")]
     if structural and rewritten:
@@ -225,7 +226,7 @@ def _is_structural(test: ast.expr) -> bool:
 
 
 class _Unliteral(ast.NodeTransformer):
-    """Writes every number and string literal of an expression as ``…``."""
+    """Writes every number and string literal of an expression as ``…``, but for indices."""
 
     def visit_Constant(self, node: ast.Constant) -> ast.expr:
         if isinstance(node.value, bool) or node.value is None:
@@ -234,6 +235,10 @@ class _Unliteral(ast.NodeTransformer):
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.expr:
         return ast.Name(id="…")
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        node.value = self.visit(node.value)  # an index (``got[0, 1]``) is the check's own
+        return node
 
 
 def _safe_lines(text: str, *, words: bool) -> list[str]:
