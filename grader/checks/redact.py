@@ -72,7 +72,7 @@ SAFE_LINES = tuple(
 
 # A line that starts a block of values: it and what follows, up to the next safe line, go.
 _VALUES = re.compile(
-    r"(?:ACTUAL|DESIRED|x|y|Obtained|Expected)\b|Mismatch at indices|Full diff|At index"
+    r"(?:ACTUAL|DESIRED|Obtained|Expected)\b|[xy]:|Mismatch at ind|Full diff|At index"
     r"|(?:Left|Right) contains|Index\s*\|"
 )
 _LITERAL = re.compile(r"array\(|tensor\(|[\[\]{}<>±|\\]")
