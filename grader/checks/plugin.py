@@ -43,7 +43,7 @@ from grader.models import CheckOutcome, Status
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.selfcheck.recording import ReplayMiss
 
-__all__ = ["GraderPlugin", "check_rng"]
+__all__ = ["GraderPlugin", "check_rng", "classify"]
 
 
 def check_rng(seed: int, check: str) -> np.random.Generator:
