@@ -144,7 +144,8 @@ def test_assert_message_keeps_words_not_values() -> None:
 
 def test_raise_with_a_value_says_nothing() -> None:
     """Does ``raise AssertionError(repr(expected))`` leave nothing to show, so the plugin's
-    plain sentence is all the student reads?"""
+    plain sentence is all the student reads, while a raise or ``pytest.fail`` with words keeps
+    the words?"""
 
     def leak() -> None:
         raise AssertionError(repr(SECRET))
@@ -152,8 +153,13 @@ def test_raise_with_a_value_says_nothing() -> None:
     def worded() -> None:
         raise AssertionError("loss must be positive")
 
+    def failed() -> None:
+        label = "cat"
+        pytest.fail(f"expected {label} for 3 images")
+
     assert shown(leak) == ""
     assert shown(worded).splitlines()[0] == "loss must be positive"
+    assert shown(failed).splitlines()[0] == "expected … for … images"
 
 
 def test_approx_keeps_counts_and_sizes() -> None:

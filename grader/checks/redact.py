@@ -14,6 +14,8 @@ a failed ``assert``        its source, with literals written ``…`` (``assert l
                            pytest's rewritten line only when the comparison is of shapes,
                            dtypes, ``ndim`` or ``len`` and holds nothing else
                            (``assert (4, 2) == (4, 3)``); its message as the check's words
+``raise``/``pytest.fail``  the words of a literal or f-string message (fields ``…``); a
+                           message made some other way (``repr(want)``) shows nothing
 any other line             the check's own words: numbers and quoted text become ``…``; a
                            line with array or tensor literals, brackets, ``<...>`` reprs or
                            more than three numbers is dropped (:func:`own_words`)
@@ -32,6 +34,7 @@ import functools
 import re
 from pathlib import Path
 from types import TracebackType
+from typing import TypeGuard
 
 from grader.errors import SubmissionFault
 
@@ -87,6 +90,7 @@ _REWRITTEN_TOKENS = re.compile(
 _MAX_NUMBERS = 3
 _PLACEHOLDER = 0xE000  # private-use characters stand for the kept words while numbers go
 _MAX_SOURCE = 200
+_Raising = ast.Assert | ast.Raise | ast.Expr
 
 
 def own_words(line: str) -> str:
@@ -128,7 +132,7 @@ class Redactor:
         statement = self._raised_at(exc.__traceback__)
         if isinstance(statement, ast.Assert):
             lines = [*_assert_lines(statement, text), *_safe_lines(text, words=False)]
-        elif isinstance(statement, ast.Raise):
+        elif isinstance(statement, ast.Raise | ast.Expr):  # raise ... or pytest.fail(...)
             lines = [*_raise_words(statement), *_safe_lines(text, words=False)]
         else:  # np.testing, torch.testing, an error of numpy's: their lines, the author's words
             lines = _safe_lines(text, words=True)
@@ -136,8 +140,9 @@ class Redactor:
         return "\n".join([*shown, WITHHELD]) if shown else ""
 
     def _raised_at(self, tb: TracebackType | None) -> ast.stmt | None:
-        """The ``assert`` or ``raise`` statement that raised, in the innermost frame under the
-        root (a check or a helper), if that frame raised it itself."""
+        """The statement that raised, in the innermost frame under the root (a check or a
+        helper): an ``assert`` or ``raise`` if that frame raised itself, a ``pytest.fail``
+        call whatever it called."""
         frame: tuple[Path, int] | None = None
         innermost = True
         while tb is not None:
@@ -147,25 +152,36 @@ class Redactor:
                 frame = (path, tb.tb_lineno)
             innermost = own
             tb = tb.tb_next
-        if frame is None or not innermost:
+        if frame is None:
             return None
         path, line = frame
-        return _statement_at(str(path), path.stat().st_mtime_ns, line)
+        statement = _statement_at(str(path), path.stat().st_mtime_ns, line)
+        return statement if innermost or isinstance(statement, ast.Expr) else None
 
 
 @functools.lru_cache(maxsize=64)
-def _statements(path: str, mtime_ns: int) -> tuple[ast.Assert | ast.Raise, ...]:
-    """The ``assert`` and ``raise`` statements of a source file (cached while it is
-    unchanged)."""
+def _statements(path: str, mtime_ns: int) -> tuple[_Raising, ...]:
+    """The ``assert``, ``raise`` and ``pytest.fail(...)`` statements of a source file
+    (cached while it is unchanged)."""
     del mtime_ns  # part of the cache key only
     try:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return ()
-    return tuple(n for n in ast.walk(tree) if isinstance(n, ast.Assert | ast.Raise))
+    return tuple(n for n in ast.walk(tree) if isinstance(n, ast.Assert | ast.Raise) or _fails(n))
 
 
-def _statement_at(path: str, mtime_ns: int, line: int) -> ast.Assert | ast.Raise | None:
+def _fails(node: ast.AST) -> TypeGuard[ast.Expr]:
+    """Whether ``node`` is a statement ``fail(...)`` or ``pytest.fail(...)``."""
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    func = node.value.func
+    return (isinstance(func, ast.Name) and func.id == "fail") or (
+        isinstance(func, ast.Attribute) and func.attr == "fail"
+    )
+
+
+def _statement_at(path: str, mtime_ns: int, line: int) -> _Raising | None:
     around = [
         n for n in _statements(path, mtime_ns) if n.lineno <= line <= (n.end_lineno or n.lineno)
     ]
@@ -201,11 +217,17 @@ def _message_words(msg: ast.expr) -> list[str]:
     return [own_words(line) for line in template.splitlines()]
 
 
-def _raise_words(node: ast.Raise) -> list[str]:
-    """``raise AssertionError("...")``: the message's words, as for an assert's message."""
-    if isinstance(node.exc, ast.Call) and node.exc.args:
-        return _message_words(node.exc.args[0])
-    return []
+def _raise_words(node: ast.Raise | ast.Expr) -> list[str]:
+    """``raise AssertionError("...")``, ``pytest.fail("...")``: the message's words, as for an
+    assert's message."""
+    call = node.exc if isinstance(node, ast.Raise) else node.value
+    if not isinstance(call, ast.Call):
+        return []
+    message = call.args[0] if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg in {"reason", "msg"}:
+            message = keyword.value
+    return _message_words(message) if message is not None else []
 
 
 def _is_structural(test: ast.expr) -> bool:
