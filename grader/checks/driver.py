@@ -64,7 +64,7 @@ def pytest_args(assignment: Assignment) -> list[str]:
         "-c",
         os.devnull,
         "--import-mode=importlib",
-        "--assert=plain",
+        "--assert=rewrite",  # a failed assert shows its values (redacted in hidden checks)
         "-q",
         "--no-header",
         "--tb=no",

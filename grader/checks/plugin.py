@@ -26,6 +26,7 @@ from grader.budget import Spent
 from grader.checks.expect import collecting_notes
 from grader.checks.heldout import default_key
 from grader.checks.heldout import heldout_seed as derive_heldout_seed
+from grader.checks.redact import Redactor
 from grader.course import Assignment
 from grader.errors import (
     BadReply,
@@ -42,7 +43,7 @@ from grader.models import CheckOutcome, Status
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.selfcheck.recording import ReplayMiss
 
-__all__ = ["GraderPlugin", "check_rng"]
+__all__ = ["GraderPlugin", "check_rng", "classify"]
 
 
 def check_rng(seed: int, check: str) -> np.random.Generator:
@@ -79,6 +80,7 @@ class GraderPlugin:
         self._started: dict[str, float] = {}
         self._spent: dict[str, Spent] = {}  # worker time, per check (its parameters summed)
         self._notes: dict[str, list[str]] = {}  # expect.note, per check
+        self._redact = Redactor(assignment.dir)  # hidden checks' messages show no values
 
     def run(
         self,
@@ -265,7 +267,8 @@ class GraderPlugin:
         previous = self.outcomes.get(name)
         if previous is not None and previous.status != "passed":
             return  # a parametrised check keeps its first failure
-        status, message, details, tb = classify(call.excinfo)
+        hidden = self.assignment.checks[name] == "hidden"
+        status, message, details, tb = classify(call.excinfo, self._redact if hidden else str)
         message = "; ".join(m for m in (message, *self._notes.get(name, [])) if m)
         exc = call.excinfo.value if call.excinfo is not None else None
         fraction = exc.fraction if isinstance(exc, PartialCredit) else float(status == "passed")
@@ -295,8 +298,14 @@ def describe(item_function: Any) -> str:
     return inspect.cleandoc(item_function.__doc__ or "").strip()
 
 
-def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Status, str, str, str]:
-    """(status, message, details, student traceback) for a check's exception, if any."""
+def classify(
+    excinfo: pytest.ExceptionInfo[BaseException] | None,
+    text: Callable[[BaseException], str] = str,
+) -> tuple[Status, str, str, str]:
+    """(status, message, details, student traceback) for a check's exception, if any.
+
+    ``text`` words the message of a failed comparison or of an error in the check's own code:
+    ``str`` for a public check, a :class:`grader.checks.redact.Redactor` for a hidden one."""
     if excinfo is None:
         return "passed", "", "", ""
     exc = excinfo.value
@@ -317,12 +326,13 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Statu
     if isinstance(exc, SubmissionRaised):
         return "error", str(exc), "", exc.student_traceback
     if isinstance(exc, AssertionError):  # CheckFailed included: a comparison that failed
-        return "failed", str(exc) or "the result is not what this check expects", "", ""
+        return "failed", text(exc) or "the result is not what this check expects", "", ""
     if isinstance(exc, BadReply | SubmissionFault):
         return "error", str(exc), "", ""
+    said = text(exc) or "…"
     return (
         "failed",
-        f"the check could not use what your code returned ({type(exc).__name__}: {exc})",
+        f"the check could not use what your code returned ({type(exc).__name__}: {said})",
         "",
         "",
     )
