@@ -21,7 +21,7 @@ import re
 
 from grader.errors import MaterialError
 
-__all__ = ["has_markers", "solution_text", "template_text"]
+__all__ = ["BEGIN", "END", "has_markers", "solution_text", "template_text"]
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)#{1,3} BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*#{1,3} END SOLUTION\s*$")

@@ -45,8 +45,9 @@ __all__ = [
     "ReplayMiss",
     "compact_calls",
     "decode_recording",
-    "recordings_close",
     "digest",
+    "encode",
+    "recordings_close",
 ]
 
 MISS_MESSAGE = (
