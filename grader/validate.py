@@ -1,7 +1,8 @@
 """Validate: the checks can pass and can fail.
 
-The reference must score 100%, the template 0%, every mutant must lose points on each
-check it targets, and every alternative (a correct submission written differently, see
+The reference must score 100%, with every check calling the submission's code (a check whose
+``uses`` is empty would pass any student), the template 0%, every mutant must lose points on
+each check it targets, and every alternative (a correct submission written differently, see
 :mod:`grader.alternatives`) must score 100%. When the spec takes notebooks, the reference
 and the template are also graded in notebook form (one cell per function), which must score
 the same. All of them are graded in one run through the real pipeline (worker included), on
