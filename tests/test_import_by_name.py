@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from grader.checks.imports import SubmissionFinder
 from grader.course import Assignment, load_assignment
 from grader.errors import MaterialError
 from grader.load import load
@@ -124,12 +126,13 @@ def test_the_reference_on_sys_path_is_never_graded(
     stubs = _loaded(tmp_path, assignment, "tpl", template_files(assignment)["ops.py"])
 
     with check_session(assignment, seed=3) as checks:
-        assert sys.meta_path[0].find_spec("ops", None) is not None
+        found = importlib.util.find_spec("ops")
+        assert found is not None and isinstance(found.loader, SubmissionFinder)
         run = checks.run_checks(stubs, output_path=tmp_path / "tpl.out")
 
     assert {o.status for o in run.outcomes} == {"error"}
     assert sys.modules["ops"] is before
-    assert not any(type(f).__name__ == "SubmissionFinder" for f in sys.meta_path)
+    assert not any(isinstance(f, SubmissionFinder) for f in sys.meta_path)
 
 
 def test_the_trap_under_validate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -142,6 +145,39 @@ def test_the_trap_under_validate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     rows = {r.name: r for r in report.rows}
     assert report.ok, [r.problem for r in report.rows]
     assert rows["template"].score == 0 and rows["reference"].score == 6
+
+
+BY_PATH = """import importlib.util
+import os
+
+import numpy as np
+
+_spec = importlib.util.spec_from_file_location("solution_ops", os.environ["SOLUTION_OPS"])
+ops = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ops)
+
+
+def test_scale_public():
+    \"\"\"scale(x, k) must multiply every entry by k.\"\"\"
+    np.testing.assert_allclose(ops.scale(np.arange(4.0), 3.0), 3.0 * np.arange(4.0))
+"""
+
+
+def test_the_trap_through_another_door_fails_validate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check file that still reaches the reference (loaded by path, past the finder) passes
+    the template: does validate fail, naming that check as one that never calls the
+    submission?"""
+    monkeypatch.setenv("SOLUTION_OPS", str(_trap(tmp_path) / "ops.py"))
+    report = validate(_course(tmp_path, public=BY_PATH), "toy", jobs=1, seed=4)
+    rows = {r.name: r for r in report.rows}
+    assert not report.ok and rows["template"].problem == "passes: test_scale_public"
+    assert rows["reference"].problem == (
+        "check test_scale_public never called the submission's code: use the `submission` "
+        "fixture or import the module by name (`from <module> import <function>` in the check "
+        "file), and compare with the `reference` fixture"
+    )
 
 
 def test_calling_the_submission_outside_a_check_is_an_instructor_error(tmp_path: Path) -> None:
@@ -251,3 +287,22 @@ def test_a_misspelt_module_gets_a_hint(tmp_path: Path, name: str, hint: bool) ->
     message = str(info.value)
     assert f"No module named '{name}'" in message
     assert ("did you mean ops?" in message) is hint
+
+
+def test_a_check_module_kept_from_an_earlier_session_grades_the_current_one(
+    tmp_path: Path,
+) -> None:
+    """A lane grades batch after batch, each in a session of its own, and pytest keeps the
+    check modules it imported: do their names, bound in the first session, call the code of
+    the submission graded in the second?"""
+    assignment = load_assignment(_course(tmp_path), "toy")
+    right = _loaded(tmp_path, assignment, "ann", solution())
+    wrong = _loaded(tmp_path, assignment, "bob", solution(WRONG_NORM))
+    runs = []
+    for sub in (right, wrong):
+        with check_session(assignment, seed=3) as checks:
+            outcomes = checks.run_checks(sub, output_path=tmp_path / f"{sub.student}.out")
+            runs.append(_by_name(outcomes.outcomes))
+
+    assert [r["test_norm_rows"].status for r in runs] == ["passed", "failed"]
+    assert [r["test_scale_public"].status for r in runs] == ["passed", "passed"]
