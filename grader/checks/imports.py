@@ -149,7 +149,7 @@ class LateBound:
     def __repr__(self) -> str:
         return f"<{self._label} of the submission under grading>"
 
-    def _as_value(self, *_: Any) -> Any:
+    def _as_value(self, *_: Any, **__: Any) -> Any:
         raise MaterialError(
             f"{self._label} was imported from {self._module} at the top of a check file, so it "
             "stands for the name in each submission, not a value; read it inside the check, "
