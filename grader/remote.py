@@ -133,7 +133,7 @@ class SubmissionSession:
         self.missing = missing or {}  # module -> why a check that uses it fails ("not handed in")
         self.notebook = notebook  # how to build the module from a notebook, unit by unit
         self.import_problems: list[UnitFailure] = []  # units of a notebook that failed
-        self.used: set[str] = set()  # "module.name" of what the current check reached
+        self.used: set[str] = set()  # "module.name" (or a checkpoint file) the check reached
         self.import_seconds = import_seconds
         self.wall_factor = wall_factor
         self.submission = self._budget(submission_seconds, "its", "the whole submission")
@@ -361,6 +361,8 @@ class SubmissionSession:
         reply = self.request(LoadWeights(file, missing_ok), what, Weights, f"the weights in {file}")
         if reply.handle is None and not missing_ok:
             raise BadReply(f"{what}: the worker's reply was not a handle to the weights")
+        if reply.handle is not None:
+            self.used.add(file)  # a check that scores the student's checkpoint reached it
         return cast(Remote | None, reply.handle)
 
     def define(self, source: str, name: str) -> Remote:

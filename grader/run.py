@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from grader.checks.driver import collected, pytest_args
 from grader.checks.helpers import helpers_importable
+from grader.checks.imports import submission_importable
 from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
@@ -195,7 +196,9 @@ def check_session(
     given, is the ``reference`` fixture's value for a check (recorded or replayed answers, see
     :mod:`grader.selfcheck`) and nothing is imported. ``heldout_key`` is the secret behind the
     ``heldout_seed`` fixture (:mod:`grader.checks.heldout`). A check file that cannot be
-    collected raises :class:`MaterialError` here, before any submission runs.
+    collected raises :class:`MaterialError` here, before any submission runs. While the
+    session is open, ``import nn`` in a check gives the module ``nn`` of the submission whose
+    check is running, never a file on ``sys.path`` (:mod:`grader.checks.imports`).
     """
     reference = SimpleNamespace() if reference_for else import_reference(assignment)
     plugin = GraderPlugin(
@@ -206,7 +209,12 @@ def check_session(
         reference_for=reference_for,
         heldout_key=heldout_key,
     )
-    with helpers_importable(assignment), collected(pytest_args(assignment), plugin) as session:
+    modules = assignment.spec.submission.modules  # `import nn` in a check: the submission's
+    with (
+        helpers_importable(assignment),
+        submission_importable(modules, plugin.current_worker),
+        collected(pytest_args(assignment), plugin) as session,
+    ):
         _stop_on_instructor_errors(plugin)
         yield CheckSession(assignment, plugin, session)
 

@@ -1,7 +1,8 @@
 """Validate: the checks can pass and can fail.
 
-The reference must score 100%, the template 0%, every mutant must lose points on each
-check it targets, and every alternative (a correct submission written differently, see
+The reference must score 100%, with every check calling the submission's code (a check whose
+``uses`` is empty would pass any student), the template 0%, every mutant must lose points on
+each check it targets, and every alternative (a correct submission written differently, see
 :mod:`grader.alternatives`) must score 100%. When the spec takes notebooks, the reference
 and the template are also graded in notebook form (one cell per function), which must score
 the same. All of them are graded in one run through the real pipeline (worker included), on
@@ -31,7 +32,7 @@ from grader.course import Assignment, load_assignment
 from grader.errors import MaterialError
 from grader.grade import grade
 from grader.markers import solution_text
-from grader.models import SubmissionResult
+from grader.models import CheckResult, SubmissionResult
 from grader.mutants import Mutant, load_mutants, mutated_source
 from grader.notebook.write import notebook_from_modules, notebook_text
 from grader.release import template_files
@@ -243,8 +244,19 @@ def _row(
 
 def _reference_row(result: SubmissionResult, name: str = "reference") -> ValidationRow:
     failing = [f"{c.name}: {c.message}" for c in result.checks if c.status != "passed"]
-    return _row(
-        name, "reference", result, "100%", "fails: " + "; ".join(failing) if failing else ""
+    problems = ["fails: " + "; ".join(failing)] if failing else []
+    problems += [_never_called(c) for c in result.checks if c.status == "passed" and not c.uses]
+    return _row(name, "reference", result, "100%", "; ".join(problems))
+
+
+def _never_called(check: CheckResult) -> str:
+    """A check that passed on the reference without reaching the submission: no call, no read
+    and no checkpoint of the student's (its ``uses`` is empty), so it would pass any student's
+    code: it reads the reference through some other door (a file on ``sys.path``, say)."""
+    return (
+        f"check {check.name} never called the submission's code: use the `submission` fixture "
+        "or import the module by name (`from <module> import <function>` in the check file), "
+        "and compare with the `reference` fixture"
     )
 
 

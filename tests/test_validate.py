@@ -275,3 +275,62 @@ def test_validate_keep_writes_every_submission(tmp_path: Path) -> None:
         "test", "-a", "toy", "--submission", str(keep / "mutant-norm_wrong_axis"), cwd=course
     )
     assert mutant.returncode == 1 and "1 failed, 2 passed" in mutant.stdout, mutant.stdout
+
+
+NEVER_CALLS = '''import numpy as np
+
+from grader.checks import expect
+
+
+def test_norm_rows(reference, rng):
+    """norm_rows(x) must return one L2 norm per row."""
+    x = rng.standard_normal((6, 5))
+    expect.close(reference.ops.norm_rows(x), np.sqrt((x * x).sum(axis=1)), what="norm_rows(x)")
+'''
+
+
+def test_a_check_that_never_calls_the_submission_fails_validation(tmp_path: Path) -> None:
+    """Does a check that passes on the reference without calling the submission (its `uses`
+    is empty: it would pass every student) fail the reference row, naming it and the fix?"""
+    course = make_course(tmp_path)
+    hidden = course / "assignments/toy/checks/hidden/test_hidden.py"
+    text = hidden.read_text()
+    hidden.write_text(text[: text.index("def test_norm_rows")] + NEVER_CALLS)
+    report = validate(course, "toy", jobs=1, seed=5)
+    reference = next(r for r in report.rows if r.name == "reference")
+    assert not report.ok and not reference.ok and reference.score == 6
+    assert reference.problem.startswith(
+        "check test_norm_rows never called the submission's code: use the `submission` fixture "
+        "or import the module by name"
+    )
+    assert "test_scale" not in reference.problem
+
+
+def test_a_checkpoint_read_counts_as_a_use(tmp_path: Path) -> None:
+    """Is a check that only scores the student's checkpoint (`submission.load_weights`)
+    counted as reaching the submission, so that validate does not flag it?"""
+    from grader.protocol import WorkerLimits
+    from grader.remote import SubmissionHandle, SubmissionSession
+    from grader.supervisor import WorkerConfig, prepare_runtime
+
+    torch = pytest.importorskip("torch")
+    work = tmp_path / "student"
+    work.mkdir()
+    (work / "model.py").write_text("WIDTH = 3\n")
+    torch.save({"fc.weight": torch.ones(2, 3)}, work / "net.pt")
+    config = WorkerConfig(
+        workdir=work,
+        limits=WorkerLimits(memory_mb=2048),
+        output_path=tmp_path / "out.txt",
+        runtime_dir=prepare_runtime(tmp_path / "runtime"),
+        preload=("numpy", "torch"),
+    )
+    session = SubmissionSession(config, ["model"], import_seconds=60, submission_seconds=120)
+    try:
+        session.begin_check(60)
+        assert SubmissionHandle(session).load_weights("absent.pt", missing_ok=True) is None
+        assert session.used == set()
+        assert SubmissionHandle(session).load_weights("net.pt") is not None
+        assert session.used == {"net.pt"}
+    finally:
+        session.close()

@@ -26,6 +26,7 @@ from grader.budget import Spent
 from grader.checks.expect import collecting_notes
 from grader.checks.heldout import default_key
 from grader.checks.heldout import heldout_seed as derive_heldout_seed
+from grader.checks.imports import missing_module_hint
 from grader.checks.redact import Redactor
 from grader.course import Assignment
 from grader.errors import (
@@ -75,6 +76,7 @@ class GraderPlugin:
         self.run_seed = seed
         self.seed_now = seed  # the current submission's seed
         self.worker: SubmissionSession | None = None  # the current submission's worker
+        self.in_check = False  # a check (its fixtures included) is running on self.worker
         self.outcomes: dict[str, CheckOutcome] = {}
         self.instructor_errors: list[str] = []
         self._started: dict[str, float] = {}
@@ -114,6 +116,12 @@ class GraderPlugin:
             with contextlib.suppress(Exception):
                 session._setupstate.teardown_exact(None)
         return self.outcomes
+
+    def current_worker(self) -> SubmissionSession | None:
+        """The worker of the submission under grading while one of its checks runs (fixtures
+        included), else None: what ``import nn`` in a check file resolves against
+        (:mod:`grader.checks.imports`)."""
+        return self.worker if self.in_check else None
 
     # -- fixtures --------------------------------------------------------------------
 
@@ -194,10 +202,12 @@ class GraderPlugin:
         spec = self.assignment.spec
         self.worker.begin_check(spec.seconds_for(name), spec.forbidden_for(name))
         self._started.setdefault(name, time.monotonic())
+        self.in_check = True
         try:
             with collecting_notes(self._notes.setdefault(name, [])):
                 yield
         finally:
+            self.in_check = False
             self._charge(name, self._end_check(name))
 
     def _end_check(self, name: str) -> Spent:
@@ -256,8 +266,10 @@ class GraderPlugin:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
+            text = report.longreprtext
+            hint = missing_module_hint(text, self.assignment.spec.submission.modules)
             self.instructor_errors.append(
-                f"{report.nodeid}: the check file cannot be collected:\n{report.longreprtext}"
+                f"{report.nodeid}: the check file cannot be collected:\n{text}{hint}"
             )
 
     def _record(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
