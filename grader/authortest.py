@@ -22,13 +22,12 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from grader.checks.driver import collected, foreground_args
-from grader.checks.helpers import helpers_importable
 from grader.checks.plugin import GraderPlugin
 from grader.course import Assignment
 from grader.errors import InstructorError, MaterialError
 from grader.load import load
 from grader.models import LoadedSubmission, Submission
-from grader.run import CheckSession, import_reference
+from grader.run import CheckSession, checks_importable, import_reference
 
 __all__ = ["Target", "run_author_checks"]
 
@@ -128,7 +127,7 @@ def _foreground_session(
     """:func:`grader.run.check_session`, in the foreground: pytest's output and options."""
     plugin = GraderPlugin(assignment, import_reference(assignment), seed, device=device)
     args = [*foreground_args(assignment), *options]
-    with helpers_importable(assignment), collected(args, plugin, quiet=False) as session:
+    with checks_importable(assignment, plugin), collected(args, plugin, quiet=False) as session:
         session.config.pluginmanager.register(_StopWhenAsked(session), "grader-author-stop")
         if plugin.instructor_errors:
             raise MaterialError("\n".join(plugin.instructor_errors))

@@ -37,6 +37,7 @@ __all__ = [
     "CheckSession",
     "RunOutcome",
     "check_session",
+    "checks_importable",
     "import_reference",
     "probe_isolation",
     "resolve_device",
@@ -209,14 +210,22 @@ def check_session(
         reference_for=reference_for,
         heldout_key=heldout_key,
     )
-    modules = assignment.spec.submission.modules  # `import nn` in a check: the submission's
     with (
-        helpers_importable(assignment),
-        submission_importable(modules, plugin.current_worker),
+        checks_importable(assignment, plugin),
         collected(pytest_args(assignment), plugin) as session,
     ):
         _stop_on_instructor_errors(plugin)
         yield CheckSession(assignment, plugin, session)
+
+
+@contextlib.contextmanager
+def checks_importable(assignment: Assignment, plugin: GraderPlugin) -> Iterator[None]:
+    """What a check file may import while its session is open: the assignment's own
+    ``helpers`` package, and each submitted module by its name (``import nn`` gives the
+    module of the submission whose check is running, never a file on ``sys.path``)."""
+    modules = assignment.spec.submission.modules
+    with helpers_importable(assignment), submission_importable(modules, plugin.current_worker):
+        yield
 
 
 class CheckSession:
