@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from conv import conv2d_forward, maxpool2x2
 
 
