@@ -31,7 +31,15 @@ from grader.notebook.keep import DEFINITIONS, cell_list, kept_statements, span, 
 from grader.notebook.magics import clean_cell
 from grader.notebook.read import ParsedNotebook
 
-__all__ = ["DEFINITIONS", "Definition", "NotebookModule", "Unit", "build_module", "statement_text"]
+__all__ = [
+    "DEFINITIONS",
+    "Definition",
+    "NotebookModule",
+    "Unit",
+    "build_module",
+    "self_check",
+    "statement_text",
+]
 
 Mode = Literal["definitions", "execute"]
 _DEFS = DEFINITIONS
@@ -103,7 +111,7 @@ def build_module(nb: ParsedNotebook, mode: Mode) -> NotebookModule:
         except (ValueError, RecursionError, MemoryError) as exc:
             notes.append(f"cell {cell.number} cannot be parsed ({exc}); the cell was left out")
             continue
-        if _self_check(tree):  # the template's "check your work" cell: not graded
+        if self_check(tree):  # the template's "check your work" cell: not graded
             continue
         if tree.body:
             parsed.append((cell.number, clean.text.split("\n"), tree))
@@ -111,7 +119,7 @@ def build_module(nb: ParsedNotebook, mode: Mode) -> NotebookModule:
     return _assemble(nb.name, mode, pieces, parsed, notes)
 
 
-def _self_check(tree: ast.Module) -> bool:
+def self_check(tree: ast.Module) -> bool:
     """Whether the cell imports the grader itself: the template's "check your work" cell."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import) and any(

@@ -25,17 +25,17 @@ import ast
 import json
 from typing import Any
 
-import nbformat
 from pydantic import BaseModel, ConfigDict
 
 from grader.course import Assignment
 from grader.errors import MaterialError
 from grader.markers import END, has_markers, template_text
+from grader.notebook.extract import self_check
 from grader.notebook.keep import kept_statements, span
 from grader.notebook.magics import clean_cell
 from grader.notebook.read import Cell, NotebookRefused, parse_notebook
 from grader.notebook.template import grading_note
-from grader.notebook.write import check_cells, notebook_text
+from grader.notebook.write import check_cells, notebook_of, notebook_text
 
 __all__ = ["MasterModule", "read_master", "reference_text", "student_notebook"]
 
@@ -136,19 +136,7 @@ def student_notebook(assignment: Assignment, master: MasterModule) -> str:
         cells.insert(at, _markdown(grading_note(assignment)))
     if not any(_runs_grader(c) for c in master.cells):
         cells.extend(check_cells(assignment.id))
-    for number, cell in enumerate(cells, start=1):
-        cell["id"] = f"cell-{number:03d}"
-    nb = {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    nbformat.validate(nbformat.from_dict(nb))  # type: ignore[no-untyped-call]
-    return notebook_text(nb)
+    return notebook_text(notebook_of(cells))
 
 
 # -- the module ---------------------------------------------------------------------------
@@ -168,7 +156,7 @@ def _statements(cells: list[Cell], where: str) -> list[Statement]:
                 f"{where}, cell {cell.number}, line {exc.lineno}: not valid Python ({exc.msg}); "
                 "fix the cell"
             ) from None
-        if not _imports_grader(tree):  # a "check your work" cell is not the module's
+        if not self_check(tree):  # a "check your work" cell is not the module's
             lines = clean.text.split("\n")
             found.extend((cell.number, lines, stmt) for stmt in tree.body)
     return found
@@ -221,22 +209,11 @@ def _docstring(assignment: Assignment, name: str) -> str:
     )
 
 
-def _imports_grader(tree: ast.Module) -> bool:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(
-            a.name.split(".")[0] == "grader" for a in node.names
-        ):
-            return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "grader":
-            return True
-    return False
-
-
 def _runs_grader(cell: Cell) -> bool:
     if cell.kind != "code":
         return False
     try:
-        return _imports_grader(ast.parse(clean_cell(cell.source).text))
+        return self_check(ast.parse(clean_cell(cell.source).text))
     except SyntaxError:
         return False
 

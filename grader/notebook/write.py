@@ -16,7 +16,7 @@ import nbformat
 
 from grader.notebook.extract import DEFINITIONS, statement_text
 
-__all__ = ["check_cells", "notebook_from_modules", "notebook_text"]
+__all__ = ["check_cells", "notebook_from_modules", "notebook_of", "notebook_text"]
 
 
 Notebook = dict[str, Any]
@@ -43,6 +43,11 @@ def notebook_from_modules(modules: dict[str, str], *, handout: str, assignment_i
                 cells.append(_markdown(f"### `{stmt.name}` ({kind})"))
                 cells.append(_code(statement_text(lines, stmt)))
     cells.extend(check_cells(assignment_id))
+    return notebook_of(cells)
+
+
+def notebook_of(cells: list[dict[str, Any]]) -> Notebook:
+    """A valid nbformat-4 notebook of ``cells``, numbered ``cell-001``, ``cell-002``, ..."""
     for number, cell in enumerate(cells, start=1):
         cell["id"] = f"cell-{number:03d}"
     nb = {
