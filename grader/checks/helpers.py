@@ -8,7 +8,7 @@ linted like the rest, instead of being copied between files or kept in string li
     from helpers.training import culprit
 
 While an assignment's checks run (:func:`helpers_importable`, around the one pytest session
-of :func:`grader.run.run_many`), its ``checks/`` folder is first on ``sys.path``; before and
+of :func:`grader.run.check_session`), its ``checks/`` folder is first on ``sys.path``; before and
 after, every ``helpers`` module is dropped from ``sys.modules``, so one assignment's helpers
 are never taken for another's in the same process. This is the rule
 ``grader.run._provided_importable`` applies to the provided files. A plain import (rather
