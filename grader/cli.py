@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays qu
     from grader.lane import LaneResult
     from grader.models import GradeReport, SubmissionResult
 
-__all__ = ["IsolationProbe", "app", "main"]
+__all__ = ["PIPED_WIDTH", "IsolationProbe", "app", "main"]
 
 app = typer.Typer(
     add_completion=False,
@@ -36,13 +36,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Auto-grading for deep-learning courses.",
 )
-PIPED_WIDTH = 4096
-"""The console width when output goes to a pipe or a file (``COLUMNS`` overrides it)."""
+PIPED_WIDTH = 200
+"""The console width when output goes to a pipe or a file (``COLUMNS`` overrides it): lines
+of text are never wrapped there; a table is at most this wide, and a long cell wraps at its
+spaces, so no row is padded to the width of the longest one."""
 
 
 def _console(*, stderr: bool = False) -> Console:
     """A console for stdout or stderr. In a terminal it fits the terminal; piped or redirected
-    (a log, ``| grep``, CI), it neither wraps nor folds, so paths and names stay whole."""
+    (a log, ``| grep``, CI), lines are not wrapped, so paths and names stay whole."""
     import os
 
     stream = sys.stderr if stderr else sys.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from grader.cli import app
+from grader.cli import PIPED_WIDTH, app
 from tests.clirun import CODE, grader
 from tests.toycourse import make_course
 
@@ -79,6 +79,7 @@ def test_piped_output_keeps_long_names_whole(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     row = next(line for line in proc.stdout.splitlines() if "student_x" in line)
     assert name in row and "50" in row and "graded" in row
+    assert max(len(line) for line in proc.stdout.splitlines()) <= PIPED_WIDTH
 
 
 def _help_texts() -> list[tuple[str, str]]:
