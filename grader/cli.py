@@ -586,19 +586,25 @@ def ci_cmd(
     grader_source: Annotated[
         str | None,
         typer.Option(
-            "--grader-source", help="What the workflow pip-installs (with --print-workflow)."
+            "--grader-source",
+            help="What the workflow pip-installs (required with --print-workflow), e.g. "
+            "'dl-grader @ git+https://github.com/my-course/dl-grader@v0.1.0'.",
+        ),
+    ] = None,
+    classroom50: Annotated[
+        Path | None,
+        typer.Option(
+            "--classroom50",
+            help="Also write Classroom 50's result.json (classroom50/result/v1) here, and "
+            "exit 0 once it is written: Classroom 50 sets the commit status from it.",
         ),
     ] = None,
 ) -> None:
     """Grade on push: summary, annotations and JUnit XML; exit 1 below the threshold."""
     import os
 
-    from grader.ci import DEFAULT_SOURCE, workflow
-
     if print_workflow:
-        if assignment is None:
-            raise InstructorError("--print-workflow needs --assignment ID")
-        print(workflow(assignment, grader_source or DEFAULT_SOURCE), end="")
+        _print_workflow(assignment, grader_source, course or Path("."))
         return
     from grader.ci.escape import CommandFence, log_text
     from grader.ci.run import run_ci
@@ -622,6 +628,7 @@ def ci_cmd(
             junit=junit,
             seed=seed,
             sandbox=sandbox,
+            classroom50=classroom50,
         )
         say(
             plain(
@@ -631,10 +638,40 @@ def ci_cmd(
         )
     for line in outcome.annotations:
         print(line)  # workflow commands, their student text escaped by grader.ci.outputs
-    verdict = "passes" if outcome.passed else "is below"
-    say(f"{outcome.percent:.0f}% {verdict} the threshold of {outcome.threshold:g}%; JUnit: {junit}")
+    say(f"sandbox: {outcome.sandbox}")
+    if outcome.threshold <= 0:
+        say(f"{outcome.percent:.0f}% (no threshold set); JUnit: {junit}")
+    else:
+        verdict = "passes" if outcome.passed else "is below"
+        say(
+            f"{outcome.percent:.0f}% {verdict} the threshold of {outcome.threshold:g}%; JUnit: {junit}"
+        )
+    if outcome.result_json is not None:
+        say(f"Classroom 50 result: {outcome.result_json}")
+        return  # Classroom 50's runner sets the commit status from result.json's tests
     if not outcome.passed:
         raise typer.Exit(1)
+
+
+def _print_workflow(assignment: str | None, source: str | None, course: Path) -> None:
+    """``grader ci --print-workflow``: the workflow, with the extras the assignment needs."""
+    from grader.ci import SOURCE_EXAMPLE, workflow
+    from grader.ci.extras import extras_for, uses_torch
+    from grader.course import load_assignment
+
+    if assignment is None:
+        raise InstructorError("--print-workflow needs --assignment ID")
+    if not source:
+        raise InstructorError(
+            "--print-workflow needs --grader-source: what each student's job pip-installs, "
+            f"pinned to a tag, e.g. --grader-source '{SOURCE_EXAMPLE}'"
+        )
+    loaded = load_assignment(course.resolve(), assignment)
+    try:
+        text = workflow(assignment, source, extras=extras_for(loaded), torch=uses_torch(loaded))
+    except ValueError as exc:
+        raise InstructorError(str(exc)) from exc
+    print(text, end="")
 
 
 def main() -> None:

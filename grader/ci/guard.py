@@ -23,7 +23,7 @@ from pathlib import Path
 from grader.errors import InstructorError
 from grader.worker import landlock
 
-__all__ = ["private_course_allowed", "private_tmp"]
+__all__ = ["private_course_allowed", "private_tmp", "sandbox_mode"]
 
 WORKER_WRITABLE = (Path("/tmp"), Path("/dev/shm"))  # sandbox.DEVICES_READ_WRITE's folders
 RUNNER_FILES = ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
@@ -79,6 +79,27 @@ def private_tmp() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0
+
+
+APPARMOR_KNOB = "kernel.apparmor_restrict_unprivileged_userns"
+
+
+def sandbox_mode(sandbox: bool) -> str:
+    """The sandbox a worker gets on this machine, in one line for the job summary: ``full``
+    (user namespaces and Landlock), ``weaker`` (and what is missing, with the fix), or ``off``."""
+    if not sandbox:
+        return "off (--no-sandbox): the submission runs with this user's rights"
+    missing = []
+    if not private_tmp():
+        missing.append(
+            f"no user namespaces, so no network or process isolation (on Ubuntu, "
+            f"AppArmor's {APPARMOR_KNOB}=1; the workflow sets it to 0, see docs/ci.md)"
+        )
+    if not landlock.abi_version():
+        missing.append("no Landlock, so files outside the work folder are not protected")
+    if not missing:
+        return "full (user namespaces and Landlock)"
+    return "weaker: " + "; ".join(missing)
 
 
 if __name__ == "__main__":  # the probe: can this machine give a worker its own namespaces?

@@ -24,22 +24,30 @@ __all__ = ["annotation_lines", "junit_xml", "locate", "markdown_summary"]
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d{1,9})\b')  # int() stays small
 
 
-def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) -> str:
-    """The job summary: verdict, what was checked, one row per check."""
+def markdown_summary(
+    report: SelfCheckReport, percent: float, threshold: float, sandbox: str = ""
+) -> str:
+    """The job summary: verdict, what was checked, the sandbox's mode, one row per check.
+
+    With no threshold (0) the heading carries a neutral icon and says so: a score is shown,
+    never a green tick next to it, since nothing was required."""
     r = report.result
     ok = percent >= threshold
-    verdict = (
-        f"passes the threshold of {threshold:g}%"
-        if ok
-        else f"**below the threshold of {threshold:g}%**"
-    )
+    if threshold <= 0:
+        icon, verdict = "➖", "no threshold set"
+    elif ok:
+        icon, verdict = "✅", f"passes the threshold of {threshold:g}%"
+    else:
+        icon, verdict = "❌", f"**below the threshold of {threshold:g}%**"
     lines = [
-        f"### {'✅' if ok else '❌'} {_cell(r.assignment)}: {r.awarded:g} / {r.max_score:g} points, "
+        f"### {icon} {_cell(r.assignment)}: {r.awarded:g} / {r.max_score:g} points, "
         f"{percent:.0f}% ({verdict})",
         "",
         f"{report.mode} on {_cell(report.checked)} (seed {r.seed})."
         + (" Hidden checks are graded when you hand in." if report.mode == "public checks" else ""),
     ]
+    if sandbox:
+        lines += ["", f"Sandbox: {sandbox}."]
     if not r.gradable:
         lines += ["", f"**Could not check:** {_cell(r.not_gradable_reason or '')}"]
     if r.notes:
@@ -53,7 +61,8 @@ def markdown_summary(report: SelfCheckReport, percent: float, threshold: float) 
         )
     lines += [
         "",
-        f"**Total: {r.awarded:g} / {r.max_score:g}** ({percent:.0f}%; threshold {threshold:g}%)",
+        f"**Total: {r.awarded:g} / {r.max_score:g}** ({percent:.0f}%; "
+        + (f"threshold {threshold:g}%)" if threshold > 0 else "no threshold set)"),
         "",
     ]
     return "\n".join(lines)

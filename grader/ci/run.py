@@ -7,8 +7,11 @@ not used, nothing in it is imported or run on this side, and the submission runs
 sandbox that cannot read the course (see :mod:`grader.ci.guard`). With the public
 checks, the bundle's checks are the student's own copies, so there is nothing to keep. Then it
 writes the JUnit XML, appends a Markdown summary to ``$GITHUB_STEP_SUMMARY`` when that is
-set, and returns the annotations to print when running under CI. The job fails (exit 1) when
-the score is below the threshold: ``--threshold``, else the spec's ``[ci] pass_percent``.
+set (with the sandbox's mode: full, or weaker and why), and returns the annotations to print
+when running under CI. The job fails (exit 1) when the score is below the threshold:
+``--threshold``, else the spec's ``[ci] pass_percent``; with none (0) it never fails on the
+score, and the summary says "no threshold set" beside a neutral icon. With ``classroom50``
+it also writes Classroom 50's ``result.json`` there (:mod:`grader.ci.classroom50`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from grader import atomic
-from grader.ci.guard import private_course_allowed
+from grader.ci.classroom50 import write_result
+from grader.ci.guard import private_course_allowed, sandbox_mode
 from grader.ci.outputs import annotation_lines, junit_xml, markdown_summary
 from grader.errors import InstructorError
 from grader.selfcheck.run import SelfCheckReport, full_check, self_check
@@ -39,6 +43,8 @@ class CiOutcome(BaseModel):
     junit: Path
     summary: Path | None = None
     annotations: list[str] = []
+    sandbox: str = ""
+    result_json: Path | None = None
 
 
 def ci_percent(report: SelfCheckReport) -> float:
@@ -63,6 +69,7 @@ def run_ci(
     junit: Path = Path("grader-junit.xml"),
     seed: int | None = None,
     sandbox: bool = True,
+    classroom50: Path | None = None,
 ) -> CiOutcome:
     """Grade ``path`` and write the CI outputs; ``env`` is the process environment."""
     if threshold is not None and not 0 <= threshold <= 100:
@@ -82,10 +89,13 @@ def run_ci(
     percent = ci_percent(report)
     passed = percent >= limit
     atomic.write_bytes(junit, junit_xml(report))
+    if classroom50 is not None:
+        write_result(report, env, classroom50)
     summary = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
+    mode = sandbox_mode(sandbox)
     if summary is not None:
         with summary.open("a", encoding="utf-8") as handle:
-            handle.write(markdown_summary(report, percent, limit) + "\n")
+            handle.write(markdown_summary(report, percent, limit, mode) + "\n")
     under_ci = env.get("GITHUB_ACTIONS") == "true" or env.get("CI") == "true"
     workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
     return CiOutcome(
@@ -96,4 +106,6 @@ def run_ci(
         junit=junit,
         summary=summary,
         annotations=annotation_lines(report, workspace) if under_ci else [],
+        sandbox=mode,
+        result_json=classroom50,
     )
