@@ -243,3 +243,30 @@ def test_cli_writes_the_zip(course: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert zipfile.is_zipfile(out)
     assert "setup.sh installs" in result.output
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("assignment", "extras"),
+    [("nn_numpy", ["data"]), ("backprop_torch", ["data", "torch"]), ("cnn_classifiers", ["torch"])],
+)
+def test_course_assignments_get_their_extras(assignment: str, extras: list[str]) -> None:
+    """Does each of the course's assignments install the extras it needs, and no more?"""
+    assert install_extras(load_assignment(REPO, assignment)) == extras
+
+
+def test_data_root_outside_the_course_is_refused(course: Path, tmp_path: Path) -> None:
+    """Is a [data] root outside the course refused, naming it, since the zip holds only the
+    course?"""
+    spec = course / "assignments/toy/assignment.toml"
+    original = spec.read_text()
+    try:
+        spec.write_text(original + f'\n[data]\nroots = {{ mnist = "{tmp_path}" }}\n')
+        material = load_assignment(course, "toy")
+        with pytest.raises(InstructorError, match="outside the course"):
+            export_gradescope(material, tmp_path / "a.zip", source="dl-grader")
+    finally:
+        spec.write_text(original)
+    assert not (tmp_path / "a.zip").exists()
