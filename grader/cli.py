@@ -674,6 +674,43 @@ def _print_workflow(assignment: str | None, source: str | None, course: Path) ->
     print(text, end="")
 
 
+export_app = typer.Typer(
+    no_args_is_help=True, help="Export an assignment for another grading platform."
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("gradescope")
+def export_gradescope_cmd(
+    assignment: AssignmentOpt,
+    zip_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Where the autograder zip goes.")
+    ] = Path("autograder.zip"),
+    grader_source: Annotated[
+        str | None,
+        typer.Option(
+            "--grader-source",
+            help="What setup.sh pip-installs, e.g. 'dl-grader @ git+https://github.com/COURSE/"
+            "dl-grader@v0.1.0' (default: this grader's source, bundled in the zip).",
+        ),
+    ] = None,
+    course: CourseOpt = None,
+) -> None:
+    """Write Gradescope's autograder zip: setup.sh, run_autograder and the course material
+    (hidden checks included) that grades one submission with every check (docs/gradescope.md)."""
+    from grader.course import load_assignment
+    from grader.export import export_gradescope
+
+    material = load_assignment(_course(course), assignment)
+    made = export_gradescope(material, zip_path, source=grader_source)
+    _say(f"wrote {made.path}: {len(made.files)} files, {made.size_bytes / 1e6:.1f} MB")
+    _say(f"setup.sh installs: {made.requirement} {' '.join(made.index_options)}".rstrip())
+    _say(
+        "next: upload it as the assignment's autograder (Configure Autograder > Zip file upload); "
+        "set its memory and timeout from docs/gradescope.md"
+    )
+
+
 def main() -> None:
     """Console entry point: instructor errors become a message and exit code 2."""
     try:
