@@ -20,7 +20,7 @@ from grader.models import Visibility
 from grader.spec import AssignmentSpec, load_spec
 from grader.suggest import did_you_mean
 
-__all__ = ["Assignment", "find_course", "load_assignment"]
+__all__ = ["Assignment", "available", "find_course", "load_assignment"]
 
 
 class Assignment(BaseModel):

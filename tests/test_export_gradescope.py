@@ -17,11 +17,10 @@ from grader.cli import app
 from grader.course import load_assignment
 from grader.errors import InstructorError
 from grader.export.gradescope import (
-    TORCH_CPU_INDEX,
     export_gradescope,
     grader_requirement,
-    install_extras,
 )
+from grader.needs import TORCH_CPU_INDEX, extras_for
 from tests.toycourse import make_course, solution
 
 METADATA = {
@@ -208,7 +207,7 @@ def test_torch_assignment_installs_torch_extra_from_cpu_index(course: Path, tmp_
             + '\n[data]\nneeds = ["sklearn-digits"]\n'
         )
         material = load_assignment(course, "toy")
-        assert install_extras(material) == ["data", "torch"]
+        assert extras_for(material) == ["data", "torch"]
         source = "dl-grader @ git+https://github.com/my-course/dl-grader@v0.1.0"
         made = export_gradescope(material, tmp_path / "a.zip", source=source)
     finally:
@@ -224,7 +223,7 @@ def test_torch_assignment_installs_torch_extra_from_cpu_index(course: Path, tmp_
 
 def test_numpy_assignment_installs_the_core_only(course: Path) -> None:
     """Does the toy assignment (numpy only) install the grader with no extras?"""
-    assert install_extras(load_assignment(course, "toy")) == []
+    assert extras_for(load_assignment(course, "toy")) == []
 
 
 def test_grader_source_must_name_a_requirement() -> None:
@@ -254,7 +253,7 @@ REPO = Path(__file__).resolve().parents[1]
 )
 def test_course_assignments_get_their_extras(assignment: str, extras: list[str]) -> None:
     """Does each of the course's assignments install the extras it needs, and no more?"""
-    assert install_extras(load_assignment(REPO, assignment)) == extras
+    assert extras_for(load_assignment(REPO, assignment)) == extras
 
 
 def test_data_root_outside_the_course_is_refused(course: Path, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 The zip (https://gradescope-autograders.readthedocs.io/en/latest/specs/) holds, at its root:
 
 * ``setup.sh``: run once, as root, when Gradescope builds the image; it installs Python 3.11+
-  and the grader, with the extras the assignment needs (:func:`install_extras`), into
+  and the grader, with the extras the assignment needs (:func:`grader.needs.extras_for`), into
   ``/autograder/venv``;
 * ``run_autograder``: run once per submission; it hands ``/autograder/submission`` to
   ``grader grade`` with every check and writes ``/autograder/results/results.json``
@@ -32,23 +32,15 @@ from pydantic import BaseModel, ConfigDict
 import grader
 from grader.course import Assignment
 from grader.errors import InstructorError
+from grader.needs import TORCH_CPU_INDEX, extras_for
 
 __all__ = [
-    "TORCH_CPU_INDEX",
     "GradescopeZip",
     "course_files",
     "export_gradescope",
     "grader_requirement",
-    "install_extras",
 ]
 
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-"""Gradescope has no GPU: torch's CPU wheels are a tenth of the size of its CUDA ones."""
-
-EXTRA_OF_IMPORT = {"torch": "torch", "torchvision": "torch", "sklearn": "data"}
-"""Top-level module a course file or the worker's preload uses -> the extra that installs it."""
-EXTRA_OF_DATASET = {"sklearn-digits": "data"}
-"""A ``[data] needs`` name -> the extra that provides it."""
 SKIPPED_FOLDERS = frozenset(
     {".git", "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache"}
 )
@@ -72,17 +64,6 @@ class GradescopeZip(BaseModel):
     files: list[str]
     """Every name in the zip, in order."""
     size_bytes: int
-
-
-def install_extras(material: Assignment) -> list[str]:
-    """The grader's extras the assignment needs: ``torch`` when the worker preloads torch or
-    a course file imports it, ``data`` for scikit-learn's datasets; sorted."""
-    modules = set(material.spec.worker.preload)
-    for path in _python_files(material):
-        modules |= _imported(path)
-    extras = {EXTRA_OF_IMPORT[m] for m in modules if m in EXTRA_OF_IMPORT}
-    extras |= {EXTRA_OF_DATASET[n] for n in material.spec.data.needs if n in EXTRA_OF_DATASET}
-    return sorted(extras)
 
 
 def grader_requirement(source: str | None, extras: list[str], *, bundled: str) -> str:
@@ -120,7 +101,7 @@ def course_files(material: Assignment) -> list[tuple[Path, str]]:
 def export_gradescope(material: Assignment, out: Path, *, source: str | None) -> GradescopeZip:
     """Write the autograder zip for ``material`` to ``out``; ``source`` is what ``setup.sh``
     pip-installs (default: the grader's own source, bundled as ``grader-src/``)."""
-    extras = install_extras(material)
+    extras = extras_for(material)
     bundle = _grader_source_files() if source is None else []
     requirement = grader_requirement(source, extras, bundled="$SOURCE/grader-src")
     index = ["--extra-index-url", TORCH_CPU_INDEX] if "torch" in extras else []
@@ -192,32 +173,6 @@ def _data_roots(material: Assignment) -> list[Path]:
             )
         roots.append(root)
     return roots
-
-
-def _python_files(material: Assignment) -> list[Path]:
-    return [
-        *material.check_files(),
-        *material.helper_files(),
-        *sorted(material.reference_dir.rglob("*.py")),
-    ]
-
-
-def _imported(path: Path) -> set[str]:
-    """The top-level modules ``path`` imports (an unreadable file imports nothing here: the
-    checks themselves report it)."""
-    import ast
-
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return set()
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module.split(".")[0])
-    return names
 
 
 def _grader_source_files() -> list[tuple[Path, str]]:
