@@ -10,7 +10,6 @@ is :func:`grader.lane.grade_batch`.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ from grader.executors import executor_named
 from grader.lane import GradeTask, LaneResult, lane_died, write_result
 from grader.models import GradeReport
 from grader.outputs import write_class
+from grader.procutil import usable_cores
 from grader.report.results import ResultsFolder
 from grader.run import resolve_device
 from grader.spec import gpu_share
@@ -64,7 +64,7 @@ def grade(
     submissions = discover(submissions_dir)
     seed_given = seed is not None
     seed = secrets.randbits(31) if seed is None else seed
-    threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))  # jobs x threads = the cores
+    threads = max(1, usable_cores() // max(jobs, 1))  # jobs x threads = the cores
     share = _gpu_share(material, jobs) if device_name == "cuda" else None
     out_dir.mkdir(parents=True, exist_ok=True)
     heldout_key = resolve_key(out_dir)  # $GRADER_HELDOUT_KEY or <out>/.heldout-key

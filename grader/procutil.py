@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import math
+import os
 import signal
 import sys
+from pathlib import Path
 
-__all__ = ["die_with_parent", "lane_initializer", "limit_threads"]
+__all__ = ["die_with_parent", "lane_initializer", "limit_threads", "usable_cores"]
 
 _PR_SET_PDEATHSIG = 1
 THREAD_VARIABLES = (
@@ -60,3 +63,23 @@ def limit_threads(threads: int) -> None:
     except ImportError:
         return
     threadpool_limits(limits=max(1, threads))  # numpy's BLAS, already loaded
+
+
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
+
+
+def usable_cores(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """The cores this process may really use: the CPUs it is pinned to, and no more than its
+    container's CPU quota (``cpu.max``). ``os.cpu_count()`` is the host's count, so inside a
+    container (Gradescope, a CI runner) it would split limits meant for 2 cores over 64."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text(encoding="ascii").split()[:2]
+        if quota != "max" and int(period) > 0:
+            cores = min(cores, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 quota here: the affinity is the limit
+    return max(1, cores)

@@ -71,3 +71,21 @@ def test_lane_and_worker_threads_are_cores_over_jobs(tmp_path: Path, jobs: int) 
     assert [(r.student, r.score) for r in report.results] == [("a", 1.0), ("b", 1.0)], [
         c.message for r in report.results for c in r.checks
     ]
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "most"),
+    [("200000 100000\n", 2), ("150000 100000\n", 2), ("max 100000\n", None), (None, None)],
+)
+def test_usable_cores_follow_the_container_quota(
+    tmp_path: Path, cpu_max: str | None, most: int | None
+) -> None:
+    """Inside a container limited to 2 CPUs on a 64-core host, are 2 cores used to size the
+    lanes' threads (and so the CPU-time limits), not the host's count?"""
+    from grader.procutil import usable_cores
+
+    path = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        path.write_text(cpu_max)
+    pinned = len(os.sched_getaffinity(0))
+    assert usable_cores(path) == (pinned if most is None else min(pinned, most))
