@@ -40,6 +40,7 @@ from grader.errors import (
     WorkerDied,
     WorkerTimeout,
 )
+from grader.extras import EXTRAS, MissingExtra, missing_message
 from grader.models import CheckOutcome, Status
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.selfcheck.recording import ReplayMiss
@@ -273,8 +274,9 @@ class GraderPlugin:
             )
 
     def _record(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-        if call.excinfo is not None and isinstance(call.excinfo.value, InstructorError):
-            self.instructor_errors.append(f"{item.nodeid}: {call.excinfo.value}")
+        exc_value = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(exc_value, InstructorError) and not isinstance(exc_value, MissingExtra):
+            self.instructor_errors.append(f"{item.nodeid}: {exc_value}")
         name = _name(item)
         previous = self.outcomes.get(name)
         if previous is not None and previous.status != "passed":
@@ -325,6 +327,10 @@ def classify(
         return "not_run", f"skipped: {exc.msg}", "", ""
     if isinstance(exc, ReplayMiss):  # a self-check that needs the instructor's solution
         return "not_run", str(exc), "", ""
+    if isinstance(exc, MissingExtra):  # the grader's environment lacks an extra, not the student
+        return "not_run", str(exc), "", ""
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in EXTRAS:
+        return "not_run", missing_message(exc.name or ""), "", ""  # a check's own plain import
     if isinstance(exc, WorkerTimeout):
         return "timeout", str(exc), "", ""
     if isinstance(exc, WorkerDied):
