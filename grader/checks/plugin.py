@@ -10,8 +10,10 @@ from the spec.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import inspect
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -80,6 +82,7 @@ class GraderPlugin:
         self.in_check = False  # a check (its fixtures included) is running on self.worker
         self.outcomes: dict[str, CheckOutcome] = {}
         self.instructor_errors: list[str] = []
+        self.uncollected: dict[str, CheckOutcome] = {}  # a check file that needs a missing extra
         self._started: dict[str, float] = {}
         self._spent: dict[str, Spent] = {}  # worker time, per check (its parameters summed)
         self._notes: dict[str, list[str]] = {}  # expect.note, per check
@@ -100,7 +103,8 @@ class GraderPlugin:
         ``resumed``'s included. Stops at the first instructor error (:attr:`instructor_errors`);
         whatever way it stops, the fixtures of this turn are torn down."""
         kept = dict(resumed or {})
-        self.worker, self.outcomes, self._started, self._spent = worker, dict(kept), {}, {}
+        outcomes = {**self.uncollected, **kept}
+        self.worker, self.outcomes, self._started, self._spent = worker, outcomes, {}, {}
         self.seed_now = self.run_seed if seed is None else seed
         self._notes = {}
         items = [i for i in session.items if _name(i) not in kept]
@@ -268,6 +272,16 @@ class GraderPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             text = report.longreprtext
+            missing = _missing_extra(text)
+            if missing is not None:  # the grader's environment, not the student: not run
+                for name in _check_names(Path(str(report.fspath))) & set(self.assignment.checks):
+                    self.uncollected[name] = CheckOutcome(
+                        name=name,
+                        visibility=self.assignment.checks[name],
+                        status="not_run",
+                        message=missing,
+                    )
+                return
             hint = missing_module_hint(text, self.assignment.spec.submission.modules)
             self.instructor_errors.append(
                 f"{report.nodeid}: the check file cannot be collected:\n{text}{hint}"
@@ -310,6 +324,25 @@ def _name(item: pytest.Item) -> str:
 def describe(item_function: Any) -> str:
     """A check's docstring: the sentence a student reads when it fails."""
     return inspect.cleandoc(item_function.__doc__ or "").strip()
+
+
+def _missing_extra(text: str) -> str | None:
+    """The message naming the extra, when a check file failed on importing an extra's package."""
+    found = re.search(r"ModuleNotFoundError: No module named '([\w.]+)'", text)
+    if found is None or found.group(1).split(".")[0] not in EXTRAS:
+        return None
+    return missing_message(found.group(1))
+
+
+def _check_names(path: Path) -> set[str]:
+    """The checks a file defines (top-level ``test_*`` functions), read without importing it."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {
+        n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")
+    }
 
 
 def classify(
