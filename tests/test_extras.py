@@ -16,8 +16,10 @@ from grader.course import load_assignment
 from grader.datasets.digits import load_digits
 from grader.extras import EXTRAS, MissingExtra, missing_message, require
 from grader.models import STATUS
+from grader.protocol import WorkerLimits
 from grader.release import release
 from grader.selfcheck.run import self_check
+from grader.supervisor import WorkerClient, WorkerConfig, prepare_runtime
 from tests.toycourse import make_course, solution
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,6 +109,52 @@ def test_self_check_runs_the_rest_and_names_the_extra(
     assert found["test_scale_public"].status == "passed"
     digits = found["test_scale_digits_public"]
     assert digits.status == "not_run" and digits.message == DATA_FIX
+
+
+def test_missing_preload_is_the_environment(tmp_path: Path) -> None:
+    """When the worker cannot preload a package the spec lists ([worker] preload), does starting
+    it say which extra to install, before the student's `import torch` could be blamed?"""
+    (tmp_path / "sub").mkdir()
+    config = WorkerConfig(
+        workdir=tmp_path / "sub",
+        limits=WorkerLimits(memory_mb=1024),
+        output_path=tmp_path / "out.txt",
+        runtime_dir=prepare_runtime(tmp_path / "runtime"),
+        preload=("numpy", "ray_not_installed_here"),
+    )
+    with pytest.raises(MissingExtra) as caught:
+        WorkerClient(config)
+    assert caught.value.module == "ray_not_installed_here"
+    assert "pip install ray_not_installed_here" in str(caught.value)
+    assert classify(caught)[0] == "not_run"
+
+
+def test_a_check_file_importing_a_missing_extra_is_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a public check file does `import sklearn` and scikit-learn is missing, are its
+    checks not run naming the extra, while the self-check goes on with the other files?"""
+    course = make_course(tmp_path / "course")
+    extra = course / "assignments/toy/checks/public/test_sklearn_public.py"
+    extra.write_text(
+        "import sklearn\n\n\ndef test_scale_sklearn_public(submission):\n"
+        '    """Needs scikit-learn."""\n    assert sklearn\n'
+    )
+    spec = course / "assignments/toy/assignment.toml"
+    text = spec.read_text().replace(
+        "test_scale_public = 1,", "test_scale_public = 1, test_scale_sklearn_public = 1,"
+    )
+    spec.write_text(text)
+    release(load_assignment(course, "toy"))
+    folder = tmp_path / "s"
+    shutil.copytree(course / "student_template/toy", folder)
+    (folder / "ops.py").write_text(solution())
+    hide_sklearn(monkeypatch)
+    found = {c.name: c for c in self_check(folder).result.checks}
+    assert found["test_scale_public"].status == "passed"
+    missing = found["test_scale_sklearn_public"]
+    assert missing.status == "not_run"
+    assert missing.message == "this check needs scikit-learn: pip install 'dl-grader[data]'"
 
 
 def test_extras_cover_every_runtime_package() -> None:

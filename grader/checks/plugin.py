@@ -274,7 +274,8 @@ class GraderPlugin:
             text = report.longreprtext
             missing = _missing_extra(text)
             if missing is not None:  # the grader's environment, not the student: not run
-                for name in _check_names(Path(str(report.fspath))) & set(self.assignment.checks):
+                path = self.assignment.dir / "checks" / report.fspath  # relative to --rootdir
+                for name in _check_names(path) & set(self.assignment.checks):
                     self.uncollected[name] = CheckOutcome(
                         name=name,
                         visibility=self.assignment.checks[name],
@@ -328,7 +329,7 @@ def describe(item_function: Any) -> str:
 
 def _missing_extra(text: str) -> str | None:
     """The message naming the extra, when a check file failed on importing an extra's package."""
-    found = re.search(r"ModuleNotFoundError: No module named '([\w.]+)'", text)
+    found = re.search(r"ModuleNotFoundError: (?:No module named '|import of )([\w.]+)", text)
     if found is None or found.group(1).split(".")[0] not in EXTRAS:
         return None
     return missing_message(found.group(1))
