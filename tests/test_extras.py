@@ -3,6 +3,7 @@ one is the grader's environment, named with the extra to install, never the stud
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tomllib
@@ -14,11 +15,12 @@ import pytest
 from grader.checks.plugin import classify
 from grader.course import load_assignment
 from grader.datasets.digits import load_digits
+from grader.errors import MaterialError
 from grader.extras import EXTRAS, MissingExtra, missing_message, require
 from grader.models import STATUS
 from grader.protocol import WorkerLimits
 from grader.release import release
-from grader.selfcheck.run import self_check
+from grader.selfcheck.run import full_check, self_check
 from grader.supervisor import WorkerClient, WorkerConfig, prepare_runtime
 from tests.toycourse import make_course, solution
 
@@ -155,6 +157,28 @@ def test_a_check_file_importing_a_missing_extra_is_not_run(
     missing = found["test_scale_sklearn_public"]
     assert missing.status == "not_run"
     assert missing.message == "this check needs scikit-learn: pip install 'dl-grader[data]'"
+
+
+def test_grading_against_the_reference_stops_on_a_missing_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the real reference (the instructor's run), does a missing extra stop with an
+    instructor error naming it, rather than give every student a check not run?"""
+    course = make_course(tmp_path / "course")
+    public = course / "assignments/toy/checks/public/test_public.py"
+    public.write_text(public.read_text() + DIGITS_CHECK)
+    spec = course / "assignments/toy/assignment.toml"
+    text = spec.read_text().replace(
+        "test_scale_public = 1,", "test_scale_public = 1, test_scale_digits_public = 1,"
+    )
+    spec.write_text(text)
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "ops.py").write_text(solution())
+    hide_sklearn(monkeypatch)
+    load_digits.cache_clear()
+    with pytest.raises(MaterialError, match=re.escape(DATA_FIX)):
+        full_check(folder, course, "toy", seed=1)
 
 
 def test_extras_cover_every_runtime_package() -> None:
