@@ -38,6 +38,7 @@ from grader.codec import (
 )
 from grader.cputime import RequestMeter, TreeClock
 from grader.errors import BadReply, WorkerDied, WorkerTimeout
+from grader.extras import MissingExtra, missing_message
 from grader.protocol import (
     ForkRequest,
     MalformedReply,
@@ -93,6 +94,10 @@ class WorkerClient:
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
         warm = warm_parents().get(config.runtime_dir, config.preload, config.threads, config.python)
+        missing = [name for name in config.preload if name not in warm.preloaded]
+        if missing:  # the grader's environment lacks it: never the student's import error
+            why = "the worker preloads it for the code under test"
+            raise MissingExtra(missing_message(missing[0], why), module=missing[0])
         parent, child = socket.socketpair()
         output = os.open(config.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         status_read, status_write = os.pipe()

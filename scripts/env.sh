@@ -3,8 +3,9 @@
 #
 # Two layers, so a fresh clone is ready in seconds while torch (several GB) is installed once:
 #   1. a shared dependency environment under ~/.cache/dl-grader/, keyed by the dependency
-#      list in pyproject.toml (with the dev and cluster extras): reused by every clone while
-#      the dependencies are unchanged;
+#      list in pyproject.toml with every optional extra (torch, data, report, notebook,
+#      cluster, all, dev; the same requirement once): reused by every clone while the
+#      dependencies are unchanged;
 #   2. a thin .venv/ inside the clone that sees the shared packages and holds this clone's
 #      editable install, so two clones never repoint each other.
 # A fresh machine builds both: slower, never different.
@@ -16,7 +17,7 @@ read -r tag deps_key deps_list < <("$py" - "$root/pyproject.toml" <<'PY'
 import hashlib, json, sys, tomllib
 project = tomllib.load(open(sys.argv[1], "rb"))["project"]
 extras = project.get("optional-dependencies", {})
-deps = sorted(project["dependencies"] + extras.get("dev", []) + extras.get("cluster", []))
+deps = sorted(set(project["dependencies"]).union(*extras.values()))
 tag = "py%d%d" % sys.version_info[:2]
 print(tag, hashlib.sha256(json.dumps(deps).encode()).hexdigest()[:12], json.dumps(deps).replace(" ", ""))
 PY

@@ -10,8 +10,10 @@ from the spec.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import inspect
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -40,6 +42,7 @@ from grader.errors import (
     WorkerDied,
     WorkerTimeout,
 )
+from grader.extras import EXTRAS, MissingExtra, missing_message
 from grader.models import CheckOutcome, Status
 from grader.remote import SubmissionHandle, SubmissionSession
 from grader.selfcheck.recording import ReplayMiss
@@ -79,6 +82,7 @@ class GraderPlugin:
         self.in_check = False  # a check (its fixtures included) is running on self.worker
         self.outcomes: dict[str, CheckOutcome] = {}
         self.instructor_errors: list[str] = []
+        self.uncollected: dict[str, CheckOutcome] = {}  # a check file that needs a missing extra
         self._started: dict[str, float] = {}
         self._spent: dict[str, Spent] = {}  # worker time, per check (its parameters summed)
         self._notes: dict[str, list[str]] = {}  # expect.note, per check
@@ -99,7 +103,8 @@ class GraderPlugin:
         ``resumed``'s included. Stops at the first instructor error (:attr:`instructor_errors`);
         whatever way it stops, the fixtures of this turn are torn down."""
         kept = dict(resumed or {})
-        self.worker, self.outcomes, self._started, self._spent = worker, dict(kept), {}, {}
+        outcomes = {**self.uncollected, **kept}
+        self.worker, self.outcomes, self._started, self._spent = worker, outcomes, {}, {}
         self.seed_now = self.run_seed if seed is None else seed
         self._notes = {}
         items = [i for i in session.items if _name(i) not in kept]
@@ -267,14 +272,30 @@ class GraderPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             text = report.longreprtext
+            missing = _missing_extra(text)
+            if missing is not None and self.reference_for is not None:  # a self-check: not run
+                path = self.assignment.dir / "checks" / report.fspath  # relative to --rootdir
+                for name in _check_names(path) & set(self.assignment.checks):
+                    self.uncollected[name] = CheckOutcome(
+                        name=name,
+                        visibility=self.assignment.checks[name],
+                        status="not_run",
+                        message=missing,
+                    )
+                return
             hint = missing_module_hint(text, self.assignment.spec.submission.modules)
+            hint += f"\n{missing}" if missing is not None else ""
             self.instructor_errors.append(
                 f"{report.nodeid}: the check file cannot be collected:\n{text}{hint}"
             )
 
     def _record(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-        if call.excinfo is not None and isinstance(call.excinfo.value, InstructorError):
-            self.instructor_errors.append(f"{item.nodeid}: {call.excinfo.value}")
+        exc_value = call.excinfo.value if call.excinfo is not None else None
+        # A missing extra stops grading against the real reference (the instructor's machine);
+        # in a self-check (a replayed reference) it only ends this check not run.
+        missing_extra = isinstance(exc_value, MissingExtra) and self.reference_for is not None
+        if isinstance(exc_value, InstructorError) and not missing_extra:
+            self.instructor_errors.append(f"{item.nodeid}: {exc_value}")
         name = _name(item)
         previous = self.outcomes.get(name)
         if previous is not None and previous.status != "passed":
@@ -310,6 +331,25 @@ def describe(item_function: Any) -> str:
     return inspect.cleandoc(item_function.__doc__ or "").strip()
 
 
+def _missing_extra(text: str) -> str | None:
+    """The message naming the extra, when a check file failed on importing an extra's package."""
+    found = re.search(r"ModuleNotFoundError: (?:No module named '|import of )([\w.]+)", text)
+    if found is None or found.group(1).split(".")[0] not in EXTRAS:
+        return None
+    return missing_message(found.group(1))
+
+
+def _check_names(path: Path) -> set[str]:
+    """The checks a file defines (top-level ``test_*`` functions), read without importing it."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {
+        n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")
+    }
+
+
 def classify(
     excinfo: pytest.ExceptionInfo[BaseException] | None,
     text: Callable[[BaseException], str] = str,
@@ -325,6 +365,10 @@ def classify(
         return "not_run", f"skipped: {exc.msg}", "", ""
     if isinstance(exc, ReplayMiss):  # a self-check that needs the instructor's solution
         return "not_run", str(exc), "", ""
+    if isinstance(exc, MissingExtra):  # the grader's environment lacks an extra, not the student
+        return "not_run", str(exc), "", ""
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in EXTRAS:
+        return "not_run", missing_message(exc.name or ""), "", ""  # a check's own plain import
     if isinstance(exc, WorkerTimeout):
         return "timeout", str(exc), "", ""
     if isinstance(exc, WorkerDied):

@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from torchvision.datasets import CIFAR10
 
 from grader.atomic import write_bytes
 from grader.datasets.shapes import LabelledImages, class_names, draw_shapes, split_seed
+from grader.extras import require
+
+CIFAR10: Any = require("torchvision.datasets", why="CIFAR-10 in its layout").CIFAR10
 
 __all__ = ["CIFAR10Offline", "cifar_rows", "write_cifar10_like"]
 

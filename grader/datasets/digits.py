@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.extras import require
+
 __all__ = ["DigitsSplits", "bilinear_matrix", "load_digits", "resize_bilinear"]
 
 NUM_CLASSES = 10
@@ -103,9 +105,8 @@ def _read_sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
         if path.is_file():
             table = np.loadtxt(path, delimiter=",")  # (1797, 65): 64 pixels, then the label
             return table[:, :-1], table[:, -1].astype(np.int64)
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    bunch = sklearn_digits()
+    sklearn_datasets = require("sklearn.datasets", why="the digits dataset")
+    bunch = sklearn_datasets.load_digits()
     return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
 
 

@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from grader.datasets.shapes import LabelledImages, class_names, draw_shapes
+from grader.extras import require
+
+Image = require("PIL.Image", why="the image-folder files")  # pillow comes with the [torch] extra
 
 __all__ = ["folder_names", "write_imagefolder"]
 

@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image
 
 from grader.datasets.digits import bilinear_matrix
 from grader.datasets.shapes import SHAPES, shape_masks
+from grader.extras import require
+
+Image = require("PIL.Image", why="the VOC look-alike images")  # pillow comes with the [torch] extra
 
 __all__ = [
     "DEVKIT",

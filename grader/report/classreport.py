@@ -14,18 +14,20 @@ import io
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from grader.errors import InstructorError
+from grader.extras import require
 from grader.models import STATUS
 from grader.report.classstats import ClassStats
 from grader.report.feedback import format_points
 from grader.safetext import printable, printable_model
+
+if TYPE_CHECKING:  # matplotlib comes with the [report] extra, imported when a page is drawn
+    from matplotlib.axes import Axes
 
 __all__ = ["assignment_title", "histogram_counts", "render_class_report"]
 
@@ -39,7 +41,9 @@ def histogram_counts(percents: list[float]) -> list[int]:
 def histogram_png(stats: ClassStats) -> bytes:
     """The score distribution in bins of 10 % (:func:`histogram_counts`): graded submissions
     in blue, not-gradable ones (0 %) stacked in grey, the mean and the median as lines."""
-    figure = Figure(figsize=(9.6, 3.3), dpi=120, layout="constrained")
+    figure_module = require("matplotlib.figure", why="its histogram", who="the class report")
+    ticker = require("matplotlib.ticker", why="its histogram", who="the class report")
+    figure = figure_module.Figure(figsize=(9.6, 3.3), dpi=120, layout="constrained")
     axes = figure.add_subplot()
     _bars(axes, stats)
     for value, name, colour, line in (
@@ -48,8 +52,8 @@ def histogram_png(stats: ClassStats) -> bytes:
     ):
         axes.axvline(value, color=colour, linewidth=2, linestyle=line, label=f"{name} {value:.1f}%")
     axes.set_xlim(0, 100)
-    axes.xaxis.set_major_locator(MultipleLocator(10))
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(ticker.MultipleLocator(10))
+    axes.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     axes.set_xlabel("score (% of the maximum)")
     axes.set_ylabel("students")
     axes.spines[["top", "right"]].set_visible(False)
