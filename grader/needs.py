@@ -14,14 +14,16 @@ import re
 from pathlib import Path
 
 from grader.course import Assignment
+from grader.extras import EXTRAS
 
 __all__ = ["EXTRA_OF_DATASET", "EXTRA_OF_IMPORT", "TORCH_CPU_INDEX", "extras_for", "uses_torch"]
 
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 """PyTorch's CPU-only wheels, a tenth of the size of its CUDA ones (CI runners and Gradescope
 have no GPU)."""
-EXTRA_OF_IMPORT = {"torch": "torch", "torchvision": "torch", "sklearn": "data"}
-"""Top-level module a course file or the worker's preload uses -> the extra that installs it."""
+EXTRA_OF_IMPORT = {name: extra.extra for name, extra in EXTRAS.items()}
+"""Top-level module a course file or the worker's preload uses -> the extra that installs it
+(:data:`grader.extras.EXTRAS`)."""
 EXTRA_OF_DATASET = {"sklearn-digits": "data"}
 """A ``[data] needs`` name -> the extra that provides it."""
 _DATA_LOADERS = re.compile(r"\bload_digits\b")  # grader.datasets' loaders built on scikit-learn
