@@ -34,6 +34,7 @@ from grader.selfcheck.bundle import (
     recordings,
     write_course,
 )
+from grader.selfcheck.coverage import recorded_functions, uncovered
 from grader.selfcheck.fresh import forget_check_modules
 from grader.selfcheck.recording import Replayer
 
@@ -61,6 +62,7 @@ class SelfCheckReport(BaseModel):
     checked: str  # "nn.py" or "the saved notebook hw.ipynb, saved 2 minutes ago"
     pass_percent: float = 0.0  # the spec's [ci] threshold
     bundle: Path | None = None
+    uncovered: list[str] = []  # "nn.sgd_step": the student's functions no public check used
 
 
 def find_bundle(folder: Path, assignment_id: str | None, bundle: Path | None = None) -> Path:
@@ -127,6 +129,7 @@ def self_check(
             reference_for=replayer.for_check,
         )
         checked = checked_files(graded or folder, assignment, result.notebook)
+    functions = json.loads(files[MANIFEST]).get("functions", [])
     return SelfCheckReport(
         assignment=bundled,
         folder=folder,
@@ -135,6 +138,11 @@ def self_check(
         checked=checked,
         pass_percent=assignment.spec.ci.pass_percent,
         bundle=found,
+        uncovered=(
+            uncovered(functions, result.checks, recorded_functions(recordings(files)))
+            if result.gradable
+            else []
+        ),
     )
 
 
