@@ -25,7 +25,13 @@ from grader.notebook.write import (
     notebook_from_modules,
     notebook_text,
 )
-from grader.selfcheck.coverage import recorded_functions, uncovered, written_functions
+from grader.selfcheck.coverage import (
+    name_digests,
+    recorded_functions,
+    uncovered,
+    written_by_student,
+    written_functions,
+)
 from grader.selfcheck.run import self_check
 from grader.selfcheck.show import details, plain
 from grader.spec import StudentConfig, load_spec
@@ -203,6 +209,7 @@ def test_filled_notebook_with_the_install_cell_gets_full_marks(tmp_path: Path) -
         assignment_id="nn_numpy",
         install=install_cell(f"dl-grader @ {NEVER}"),
     )
+    nb["cells"].insert(2, {**install_cell(None), "source": ["def my_helper():\n", "    pass"]})
     report = self_check(_nn_numpy_notebook(tmp_path, nb), "nn_numpy")
     assert report.result.max_score > 0
     assert report.result.score == report.result.max_score
@@ -222,6 +229,16 @@ def test_written_functions_are_the_reference_functions_with_a_solution_region() 
     found = written_functions(load_assignment(REPO, "nn_numpy"))
     assert found[:2] == ["nn.initialize_weights", "nn.sigmoid"]
     assert "nn.train_mlp" in found and all(f.startswith("nn.") for f in found)
+
+
+def test_the_bundle_names_no_function_and_a_student_helper_is_not_listed() -> None:
+    manifest = (REPO / "student_template/nn_numpy/.grader/bundle.json").read_text()
+    assert "train_mlp" not in manifest and "momentum_step" not in manifest
+    digests = json.loads(manifest)["written"]
+    assert digests == name_digests("nn_numpy", written_functions(load_assignment(REPO, "nn_numpy")))
+    defined = ["nn.my_helper", "nn.train_mlp", "nn.sigmoid"]
+    assert written_by_student("nn_numpy", defined, digests) == ["nn.train_mlp", "nn.sigmoid"]
+    assert written_by_student("other", defined, digests) == []
 
 
 def test_recordings_cover_what_a_check_calls_after_a_stub_stops_it() -> None:

@@ -1,8 +1,10 @@
 """Which of the student's functions the public checks reach, and which only hidden ones test.
 
 The functions a student writes are the reference's top-level functions and classes that hold
-a solution region (the template's stubs); ``grader release`` lists them in the bundle's
-manifest (:func:`written_functions`). After a self-check, each public check's recorded
+a solution region (the template's stubs, :func:`written_functions`). The bundle names no
+function only hidden checks test, so ``grader release`` puts a digest of each name in its
+manifest (:func:`name_digests`); ``grader check`` keeps the student's own definitions whose
+digest is there (:func:`written_by_student`). After a self-check, each public check's recorded
 ``uses`` (what it called of the student's code) cover some of them, and so do the reference
 functions a public check's recording holds (a check that stopped at the student's first
 unfinished function still covers the ones it calls after it); :func:`uncovered` gives the
@@ -12,6 +14,7 @@ rest, which only the hidden checks test.
 from __future__ import annotations
 
 import ast
+import hashlib
 from collections.abc import Iterable
 
 from grader.course import Assignment
@@ -19,7 +22,13 @@ from grader.markers import BEGIN
 from grader.models import CheckResult
 from grader.selfcheck.recording import decode_recording
 
-__all__ = ["recorded_functions", "uncovered", "written_functions"]
+__all__ = [
+    "name_digests",
+    "recorded_functions",
+    "uncovered",
+    "written_by_student",
+    "written_functions",
+]
 
 
 def written_functions(assignment: Assignment) -> list[str]:
@@ -40,6 +49,24 @@ def written_functions(assignment: Assignment) -> list[str]:
             if any(BEGIN.match(line) for line in body):
                 found.append(f"{module}.{stmt.name}")
     return found
+
+
+def name_digests(assignment_id: str, names: Iterable[str]) -> list[str]:
+    """A digest of each name, sorted: what the bundle's manifest holds."""
+    return sorted({_digest(assignment_id, name) for name in names})
+
+
+def written_by_student(
+    assignment_id: str, defined: Iterable[str], digests: Iterable[str]
+) -> list[str]:
+    """The student's top-level ``defined`` names (``nn.softmax``) whose digest is among
+    ``digests``, in the student's order: the template's functions, not the student's helpers."""
+    wanted = set(digests)
+    return [name for name in defined if _digest(assignment_id, name) in wanted]
+
+
+def _digest(assignment_id: str, name: str) -> str:
+    return hashlib.sha256(f"{assignment_id}:{name}".encode()).hexdigest()[:16]
 
 
 def uncovered(

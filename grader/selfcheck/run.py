@@ -34,7 +34,7 @@ from grader.selfcheck.bundle import (
     recordings,
     write_course,
 )
-from grader.selfcheck.coverage import recorded_functions, uncovered
+from grader.selfcheck.coverage import recorded_functions, uncovered, written_by_student
 from grader.selfcheck.fresh import forget_check_modules
 from grader.selfcheck.recording import Replayer
 
@@ -121,7 +121,7 @@ def self_check(
         assignment = write_course(Path(scratch) / "course", files)
         replayer = Replayer(assignment.spec.submission.modules, recordings(files))
         graded = _notebook_alone(path, Path(scratch) / "notebook")
-        result = grade_folder(
+        result, defined = _graded(
             assignment,
             graded or folder,
             seed=PUBLIC_SEED,
@@ -129,7 +129,8 @@ def self_check(
             reference_for=replayer.for_check,
         )
         checked = checked_files(graded or folder, assignment, result.notebook)
-    functions = json.loads(files[MANIFEST]).get("functions", [])
+    digests = json.loads(files[MANIFEST]).get("written", [])
+    functions = written_by_student(bundled, defined, digests)
     return SelfCheckReport(
         assignment=bundled,
         folder=folder,
@@ -177,6 +178,19 @@ def grade_folder(
     reference_for: Callable[[str], Any] | None = None,
 ) -> SubmissionResult:
     """Load ``folder`` as one submission and run ``assignment``'s checks on it."""
+    return _graded(assignment, folder, seed=seed, sandbox=sandbox, reference_for=reference_for)[0]
+
+
+def _graded(
+    assignment: Assignment,
+    folder: Path,
+    *,
+    seed: int,
+    sandbox: bool = True,
+    reference_for: Callable[[str], Any] | None = None,
+) -> tuple[SubmissionResult, list[str]]:
+    """:func:`grade_folder`'s result, and the top-level names the submission defines
+    (``nn.softmax``), in its order."""
     from grader.models import Submission
 
     started = time.monotonic()
@@ -186,8 +200,9 @@ def grade_folder(
         loaded = load(
             submission, assignment.spec, Path(scratch), provided=assignment.provided_files()
         )
+        defined = list(loaded.locations)
         if loaded.workdir is None or not loaded.gradable:
-            return scored(assignment, loaded, None, seed=seed, started=started)
+            return scored(assignment, loaded, None, seed=seed, started=started), defined
         output = Path(scratch) / f"{STUDENT}.stdout"
         forget_check_modules()
         with check_session(
@@ -195,7 +210,8 @@ def grade_folder(
         ) as checks:
             run = checks.run_checks(loaded, output_path=output, sandbox=sandbox)
         tail = output_tail(output)
-        return scored(assignment, loaded, run, seed=seed, started=started, stdout_tail=tail)
+        result = scored(assignment, loaded, run, seed=seed, started=started, stdout_tail=tail)
+        return result, defined
 
 
 def _notebook_alone(path: Path, scratch: Path) -> Path | None:
