@@ -288,3 +288,18 @@ def test_grader_check_details_at_the_terminal(monkeypatch: pytest.MonkeyPatch) -
     assert result.exit_code == 0, result.output
     assert "not covered by any public check: nn.sigmoid_deriv" in result.output
     assert "Look at: train_mlp (nn.py, line " in result.output
+
+
+def test_the_last_cell_runs_and_prints_the_uncovered_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The template's last cell, run in the template's folder, prints the table and hints."""
+    folder = tmp_path / "nn_numpy"
+    shutil.copytree(REPO / "student_template/nn_numpy", folder)
+    nb = json.loads((folder / "nn_numpy.ipynb").read_text())
+    code = _source(nb["cells"][-1]).replace(
+        'check("nn_numpy")', f'check("nn_numpy", {str(folder)!r})'
+    )
+    exec(compile(code, "last-cell", "exec"), {})  # noqa: S102 - the template's own cell
+    shown = capsys.readouterr().out
+    assert "total 0 / " in shown and "not covered by any public check: nn.sigmoid_deriv" in shown
