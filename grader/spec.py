@@ -38,7 +38,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from grader.errors import SpecError
 from grader.specerrors import describe_validation_error
 
-__all__ = ["AssignmentSpec", "NotebookConfig", "SubmissionConfig", "gpu_share", "load_spec"]
+__all__ = [
+    "AssignmentSpec",
+    "NotebookConfig",
+    "StudentConfig",
+    "SubmissionConfig",
+    "gpu_share",
+    "load_spec",
+]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CHECK = re.compile(r"^test_[A-Za-z0-9_]+$")
@@ -185,6 +192,44 @@ class CiConfig(_Strict):
     pass_percent: float = Field(default=0.0, ge=0, le=100)  # 0: never fails on the score
 
 
+_PIP_URL = re.compile(r"^(git\+(https|ssh|file)|https|file)://[^\s\"'<>]+$")
+_PIP_VERSION = re.compile(r"^(==|~=|>=)\s*[0-9][0-9A-Za-z.+-]*$")
+
+
+class StudentConfig(_Strict):
+    """What the student's template tells them: where to install the grader from.
+
+    ``grader_source`` is what pip installs ``dl-grader`` from: a URL
+    (``git+https://github.com/course/grader@v1``, a wheel's ``https://`` address) or a version
+    of the package index (``==1.4``). The template notebook's first cell installs it; without
+    it that cell asks the instructor's install line of the student.
+    """
+
+    grader_source: str | None = None
+
+    @field_validator("grader_source")
+    @classmethod
+    def _pip_source(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if _PIP_URL.match(value) or _PIP_VERSION.match(value):
+            return value
+        raise ValueError(
+            "grader_source is what pip installs dl-grader from: a URL such as "
+            '"git+https://github.com/<course>/<grader-repo>@v1" or "https://.../dl_grader.whl", '
+            f'or a version such as "==1.4"; given: {value!r}'
+        )
+
+    def requirement(self) -> str | None:
+        """The pip requirement: ``dl-grader @ <url>`` or ``dl-grader==1.4``; None when unset."""
+        if self.grader_source is None:
+            return None
+        if _PIP_VERSION.match(self.grader_source):
+            return "dl-grader" + self.grader_source.replace(" ", "")
+        return f"dl-grader @ {self.grader_source}"
+
+
 class CheckConfig(_Strict):
     """One check's points, and optionally its own time limit."""
 
@@ -262,6 +307,7 @@ class AssignmentSpec(_Strict):
     forbidden: list[ForbiddenConfig] = Field(default_factory=list)
     params: dict[str, Any] = Field(default_factory=dict)
     ci: CiConfig = Field(default_factory=CiConfig)
+    student: StudentConfig | None = None
 
     @field_validator("id")
     @classmethod

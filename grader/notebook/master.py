@@ -12,8 +12,9 @@ cells hold the reference, each solution between ``# BEGIN SOLUTION`` and ``# END
   exactly as they are from a student's notebook.
 * ``student_template/<id>/<module>.py``, that module with each solution region a stub.
 * ``student_template/<id>/<id>.ipynb``, the master with its outputs cleared, each solution
-  region a ``raise NotImplementedError`` stub, the grading note after the first cell and a
-  cell that runs the public checks at the end (unless the master has its own).
+  region a ``raise NotImplementedError`` stub, the grading note and the cell that installs
+  the grader after the first cell, and a cell that runs the public checks at the end (unless
+  the master has its own).
 
 A master notebook stands for one module (the spec's one ``.py`` file), as a student's
 notebook does. Every mistake here is the instructor's and fails fast with the fix.
@@ -34,7 +35,7 @@ from grader.notebook.extract import self_check
 from grader.notebook.keep import kept_statements, span
 from grader.notebook.magics import clean_cell
 from grader.notebook.read import Cell, NotebookRefused, parse_notebook
-from grader.notebook.template import grading_note
+from grader.notebook.template import grader_install_cell, grading_note
 from grader.notebook.write import check_cells, notebook_of, notebook_text
 
 __all__ = ["MasterModule", "read_master", "reference_text", "student_notebook"]
@@ -131,8 +132,9 @@ def reference_text(master: MasterModule, assignment_id: str) -> str:
 def student_notebook(assignment: Assignment, master: MasterModule) -> str:
     """The text of ``student_template/<id>/<id>.ipynb``: the master, solutions stubbed."""
     cells = [_cell(cell, master.notebook) for cell in master.cells]
+    at = 1 if cells and cells[0]["cell_type"] == "markdown" else 0
+    cells.insert(at, grader_install_cell(assignment))
     if assignment.spec.submission.notebook is not None:
-        at = 1 if cells and cells[0]["cell_type"] == "markdown" else 0
         cells.insert(at, _markdown(grading_note(assignment)))
     if not any(_runs_grader(c) for c in master.cells):
         cells.extend(check_cells(assignment.id))

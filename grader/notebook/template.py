@@ -2,18 +2,20 @@
 
 Written by ``grader release`` next to the ``.py`` template when the spec accepts notebooks
 (``[submission.notebook]``). Its first cell is the handout, ``assignments/<id>/handout.md``
-(the spec's title and the module docstrings when there is none); then the stubs of every
+(the spec's title and the module docstrings when there is none); then the cell that installs
+the grader (the spec's ``[student] grader_source``); then the stubs of every
 submitted module, one cell per function or class; then a cell that runs the public checks.
 """
 
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from grader.course import Assignment
-from grader.notebook.write import notebook_from_modules, notebook_text
+from grader.notebook.write import install_cell, notebook_from_modules, notebook_text
 
-__all__ = ["grading_note", "notebook_template"]
+__all__ = ["grader_install_cell", "grading_note", "notebook_template"]
 
 
 def notebook_template(assignment: Assignment, stubs: dict[str, str]) -> dict[str, str]:
@@ -24,9 +26,18 @@ def notebook_template(assignment: Assignment, stubs: dict[str, str]) -> dict[str
         return {}
     modules = {name: stubs[name] for name in spec.submission.files if name in stubs}
     nb = notebook_from_modules(
-        modules, handout=_handout(assignment, modules), assignment_id=assignment.id
+        modules,
+        handout=_handout(assignment, modules),
+        assignment_id=assignment.id,
+        install=grader_install_cell(assignment),
     )
     return {f"{assignment.id}.ipynb": notebook_text(nb)}
+
+
+def grader_install_cell(assignment: Assignment) -> dict[str, Any]:
+    """The template's first code cell, installing the grader from the spec's source."""
+    student = assignment.spec.student
+    return install_cell(student.requirement() if student is not None else None)
 
 
 def _handout(assignment: Assignment, modules: dict[str, str]) -> str:

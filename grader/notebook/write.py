@@ -1,6 +1,7 @@
 """Write a notebook from Python modules: the notebook form of a template (or of a reference).
 
-One markdown cell with the handout, then for each module a setup cell (its imports and
+One markdown cell with the handout, then (in a template) the cell that installs the grader
+(:func:`install_cell`), then for each module a setup cell (its imports and
 constants) and one code cell per top-level function or class, each headed by a markdown cell
 with its name, then a last cell that runs the public checks. Cell ids are fixed, so the
 same modules always give the same file (the template is checked in and tested for drift).
@@ -16,15 +17,31 @@ import nbformat
 
 from grader.notebook.extract import DEFINITIONS, statement_text
 
-__all__ = ["check_cells", "notebook_from_modules", "notebook_of", "notebook_text"]
+__all__ = [
+    "INSTALL_PLACEHOLDER",
+    "check_cells",
+    "install_cell",
+    "notebook_from_modules",
+    "notebook_of",
+    "notebook_text",
+]
 
 
 Notebook = dict[str, Any]
 
 
-def notebook_from_modules(modules: dict[str, str], *, handout: str, assignment_id: str) -> Notebook:
-    """A valid nbformat 4 notebook holding ``modules`` (file name -> text), in order."""
+def notebook_from_modules(
+    modules: dict[str, str],
+    *,
+    handout: str,
+    assignment_id: str,
+    install: dict[str, Any] | None = None,
+) -> Notebook:
+    """A valid nbformat 4 notebook holding ``modules`` (file name -> text), in order;
+    ``install`` (an :func:`install_cell`) goes right after the handout."""
     cells = [_markdown(handout.strip())]
+    if install is not None:
+        cells.append(install)
     for name, text in modules.items():
         tree = ast.parse(text)
         lines = text.split("\n")
@@ -72,6 +89,26 @@ def check_cells(assignment_id: str) -> list[dict[str, Any]]:
         ),
         _code(f'from grader import check\n\ncheck("{assignment_id}")'),
     ]
+
+
+INSTALL_PLACEHOLDER = "<the course's grader source>"
+
+
+def install_cell(requirement: str | None) -> dict[str, Any]:
+    """The template's first code cell: ``%pip install`` of the grader from ``requirement``
+    (``dl-grader @ git+https://...``: the core, no extras), or, when the course has not said
+    where from, comments that leave the line for the instructor. Grading never runs it: the
+    ``%pip`` line is IPython and becomes ``pass`` (:mod:`grader.notebook.magics`)."""
+    if requirement is None:
+        return _code(
+            "# Install the grader as your course's instructions say, then run this notebook.\n"
+            "# Your instructor gives the line (the spec's [student] grader_source), e.g.:\n"
+            f'# %pip install -q "dl-grader @ {INSTALL_PLACEHOLDER}"'
+        )
+    return _code(
+        "# Installs the grader that runs the checks at the end (once; grading skips this cell).\n"
+        f'%pip install -q "{requirement}"'
+    )
 
 
 def notebook_text(nb: Notebook) -> str:

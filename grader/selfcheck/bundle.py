@@ -41,6 +41,7 @@ from grader.load import load
 from grader.markers import solution_text
 from grader.models import Submission
 from grader.run import check_session, import_reference
+from grader.selfcheck.coverage import name_digests, written_functions
 from grader.selfcheck.fresh import forget_check_modules
 from grader.selfcheck.recording import Recorder, recordings_close
 from grader.selfcheck.toml import toml_text
@@ -207,6 +208,8 @@ def bundle_files(assignment: Assignment) -> dict[str, bytes]:
         "assignment": assignment.id,
         "seed": PUBLIC_SEED,
         "files": sorted(files),
+        # the template's functions, as digests: grader check names those no public check covers
+        "written": name_digests(assignment.id, written_functions(assignment)),
     }
     files[MANIFEST] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
     return files

@@ -34,6 +34,7 @@ from grader.selfcheck.bundle import (
     recordings,
     write_course,
 )
+from grader.selfcheck.coverage import recorded_functions, uncovered, written_by_student
 from grader.selfcheck.fresh import forget_check_modules
 from grader.selfcheck.recording import Replayer
 
@@ -61,6 +62,7 @@ class SelfCheckReport(BaseModel):
     checked: str  # "nn.py" or "the saved notebook hw.ipynb, saved 2 minutes ago"
     pass_percent: float = 0.0  # the spec's [ci] threshold
     bundle: Path | None = None
+    uncovered: list[str] = []  # "nn.sgd_step": the student's functions no public check used
 
 
 def find_bundle(folder: Path, assignment_id: str | None, bundle: Path | None = None) -> Path:
@@ -119,7 +121,7 @@ def self_check(
         assignment = write_course(Path(scratch) / "course", files)
         replayer = Replayer(assignment.spec.submission.modules, recordings(files))
         graded = _notebook_alone(path, Path(scratch) / "notebook")
-        result = grade_folder(
+        result, defined = _graded(
             assignment,
             graded or folder,
             seed=PUBLIC_SEED,
@@ -127,6 +129,8 @@ def self_check(
             reference_for=replayer.for_check,
         )
         checked = checked_files(graded or folder, assignment, result.notebook)
+    digests = json.loads(files[MANIFEST]).get("written", [])
+    functions = written_by_student(bundled, defined, digests)
     return SelfCheckReport(
         assignment=bundled,
         folder=folder,
@@ -135,6 +139,11 @@ def self_check(
         checked=checked,
         pass_percent=assignment.spec.ci.pass_percent,
         bundle=found,
+        uncovered=(
+            uncovered(functions, result.checks, recorded_functions(recordings(files)))
+            if result.gradable
+            else []
+        ),
     )
 
 
@@ -169,6 +178,19 @@ def grade_folder(
     reference_for: Callable[[str], Any] | None = None,
 ) -> SubmissionResult:
     """Load ``folder`` as one submission and run ``assignment``'s checks on it."""
+    return _graded(assignment, folder, seed=seed, sandbox=sandbox, reference_for=reference_for)[0]
+
+
+def _graded(
+    assignment: Assignment,
+    folder: Path,
+    *,
+    seed: int,
+    sandbox: bool = True,
+    reference_for: Callable[[str], Any] | None = None,
+) -> tuple[SubmissionResult, list[str]]:
+    """:func:`grade_folder`'s result, and the top-level names the submission defines
+    (``nn.softmax``), in its order."""
     from grader.models import Submission
 
     started = time.monotonic()
@@ -178,8 +200,9 @@ def grade_folder(
         loaded = load(
             submission, assignment.spec, Path(scratch), provided=assignment.provided_files()
         )
+        defined = list(loaded.locations)
         if loaded.workdir is None or not loaded.gradable:
-            return scored(assignment, loaded, None, seed=seed, started=started)
+            return scored(assignment, loaded, None, seed=seed, started=started), defined
         output = Path(scratch) / f"{STUDENT}.stdout"
         forget_check_modules()
         with check_session(
@@ -187,7 +210,8 @@ def grade_folder(
         ) as checks:
             run = checks.run_checks(loaded, output_path=output, sandbox=sandbox)
         tail = output_tail(output)
-        return scored(assignment, loaded, run, seed=seed, started=started, stdout_tail=tail)
+        result = scored(assignment, loaded, run, seed=seed, started=started, stdout_tail=tail)
+        return result, defined
 
 
 def _notebook_alone(path: Path, scratch: Path) -> Path | None:

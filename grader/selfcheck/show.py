@@ -1,7 +1,9 @@
 """How a self-check reads: a short per-check table, a total, and where to find the details.
 
 :func:`table` is for a terminal (rich), :func:`plain` for a notebook cell or a log;
-:func:`details` spells out each check that did not pass.
+:func:`details` spells out each check that did not pass, with where to look (the function's
+file and line, as graded feedback gives it). The hints name the student's functions that no
+public check reaches (:attr:`SelfCheckReport.uncovered`).
 
 Check names, messages, notes and paths are the student's code speaking: each goes through
 :func:`~grader.safetext.printable`, and into the rich table as :class:`~rich.text.Text`, so
@@ -67,6 +69,11 @@ def _hints(report: SelfCheckReport, hint: str) -> list[str]:
         )
     if report.mode == "public checks":
         lines.append("hidden checks test the same functions more thoroughly when you hand in")
+    if report.uncovered:
+        lines.append(
+            f"not covered by any public check: {', '.join(report.uncovered)} (the hidden checks "
+            "test them when you hand in)"
+        )
     if any(c.status != "passed" for c in r.checks):
         lines.append(hint)
     return [printable(line) for line in lines]
@@ -128,6 +135,8 @@ def details(report: SelfCheckReport) -> str:
         block = [f"{check.name} ({check.part}): {STATUS[check.status].word}"]
         if check.description:
             block.append(f"  expects: {check.description}")
+        if check.where:
+            block.append(f"  Look at: {'; '.join(map(str, check.where))}")
         if check.message:
             block.append("  " + check.message.replace("\n", "\n  "))
         if check.student_traceback:
