@@ -21,6 +21,7 @@ from grader.models import STATUS
 from grader.protocol import WorkerLimits
 from grader.release import release
 from grader.selfcheck.run import full_check, self_check
+from grader.selfcheck.show import plain
 from grader.supervisor import WorkerClient, WorkerConfig, prepare_runtime
 from tests.toycourse import make_course, solution
 
@@ -152,11 +153,15 @@ def test_a_check_file_importing_a_missing_extra_is_not_run(
     shutil.copytree(course / "student_template/toy", folder)
     (folder / "ops.py").write_text(solution())
     hide_sklearn(monkeypatch)
-    found = {c.name: c for c in self_check(folder).result.checks}
+    report = self_check(folder)
+    found = {c.name: c for c in report.result.checks}
     assert found["test_scale_public"].status == "passed"
     missing = found["test_scale_sklearn_public"]
     assert missing.status == "not_run"
     assert missing.message == "this check needs scikit-learn: pip install 'dl-grader[data]'"
+    shown = plain(report)  # the hint names the extra, not the instructor's solution
+    assert "pip install 'dl-grader[data]' runs them here too" in shown
+    assert "need the instructor's solution" not in shown
 
 
 def test_grading_against_the_reference_stops_on_a_missing_extra(

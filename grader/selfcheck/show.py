@@ -12,6 +12,8 @@ that neither an escape sequence nor rich markup (``[/]``) in it acts on the term
 
 from __future__ import annotations
 
+import re
+
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -57,13 +59,26 @@ def total(report: SelfCheckReport) -> str:
 DETAILS_HINT = "`grader check --details` shows each check that did not pass in full"
 
 
+EXTRA_LINE = re.compile(r"pip install 'dl-grader\[(\w+)\]'")
+"""The install line in a check's message when an extra of the grader is missing
+(:func:`grader.extras.missing_message`)."""
+
+
 def _hints(report: SelfCheckReport, hint: str) -> list[str]:
     r = report.result
     lines = []
     if not r.gradable:
         lines.append(f"could not check: {r.not_gradable_reason}")
     lines += r.notes
-    if any(c.status == "not_run" for c in r.checks):
+    not_run = [c for c in r.checks if c.status == "not_run"]
+    extras = sorted({m[1] for c in not_run for m in EXTRA_LINE.finditer(c.message)})
+    if extras:
+        lines.append(
+            "not run: your install lacks part of the grader; "
+            + ", ".join(f"pip install 'dl-grader[{e}]'" for e in extras)
+            + " runs them here too (they run at hand-in either way)"
+        )
+    if any(not EXTRA_LINE.search(c.message) for c in not_run):
         lines.append(
             "not run: these need the instructor's solution on your outputs; they run at hand-in"
         )
