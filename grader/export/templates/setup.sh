@@ -19,7 +19,7 @@ if python3 -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/nu
     && python3 -m venv "$VENV" 2>/dev/null; then
     echo "using the image's $(python3 --version)"
 else  # Ubuntu 22.04's python3 is 3.10: uv brings a standalone Python 3.12
-    apt-get install -y --no-install-recommends curl ca-certificates
+    apt-get update && apt-get install -y --no-install-recommends curl ca-certificates
     curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR=/usr/local/bin sh
     rm -rf "$VENV"
     uv venv --seed --python 3.12 "$VENV"
