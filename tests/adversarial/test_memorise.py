@@ -101,7 +101,7 @@ def make_course(root: Path) -> Path:
 
 def public_generators(dest: Path) -> None:
     """``grader.datasets`` (and what it imports) as the package ``grader_copy``: all public."""
-    sources = [REPO / "grader" / f for f in ("atomic.py", "errors.py")]
+    sources = [REPO / "grader" / f for f in ("atomic.py", "errors.py", "extras.py")]
     sources += sorted((REPO / "grader" / "datasets").glob("*.py"))
     for source in sources:
         rel = source.relative_to(REPO / "grader")
