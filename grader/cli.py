@@ -656,7 +656,7 @@ def ci_cmd(
 def _print_workflow(assignment: str | None, source: str | None, course: Path) -> None:
     """``grader ci --print-workflow``: the workflow, with the extras the assignment needs."""
     from grader.ci import SOURCE_EXAMPLE, workflow
-    from grader.ci.extras import extras_for, uses_torch
+    from grader.ci.extras import extras_for
     from grader.course import load_assignment
 
     if assignment is None:
@@ -668,7 +668,8 @@ def _print_workflow(assignment: str | None, source: str | None, course: Path) ->
         )
     loaded = load_assignment(course.resolve(), assignment)
     try:
-        text = workflow(assignment, source, extras=extras_for(loaded), torch=uses_torch(loaded))
+        extras = extras_for(loaded)  # one scan of the course files serves both
+        text = workflow(assignment, source, extras=extras, torch="torch" in extras)
     except ValueError as exc:
         raise InstructorError(str(exc)) from exc
     print(text, end="")
