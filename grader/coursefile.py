@@ -83,6 +83,9 @@ class CourseAssignment(_Strict):
     time_zone: str = "UTC"
     points: float | None = Field(default=None, gt=0)
     weight: float = Field(default=1.0, ge=0)
+    lms_id: str = ""
+    """The assignment's id in the LMS (Canvas's assignment id, Blackboard's column id), which
+    the exports put in the column heading so the import updates that column."""
 
     @field_validator("time_zone")
     @classmethod
@@ -167,6 +170,10 @@ class Extension(_Strict):
 class CourseFile(_Strict):
     """A whole ``course.toml``."""
 
+    name: str = ""
+    """The course's name, heading the course page."""
+    gradebook: str = "gradebook.sqlite"
+    """The course gradebook (SQLite), relative to the course file's folder."""
     students: list[Student] = Field(default_factory=list)
     assignments: list[CourseAssignment] = Field(default_factory=list)
     late: LatePolicy | None = None

@@ -8,6 +8,7 @@ the class as a whole -> :class:`GradeReport`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,9 +22,11 @@ __all__ = [
     "CheckOutcome",
     "CheckResult",
     "GradeReport",
+    "Lateness",
     "LoadedSubmission",
     "NotebookSource",
     "PartResult",
+    "RunInfo",
     "SourceLocation",
     "Status",
     "StatusRow",
@@ -284,6 +287,29 @@ class PartResult(_Model):
     max_points: float
 
 
+class Lateness(_Model):
+    """When a submission came in against its deadline, and what that costs; set on a result
+    only when a course file (``course.toml``) gives the assignment a due date.
+
+    The penalty is shown, never silently applied: :attr:`SubmissionResult.awarded` stays the
+    checks' score, and :attr:`SubmissionResult.final` takes ``percent`` off it."""
+
+    submitted_at: datetime
+    source: str
+    """Where ``submitted_at`` came from: "manifest", "gradescope", "git" or "file time"."""
+    deadline: datetime
+    """The due date, moved by the student's extension if they have one."""
+    extension: str = ""
+    """The extension that moved the deadline ("2 days", "until 2026-10-08 12:00"), if any."""
+    minutes_late: int = 0
+    percent: float = Field(default=0.0, ge=0.0, le=100.0)
+    """Percent of the score taken off: 0 on time, 100 past the zero date."""
+    reason: str = ""
+    """``2 days late: -20% (10% a day, capped at 30%)``."""
+    warning: str = ""
+    """Why ``submitted_at`` is less certain than it looks (a file time, not a record)."""
+
+
 class SubmissionResult(_Model):
     """The graded result of one submission; written to ``<out>/<student>/result.json``."""
 
@@ -304,6 +330,7 @@ class SubmissionResult(_Model):
     stdout_tail: str = ""
     isolation: str = ""
     grader_version: str = ""
+    late: Lateness | None = None
 
     @property
     def awarded(self) -> float:
@@ -318,6 +345,19 @@ class SubmissionResult(_Model):
     def percent(self) -> float:
         """:attr:`awarded` as a percentage of ``max_score`` (0 when there is nothing to earn)."""
         return 100.0 * self.awarded / self.max_score if self.max_score else 0.0
+
+    @property
+    def late_points(self) -> float:
+        """The points the late penalty takes off :attr:`awarded` (0 without a deadline)."""
+        if self.late is None or not self.late.percent:
+            return 0.0
+        return round(self.awarded * self.late.percent / 100.0, 6)
+
+    @property
+    def final(self) -> float:
+        """:attr:`awarded` less the late penalty: what the course gradebook and the LMS
+        exports record (a manual override in the gradebook replaces it there)."""
+        return round(self.awarded - self.late_points, 6)
 
     def awarded_in(self, part: str) -> float:
         """The points to report for one part, by the rule of :attr:`awarded`: the part's
@@ -343,3 +383,20 @@ class GradeReport(_Model):
     results: list[SubmissionResult]
     skipped_unchanged: list[str] = Field(default_factory=list)
     duration_s: float = 0.0
+
+
+class RunInfo(_Model):
+    """One ``grader grade`` run over a class, written to ``<out>/run.json`` at its end: the
+    class report's timing card reads the run's wall time from here (the sum of the lanes'
+    times is a different number, and is labelled so)."""
+
+    assignment: str
+    started_at: datetime
+    wall_s: float
+    """Wall-clock seconds from the start of the run to its class outputs."""
+    lane_s: float
+    """The sum of every submission's grading time (over the lanes, so more than ``wall_s``
+    when lanes run in parallel)."""
+    jobs: int
+    submissions: int
+    skipped_unchanged: int = 0
