@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from grader import coursecli
+from grader.coursecli import CourseFileOpt, GradebookOpt, SubmittedAtOpt
 from grader.errors import InstructorError
 from grader.safetext import printable
 
@@ -121,14 +123,20 @@ def grade_cmd(
         ),
     ] = None,
     course: CourseOpt = None,
+    course_file: CourseFileOpt = None,
+    gradebook: GradebookOpt = None,
+    submitted_at: SubmittedAtOpt = None,
 ) -> None:
-    """Grade a class: scores, per-student feedback and a gradebook."""
+    """Grade a class: scores, per-student feedback and a gradebook; with a course file, the
+    late penalties and the course gradebook too."""
     from grader.course import load_assignment
+    from grader.courserun import course_run
     from grader.discover import discover
 
     root = _course(course)
     total = len(discover(submissions))
     material = load_assignment(root, assignment)
+    in_course = course_run(root, course_file, gradebook, submitted_at)
     with _early_lanes(executor, min(jobs, total)):
         from grader.grade import grade  # pytest, numpy...: the early lanes start meanwhile
 
@@ -148,6 +156,7 @@ def grade_cmd(
                 on_result=advance,
                 executor=executor,
                 address=address,
+                course_run=in_course,
             )
 
         report = _with_progress(total, isolation, run)
@@ -160,6 +169,8 @@ def grade_cmd(
         f"results: {out_dir}/<student>/{{result.json,results.json,feedback.html,feedback.md}}; "
         f"gradebook: {out_dir / 'gradebook.csv'}"
     )
+    if in_course is not None:
+        _print_course(report.results, in_course.gradebook)
     _exit_on_grader_faults(report.results)
 
 
@@ -202,6 +213,21 @@ def _with_progress(
             raise
         isolation.announce()  # a class with no result to show
     return report
+
+
+def _print_course(results: list[SubmissionResult], book: Path) -> None:
+    """The late submissions and their penalties, and where the course gradebook is."""
+    late = [r for r in results if r.late is not None and r.late.minutes_late > 0]
+    for r in late:
+        assert r.late is not None
+        _say(f"late: {r.student}: {r.late.reason}; {r.awarded:g} -> {r.final:g}")
+    guessed = [r.student for r in results if r.late is not None and r.late.warning]
+    if guessed:
+        _say(
+            f"{len(guessed)} submission time(s) from file times ({', '.join(guessed[:5])}"
+            f"{', ...' if len(guessed) > 5 else ''}); give real ones with --submitted-at FILE.csv"
+        )
+    _say(f"course gradebook: {book} ({len(late)} late)")
 
 
 def _exit_on_grader_faults(results: list[SubmissionResult]) -> None:
@@ -710,6 +736,9 @@ def export_gradescope_cmd(
         "next: upload it as the assignment's autograder (Configure Autograder > Zip file upload); "
         "set its memory and timeout from docs/gradescope.md"
     )
+
+
+coursecli.register(app, export_app)
 
 
 def main() -> None:

@@ -33,7 +33,13 @@ import grader
 from grader.boundary import GraderFault, contained, fault_reason
 from grader.course import Assignment, load_assignment
 from grader.load import load
-from grader.models import CheckOutcome, LoadedSubmission, Submission, SubmissionResult
+from grader.models import (
+    CheckOutcome,
+    Lateness,
+    LoadedSubmission,
+    Submission,
+    SubmissionResult,
+)
 from grader.notebook.cells import outcomes_in_cells, unit_notes
 from grader.outputs import STUDENT_OUTPUTS
 from grader.outputs.result_json import ResultJson
@@ -87,6 +93,7 @@ class GradeTask(BaseModel):
     gpu_memory_fraction: float | None = None  # each worker's share of the GPU (cuda runs)
     # the held-out data's secret (grader.checks.heldout); kept out of repr, hence out of logs
     heldout_key: str | None = Field(default=None, repr=False)
+    late: Lateness | None = None  # from the course file (grader.courserun); on the result as is
 
 
 class LaneResult(BaseModel):
@@ -148,8 +155,11 @@ def _grade(
         return _write(assignment, task, faulted(assignment, task, loaded, started), started)
     try:
         before = None if task.force else unchanged(task, loaded)
-        if before is not None:
+        if before is not None and before.late == task.late:
             return LaneResult(result=before, skipped=True)
+        if before is not None:  # the same work, a new submission time or deadline: rewrite
+            lane = _write(assignment, task, before, started, before.seed)
+            return lane.model_copy(update={"skipped": True})
         if loaded.workdir is None or not loaded.gradable:
             return _score_and_write(assignment, task, loaded, None, started=started, seed=task.seed)
         turn = contained("resuming", _resume, task, loaded)
@@ -217,11 +227,13 @@ def _write(
     started: float,
     seed: int | None = None,
 ) -> LaneResult:
-    """Write the result; if writing it fails, the fault's result is written instead (the
-    grader's own words), result.json alone at worst."""
+    """Write the result, with the task's lateness; if writing it fails, the fault's result is
+    written instead (the grader's own words), result.json alone at worst."""
+    result = result.model_copy(update={"late": task.late})
     written = contained("writing the results", write_result, result, task.out_dir)
     if isinstance(written, GraderFault):
         result = faulted(assignment, task, written, started, seed)
+        result = result.model_copy(update={"late": task.late})
         again = contained("writing the results", write_result, result, task.out_dir)
         if isinstance(again, GraderFault):
             contained("writing the results", write_summary, result, task.out_dir)
@@ -418,7 +430,7 @@ def lane_died(task: GradeTask, since: float, why: str | None = None) -> Submissi
         isolation="not started",
         grader_version=grader.__version__,
     )
-    return result.model_copy(update={"grader_fault": f"lane {failure}"})
+    return result.model_copy(update={"grader_fault": f"lane {failure}", "late": task.late})
 
 
 def _modified(path: Path) -> float:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from grader.coursebook.models import Change
 from grader.notebook.extract import Unit
 from grader.safetext import well_formed
 
@@ -383,6 +384,9 @@ class GradeReport(_Model):
     results: list[SubmissionResult]
     skipped_unchanged: list[str] = Field(default_factory=list)
     duration_s: float = 0.0
+    """The run's wall time."""
+    changes: list[Change] = Field(default_factory=list)
+    """What the run changed in the course gradebook (empty without a course file)."""
 
 
 class RunInfo(_Model):

@@ -1,0 +1,206 @@
+"""The course commands: ``grader regrade``, ``grader course-page`` and
+``grader export canvas|moodle|blackboard|csv``; all read the course file and its gradebook.
+
+:func:`register` adds them to the ``grader`` app (:mod:`grader.cli`). The course file is
+``--course-file``, else ``course.toml`` in the course folder; the gradebook is
+``--gradebook``, else the course file's ``gradebook`` entry (see :mod:`grader.courserun`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from grader.errors import InstructorError
+from grader.safetext import printable
+
+if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays quick
+    from grader.courserun import CourseRun
+
+__all__ = ["CourseFileOpt", "GradebookOpt", "SubmittedAtOpt", "open_course", "register"]
+
+CourseFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--course-file",
+        help="The course file: roster, due dates, late policy (default: course.toml in the "
+        "course folder, when there is one).",
+    ),
+]
+GradebookOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--gradebook",
+        help="The course gradebook (SQLite; default: the course file's `gradebook` entry).",
+    ),
+]
+SubmittedAtOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--submitted-at",
+        help="A CSV of submission times (student, submitted_at), e.g. from the LMS's download.",
+    ),
+]
+_CourseOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--course", help="Course folder with assignments/ and reference/ (default: found from cwd)."
+    ),
+]
+
+LMS_EXPORTS = {"canvas": ".csv", "moodle": ".csv", "blackboard": ".csv", "csv": ".csv"}
+"""``grader export KIND``: the kinds of :data:`grader.lmsexport.EXPORTS` and their files'
+suffixes (a test keeps the two the same; the registry itself is imported only when used)."""
+
+_out = Console(soft_wrap=True)
+
+
+def _say(text: str) -> None:
+    _out.print(printable(text), markup=False, highlight=False)
+
+
+def _root(course: Path | None) -> Path:
+    from grader.course import find_course
+
+    return course.resolve() if course is not None else find_course()
+
+
+def open_course(
+    course: Path | None, course_file: Path | None, gradebook: Path | None
+) -> tuple[Path, CourseRun]:
+    """The course folder and its course run; fails fast when there is no course file."""
+    from grader.courserun import COURSE_FILE, course_run
+
+    root = _root(course)
+    run = course_run(root, course_file, gradebook)
+    if run is None:
+        raise InstructorError(
+            f"no course file: {root / COURSE_FILE} does not exist; give one with --course-file "
+            "(see examples/course.toml and docs/course.md)"
+        )
+    return root, run
+
+
+def regrade_cmd(
+    assignment: Annotated[str, typer.Option("--assignment", "-a", help="Assignment id.")],
+    student: Annotated[
+        list[str] | None,
+        typer.Option("--student", "-s", help="Only this student (repeat for more)."),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Lanes in parallel.")] = 1,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed for the checks (default: the one graded with before)."),
+    ] = None,
+    sandbox: Annotated[bool, typer.Option("--sandbox/--no-sandbox")] = True,
+    course: _CourseOpt = None,
+    course_file: CourseFileOpt = None,
+    gradebook: GradebookOpt = None,
+) -> None:
+    """Grade an assignment again (after a check was fixed) from where it was last graded,
+    record each change in the gradebook's audit log, and say what changed."""
+    from grader.coursebook.store import Coursebook, summarize
+    from grader.grade import grade
+    from grader.lane import previous_result
+
+    root, run = open_course(course, course_file, gradebook)
+    with Coursebook.open(run.gradebook) as book:
+        last = book.last_run(assignment)
+        recorded = book.grades(run.course, assignment).rows
+    if last is None:
+        raise InstructorError(
+            f"{run.gradebook}: no grading of {assignment!r} is recorded; grade it first with "
+            f"`grader grade SUBMISSIONS -a {assignment}` (with this course file)"
+        )
+    # the times a manifest gave last time are the record; a regrade keeps them
+    kept = {
+        r.student: r.submitted_at
+        for r in recorded
+        if r.submitted_source == "manifest" and r.submitted_at is not None
+    }
+    run = run.model_copy(update={"times": kept})
+    if seed is None:
+        before = [previous_result(last.out_dir, r.student) for r in recorded]
+        seeds = [b.seed for b in before if b is not None]
+        seed = max(set(seeds), key=seeds.count) if seeds else None
+    report = grade(
+        root,
+        assignment,
+        last.submissions_dir,
+        last.out_dir,
+        jobs=jobs,
+        seed=seed,
+        force=True,
+        sandbox=sandbox,
+        course_run=run,
+        only=student,
+        reason="regrade",
+    )
+    _say(f"regraded {len(report.results)} submissions of {assignment} (seed {report.seed})")
+    _say(summarize(report.changes))
+    _say(f"results: {last.out_dir}; audit log: {run.gradebook}")
+
+
+def course_page_cmd(
+    page: Annotated[
+        Path, typer.Option("--out", "-o", help="Where the course page goes.")
+    ] = Path("course.html"),
+    course: _CourseOpt = None,
+    course_file: CourseFileOpt = None,
+    gradebook: GradebookOpt = None,
+) -> None:
+    """Write the course page: every student's totals across the assignments, and each
+    assignment's distribution, from the gradebook."""
+    from grader import atomic
+    from grader.coursebook.store import Coursebook
+    from grader.report.coursepage import render_course_page
+
+    _, run = open_course(course, course_file, gradebook)
+    with Coursebook.open(run.gradebook) as book:
+        grades = book.grades(run.course)
+    html = render_course_page(grades, generated=datetime.now(), page=page.resolve())
+    atomic.write_text(page, html)
+    _say(f"course page: {page}")
+
+
+def _lms_command(kind: str, suffix: str) -> Callable[..., None]:
+    def export_cmd(
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help=f"The file (default: {kind}{suffix}).")
+        ] = None,
+        assignment: Annotated[
+            list[str] | None,
+            typer.Option("--assignment", "-a", help="Only this assignment (repeat for more)."),
+        ] = None,
+        course: _CourseOpt = None,
+        course_file: CourseFileOpt = None,
+        gradebook: GradebookOpt = None,
+    ) -> None:
+        from grader.coursebook.store import Coursebook
+        from grader.lmsexport import export_grades
+
+        _, run = open_course(course, course_file, gradebook)
+        with Coursebook.open(run.gradebook) as book:
+            grades = book.grades(run.course)
+        target = out if out is not None else Path(f"{kind}{suffix}")
+        written = export_grades(kind, grades, target, assignment)
+        _say(f"wrote {written}: {kind} import, after late penalties and overrides")
+
+    export_cmd.__doc__ = (
+        f"Write the course's grades (or one assignment's) in {kind}'s import format, after "
+        "late penalties and overrides (docs/lms-exports.md)."
+    )
+    return export_cmd
+
+
+def register(app: typer.Typer, export_app: typer.Typer) -> None:
+    """Add the course commands to ``grader`` and ``grader export``."""
+    app.command("regrade")(regrade_cmd)
+    app.command("course-page")(course_page_cmd)
+    for kind, suffix in LMS_EXPORTS.items():
+        export_app.command(kind)(_lms_command(kind, suffix))
