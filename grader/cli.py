@@ -702,7 +702,8 @@ def _print_workflow(assignment: str | None, source: str | None, course: Path) ->
 
 
 export_app = typer.Typer(
-    no_args_is_help=True, help="Export an assignment for another grading platform."
+    no_args_is_help=True,
+    help="Export an assignment for Gradescope, or the course's grades for an LMS.",
 )
 app.add_typer(export_app, name="export")
 

@@ -53,9 +53,9 @@ _CourseOpt = Annotated[
     ),
 ]
 
-LMS_EXPORTS = {"canvas": ".csv", "moodle": ".csv", "blackboard": ".csv", "csv": ".csv"}
-"""``grader export KIND``: the kinds of :data:`grader.lmsexport.EXPORTS` and their files'
-suffixes (a test keeps the two the same; the registry itself is imported only when used)."""
+LMS_EXPORTS = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard", "csv": "plain CSV"}
+"""``grader export KIND``: the kinds of :data:`grader.lmsexport.EXPORTS` and how the help
+names them (a test keeps the two the same; the registry itself is imported only when used)."""
 
 _out = Console(soft_wrap=True)
 
@@ -102,8 +102,7 @@ def regrade_cmd(
     course_file: CourseFileOpt = None,
     gradebook: GradebookOpt = None,
 ) -> None:
-    """Grade an assignment again (after a check was fixed) from where it was last graded,
-    record each change in the gradebook's audit log, and say what changed."""
+    """Grade an assignment again where it was last graded; log and print what changed."""
     from grader.coursebook.store import Coursebook, summarize
     from grader.grade import grade
     from grader.lane import previous_result
@@ -154,8 +153,7 @@ def course_page_cmd(
     course_file: CourseFileOpt = None,
     gradebook: GradebookOpt = None,
 ) -> None:
-    """Write the course page: every student's totals across the assignments, and each
-    assignment's distribution, from the gradebook."""
+    """Write the course page: each student's totals, each assignment's distribution."""
     from grader import atomic
     from grader.coursebook.store import Coursebook
     from grader.report.coursepage import render_course_page
@@ -168,10 +166,10 @@ def course_page_cmd(
     _say(f"course page: {page}")
 
 
-def _lms_command(kind: str, suffix: str) -> Callable[..., None]:
+def _lms_command(kind: str, label: str) -> Callable[..., None]:
     def export_cmd(
         out: Annotated[
-            Path | None, typer.Option("--out", "-o", help=f"The file (default: {kind}{suffix}).")
+            Path | None, typer.Option("--out", "-o", help="The file (default: KIND.csv here).")
         ] = None,
         assignment: Annotated[
             list[str] | None,
@@ -187,14 +185,11 @@ def _lms_command(kind: str, suffix: str) -> Callable[..., None]:
         _, run = open_course(course, course_file, gradebook)
         with Coursebook.open(run.gradebook) as book:
             grades = book.grades(run.course)
-        target = out if out is not None else Path(f"{kind}{suffix}")
+        target = out if out is not None else Path(f"{kind}.csv")
         written = export_grades(kind, grades, target, assignment)
         _say(f"wrote {written}: {kind} import, after late penalties and overrides")
 
-    export_cmd.__doc__ = (
-        f"Write the course's grades (or one assignment's) in {kind}'s import format, after "
-        "late penalties and overrides (docs/lms-exports.md)."
-    )
+    export_cmd.__doc__ = f"The course's grades for a {label} import (docs/lms-exports.md)."
     return export_cmd
 
 
@@ -202,5 +197,5 @@ def register(app: typer.Typer, export_app: typer.Typer) -> None:
     """Add the course commands to ``grader`` and ``grader export``."""
     app.command("regrade")(regrade_cmd)
     app.command("course-page")(course_page_cmd)
-    for kind, suffix in LMS_EXPORTS.items():
-        export_app.command(kind)(_lms_command(kind, suffix))
+    for kind, label in LMS_EXPORTS.items():
+        export_app.command(kind)(_lms_command(kind, label))

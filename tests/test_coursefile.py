@@ -46,15 +46,18 @@ def _error(tmp_path: Path, text: str) -> str:
 def test_example_course_file_loads() -> None:
     """Does the documented example validate, with its deadlines, policy and extension?"""
     course = load_course_file(EXAMPLE)
-    assert [s.id for s in course.students] == ["alice", "bob"]
+    ids = [s.id for s in course.students]
+    assert len(ids) == 43 and ids[:2] == ["ada", "ama"]
+    assert course.name and course.gradebook == "gradebook.sqlite"
     nn = course.assignment("nn_numpy")
     assert nn.due_at == datetime(2026, 10, 5, 23, 59, tzinfo=ZoneInfo("Europe/Berlin"))
     assert nn.due_at.utcoffset() == timedelta(hours=2)
     assert course.late is not None and course.late.per_day == 10
     assert course.late.zero_after == 7
-    ext = course.extension_for("bob", "nn_numpy")
+    ext = course.extension_for("emma", "nn_numpy")
     assert ext is not None and ext.days == 2
-    assert course.extension_for("alice", "nn_numpy") is None
+    assert course.extension_for("dan", "nn_numpy") is None
+    assert [a.lms_id for a in course.assignments] == ["101", "102", "103", "104"]
 
 
 def test_due_with_offset_keeps_it(tmp_path: Path) -> None:
