@@ -27,6 +27,7 @@ from grader.safetext import printable
 
 if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays quick
     from grader.course import Assignment
+    from grader.courserun import CourseRun
     from grader.lane import LaneResult
     from grader.models import GradeReport, SubmissionResult
 
@@ -170,7 +171,7 @@ def grade_cmd(
         f"gradebook: {out_dir / 'gradebook.csv'}"
     )
     if in_course is not None:
-        _print_course(report.results, in_course.gradebook)
+        _print_course(report.results, in_course)
     _exit_on_grader_faults(report.results)
 
 
@@ -215,8 +216,9 @@ def _with_progress(
     return report
 
 
-def _print_course(results: list[SubmissionResult], book: Path) -> None:
-    """The late submissions and their penalties, and where the course gradebook is."""
+def _print_course(results: list[SubmissionResult], in_course: CourseRun) -> None:
+    """The late submissions and their penalties, the students not on the roster, and where
+    the course gradebook is."""
     late = [r for r in results if r.late is not None and r.late.minutes_late > 0]
     for r in late:
         assert r.late is not None
@@ -227,7 +229,14 @@ def _print_course(results: list[SubmissionResult], book: Path) -> None:
             f"{len(guessed)} submission time(s) from file times ({', '.join(guessed[:5])}"
             f"{', ...' if len(guessed) > 5 else ''}); give real ones with --submitted-at FILE.csv"
         )
-    _say(f"course gradebook: {book} ({len(late)} late)")
+    roster = {s.id for s in in_course.course.students}
+    strangers = [r.student for r in results if r.student not in roster]
+    if roster and strangers:
+        _say(
+            f"not on the roster of {in_course.path}: {', '.join(strangers)}; they are in the "
+            "gradebook, but no export can name them in the LMS until they are added"
+        )
+    _say(f"course gradebook: {in_course.gradebook} ({len(late)} late)")
 
 
 def _exit_on_grader_faults(results: list[SubmissionResult]) -> None:
