@@ -1,8 +1,9 @@
 """The course file: ``course.toml``, the roster, deadlines, late policy and extensions.
 
 Validated by pydantic like the assignment spec; a file that does not validate fails fast with
-the file, the key, what was given and the fix (:class:`CourseFileError`). Nothing here is
-wired into grading yet: this is the model that the gradebook and the exports will read.
+the file, the key, what was given and the fix (:class:`CourseFileError`). ``grader grade``
+reads it through :mod:`grader.courserun`; the gradebook, the exports and the course page
+read it too (docs/course.md).
 
 Example::
 
