@@ -101,9 +101,17 @@ def _feedback_folders(results: Path) -> list[str]:
     for entry in os.scandir(results):
         if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
             continue
-        if _feedback(Path(entry.path)):
+        if any(_is_file(Path(entry.path) / name) for name in FEEDBACK_FILES):
             names.append(entry.name)
     return sorted(names)
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file itself (not a symlink to one)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _choose(found: list[str], students: list[str] | None, results_dir: Path) -> list[str]:

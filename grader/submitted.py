@@ -34,6 +34,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from grader.models import Submission
+from grader.safetext import printable
 from grader.submitted_git import GitUnreadable, head_commit
 from grader.submitted_manifest import Manifest, SubmissionTimesError, read_manifest
 
@@ -103,6 +104,8 @@ def submitted_at(
     time after it gets a warning, and it stands in when no time at all can be read.
     """
     now = now or datetime.now(UTC)
+    if now.utcoffset() is None:
+        raise ValueError(f"now must be aware (have an offset), given {now.isoformat()}")
     sources: list[_Source] = [
         lambda sub: _from_manifest(sub, manifest),
         lambda sub: _from_metadata(metadata, trusted=True),
@@ -160,10 +163,10 @@ def _from_metadata(path: Path | None, *, trusted: bool) -> SubmittedAt | None:
         data = json.loads(_read_capped(path, _METADATA_LIMIT, follow=trusted))
         value = data["created_at"]
         at = datetime.fromisoformat(value)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise _Unusable(f"{where} has no readable created_at ({_short(exc)})") from None
     if at.tzinfo is None:
-        raise _Unusable(f"{where}: created_at {value!r} has no UTC offset") from None
+        raise _Unusable(f"{where}: created_at {_short(value)!r} has no UTC offset") from None
     return SubmittedAt(at=at, source="gradescope", detail=f"{where} created_at")
 
 
@@ -172,8 +175,8 @@ def _from_git(submission: Submission) -> SubmittedAt | None:
         return None
     try:
         commit = head_commit(submission.path)
-    except GitUnreadable as exc:
-        raise _Unusable(f"the submission's .git gives no commit time ({exc})") from None
+    except (GitUnreadable, OSError, ValueError) as exc:
+        raise _Unusable(f"the submission's .git gives no commit time ({_short(exc)})") from None
     return SubmittedAt(at=commit.committed_at, source="git", detail=f"commit {commit.sha[:7]}")
 
 
@@ -198,17 +201,21 @@ def _from_file_time(submission: Submission) -> SubmittedAt | None:
 def _files(folder: Path) -> Iterator[os.DirEntry[str]]:
     """Regular files under ``folder``, depth first, never through a symlink; at most
     :data:`_WALK_LIMIT` of them."""
+    os.stat(folder)  # OSError when the submission itself is gone
     stack, seen = [folder], 0
     while stack and seen < _WALK_LIMIT:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith(".") or entry.name == "__pycache__":
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    seen += 1
-                    yield entry
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue  # a folder the grader may not read: its files have no say
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                seen += 1
+                yield entry
 
 
 def _read_capped(path: Path, limit: int, *, follow: bool) -> bytes:
@@ -225,6 +232,8 @@ def _read_capped(path: Path, limit: int, *, follow: bool) -> bytes:
     return data
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+def _short(value: object) -> str:
+    """A student's text or error, printable and at most 120 characters."""
+    text = str(value) or type(value).__name__
+    text = printable(text).replace("\n", " ")
     return text if len(text) <= 120 else text[:117] + "..."

@@ -201,7 +201,9 @@ def test_metadata_inside_the_students_folder_is_not_trusted_by_default(tmp_path:
 
 @pytest.mark.parametrize(
     "content",
-    ['{"created_at": "yesterday"}', "{not json", '{"id": 1}', '["x"]', '{"created_at": 5}'],
+    ['{"created_at": "yesterday"}', "{not json", '{"id": 1}', '["x"]', '{"created_at": 5}']
+    + ["[" * 200_000],  # deeper than the JSON parser recurses
+    ids=["not-a-time", "not-json", "no-created_at", "a-list", "a-number", "deep"],
 )
 def test_malformed_metadata_falls_through_with_a_warning(tmp_path: Path, content: str) -> None:
     """Does bad metadata fall through to the file time, saying so, instead of raising?"""
