@@ -758,3 +758,30 @@ def main() -> None:
     except InstructorError as exc:
         print(f"error: {printable(str(exc))}", file=sys.stderr)  # unwrapped: paths stay whole
         sys.exit(exc.exit_code)
+
+
+# -- grader release-feedback (issue 19, item 6) ----------------------------------------------
+
+
+@app.command("release-feedback")
+def release_feedback_cmd(
+    results_dir: Annotated[
+        Path, typer.Argument(help="A folder `grader grade --out` wrote: <student>/feedback.html.")
+    ],
+    out_dir: Annotated[
+        Path, typer.Argument(help="Where each student's folder (or zip) goes; not inside it.")
+    ],
+    as_zip: Annotated[
+        bool, typer.Option("--zip", help="One <student>.zip per student instead of a folder.")
+    ] = False,
+    students: Annotated[
+        list[str] | None,
+        typer.Option("--student", "-s", help="Only this student (repeat for more)."),
+    ] = None,
+) -> None:
+    """Write each student's feedback.html and feedback.md, and nothing else, to hand back."""
+    from grader.release_feedback import release_feedback
+
+    written = release_feedback(results_dir, out_dir, zip=as_zip, students=students)
+    kind = ("zip" if as_zip else "folder") + ("" if len(written) == 1 else "s")
+    _say(f"wrote {len(written)} {kind} to {out_dir}, one per student: feedback.html, feedback.md")
