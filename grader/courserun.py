@@ -20,7 +20,8 @@ from grader.coursefile import CourseAssignment, CourseFile, Extension, load_cour
 from grader.errors import InstructorError
 from grader.late import LatePenalty, deadline, late_penalty
 from grader.models import Lateness, Submission
-from grader.submitted import SubmittedAt, read_manifest, submitted_at
+from grader.submitted import SubmittedAt, submitted_at
+from grader.submitted_manifest import read_manifest
 
 __all__ = ["COURSE_FILE", "CourseRun", "course_run", "lateness"]
 
