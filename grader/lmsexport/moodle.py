@@ -62,12 +62,12 @@ def moodle_rows(grades: CourseGrades, assignments: list[str]) -> list[list[str]]
 
 
 def feedback_line(row: GradeRow | None) -> str:
-    """``"late: <reason>; override: <reason>"``, either part only when it applies; ``""``
-    when neither does."""
+    """``"late: <reason>; override: <reason>"``: the late part only when points were taken
+    off, the override part only when there is one; ``""`` when neither applies."""
     if row is None:
         return ""
     parts = []
-    if row.late_reason:
+    if row.late_percent > 0 and row.late_reason:
         parts.append(f"late: {row.late_reason}")
     if row.override is not None:
         parts.append(f"override: {row.override_reason}" if row.override_reason else "override")
