@@ -256,3 +256,16 @@ def test_feedback_line_never_check_messages() -> None:
         "a", "nn_numpy", status="graded", late_percent=20, late_reason="2 days late", override=1.0
     )
     assert feedback_line(both) == "late: 2 days late; override"
+
+
+def test_canvas_student_named_points_possible(grades: CourseGrades, tmp_path: Path) -> None:
+    """Is a graded folder named "Points Possible" a student row in Canvas, not a second
+    points row (Canvas takes any first cell containing the words for that row)?"""
+    extra = _row("Points Possible", "backprop_torch", status="graded", awarded=20, final=20)
+    rows = _parse(
+        export_grades(
+            "canvas", grades.model_copy(update={"rows": [*grades.rows, extra]}), tmp_path / "c.csv"
+        )
+    )
+    assert [r[0] for r in rows if "Points Possible" in r[0]] == ["    Points Possible"]
+    assert {r[3]: r[0] for r in rows}["Points Possible"] == "Points-Possible"

@@ -62,9 +62,16 @@ def canvas_rows(grades: CourseGrades, assignments: list[str]) -> list[list[str]]
     for s in students(grades):
         scores = [score_cell(grades.row(s.id, aid)) for aid in assignments]
         rows.append(
-            [text(s.name or s.id), text(s.lms_id), "", text(s.id), text(s.section), *scores]
+            [_student(s.name or s.id), text(s.lms_id), "", text(s.id), text(s.section), *scores]
         )
     return rows
+
+
+def _student(name: str) -> str:
+    """The ``Student`` cell. Canvas takes any row whose first cell contains "Points Possible"
+    for the points row, so a name (or a submission folder's name) holding it is written
+    "Points-Possible": Canvas shows this cell and does not match on it."""
+    return text(name).replace("Points Possible", "Points-Possible")
 
 
 def _heading(grades: CourseGrades, assignment: str) -> str:
