@@ -140,7 +140,7 @@ def _cell(
 ) -> CourseCell:
     row = grades.row(student, assignment)
     if row is None or row.status == "missing":
-        points = row.points if row else _course_points(grades, assignment)
+        points = _course_points(grades, assignment) if row is None else row.points
         return CourseCell(
             assignment=assignment, status="missing", scaled=0.0, points=points, percent=0.0
         )
