@@ -33,7 +33,9 @@ from grader.outputs import write_class_report
 from grader.report.classreport import histogram_counts, render_class_report
 from grader.report.classstats import class_stats
 from grader.report.gradescope import to_gradescope
+from grader.report.links import relative_href
 from grader.report.results import ReportError, read_results
+from grader.report.runtime import RunWall, read_run_wall
 from grader.report.screenshot import ScreenshotError, find_chromium, screenshot
 from grader.report.sortable import SORTABLE_JS, script_csp
 from tests.toycourse import make_course
@@ -365,3 +367,32 @@ def test_timing_cards_label_wall_time_and_lane_sum(
     assert shown.replace("'", "&#39;") in html
     assert "<b>6.00 s</b><span>sum of grading times across lanes</span>" in html
     assert ("not recorded</b>" in html) == ('wall_s": 4.25' not in (run_json or ""))
+
+
+def test_relative_links_are_encoded_not_cut() -> None:
+    """Is a folder name with spaces, '#', '?' or undecodable bytes percent-encoded whole?"""
+    page = Path("/r/report.html")
+    assert relative_href(Path("/r/ada/feedback.html"), page) == "ada/feedback.html"
+    assert relative_href(Path("/r/a b#?/feedback.html"), page) == "a%20b%23%3F/feedback.html"
+    assert relative_href(Path("/r/\udcff/feedback.html"), page) == "%FF/feedback.html"
+    assert relative_href(Path("/r/\ud800/feedback.html"), page) == "%3F/feedback.html"
+    assert relative_href(Path("/r/ada/feedback.html"), Path("/p/q/c.html")) == (
+        "../../r/ada/feedback.html"
+    )
+
+
+def test_run_json_that_is_not_a_run_is_never_trusted(tmp_path: Path) -> None:
+    """Does a run.json that is a folder, too big or has a negative wall time give a note?"""
+    (tmp_path / "run.json").mkdir()
+    assert read_run_wall(tmp_path, "hw1").note == "wall time not recorded (no run.json)"
+    (tmp_path / "run.json").rmdir()
+    (tmp_path / "run.json").write_text(" " * 2_000_000)
+    assert "too large" in read_run_wall(tmp_path, "hw1").note
+    run = {"assignment": "hw1", "started_at": "2025-05-01T09:00:00", "wall_s": -1.0}
+    run |= {"lane_s": 1, "jobs": 1, "submissions": 1}
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    assert read_run_wall(tmp_path, "hw1") == RunWall(
+        note="wall time not recorded (run.json has wall_s -1.0)"
+    )
+    (tmp_path / "run.json").write_text(json.dumps(run | {"wall_s": 3.5}))
+    assert read_run_wall(tmp_path, "hw1") == RunWall(wall_s=3.5, jobs=1)

@@ -18,12 +18,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.coursebook.models import CourseGrades, GradeRow
 from grader.coursefile import CourseFile
 from grader.report.coursepage import histogram_bars, render_course_page
 from grader.report.coursestats import course_stats
-from grader.report.sortable import SORTABLE_JS, script_csp
+from grader.report.sortable import SORTABLE_JS, script_csp, sortable_script
 
 WHEN = datetime(2026, 10, 20, 8, 0)
 EVIL = "<script>alert(1)</script>"
@@ -159,3 +161,58 @@ def test_empty_course_renders(grades: CourseGrades) -> None:
     empty = CourseGrades(course=CourseFile(), rows=[])
     html = render_course_page(empty, generated=WHEN)
     assert "No students on the roster and none graded." in html and "<h1>Course</h1>" in html
+
+
+HOSTILE = st.one_of(
+    st.sampled_from([EVIL, IMG, "\x1b[2J", "\x00", "\u202e", '"', "&amp;"]),
+    st.text(
+        st.characters(exclude_categories=("Cs",)), max_size=12
+    ),  # pydantic refuses lone surrogates
+)
+NUMBER = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@st.composite
+def hostile_grades(draw: st.DrawFn) -> CourseGrades:
+    """A course whose every text is hostile and whose numbers are anything finite."""
+    ids = draw(st.lists(HOSTILE.filter(bool), min_size=1, max_size=4, unique=True))
+    assignment = draw(HOSTILE.filter(bool))
+    course = CourseFile.model_validate(
+        {
+            "name": draw(HOSTILE),
+            "students": [{"id": i, "name": draw(HOSTILE), "section": draw(HOSTILE)} for i in ids],
+            "assignments": [{"id": assignment, "due": "2026-10-05T23:59:00+02:00"}],
+        }
+    )
+    rows = [
+        GradeRow(
+            student=student,
+            assignment=assignment,
+            status=draw(st.sampled_from(["graded", "not_gradable", "missing"])),
+            max_points=draw(NUMBER),
+            points=draw(NUMBER),
+            final=draw(NUMBER),
+            late_percent=draw(st.floats(0, 100)),
+            late_reason=draw(HOSTILE),
+            override=draw(st.none() | NUMBER),
+            override_reason=draw(HOSTILE),
+            feedback=draw(HOSTILE),
+            not_gradable_reason=draw(HOSTILE),
+        )
+        for student in draw(st.lists(st.sampled_from(ids), unique=True))
+    ]
+    return CourseGrades(course=course, titles={assignment: draw(HOSTILE)}, rows=rows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(grades=hostile_grades())
+def test_hostile_course_renders_escaped(grades: CourseGrades) -> None:
+    """Does any course (hostile text, odd numbers) render to UTF-8 with no raw tag, escape,
+    NUL or link that leaves the folder's pages for another scheme?"""
+    html = render_course_page(grades, generated=WHEN, page=Path("/srv/r/course.html"))
+    html.encode("utf-8")
+    body = html.replace(str(sortable_script()), "", 1)
+    assert "<script" not in body and "<img" not in body
+    assert "\x1b" not in html and "\x00" not in html and "\u202e" not in html
+    for href in re.findall(r'href="([^"]*)"', html):
+        assert re.fullmatch(r"[A-Za-z0-9%._~/-]*|file:///.*", href), href

@@ -24,5 +24,13 @@ def relative_href(target: Path, page: Path) -> str:
         relative = os.path.relpath(target.absolute(), page.absolute().parent)
     except ValueError:
         return target.absolute().as_uri()
-    parts = PurePath(relative).parts
-    return "/".join(quote(part, safe="", errors="surrogateescape") for part in parts)
+    return "/".join(_quote(part) for part in PurePath(relative).parts)
+
+
+def _quote(part: str) -> str:
+    """A path segment percent-encoded: undecodable bytes (``\udc80``-``\udcff``) as the bytes
+    they were, any other lone surrogate as U+FFFD."""
+    try:
+        return quote(part, safe="", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return quote(part, safe="", errors="replace")
