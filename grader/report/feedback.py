@@ -3,7 +3,7 @@
 One view of a :class:`~grader.models.SubmissionResult` is built here in Python (plain text,
 already cut to size); the two Jinja2 templates in ``templates/`` only lay it out. HTML is
 autoescaped; the Markdown template escapes through the ``md_inline``, ``md_cell`` and
-``md_fence`` filters below.
+``md_fence`` filters of :mod:`grader.report.markdown`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import jinja2
 
 from grader import atomic
 from grader.models import STATUS, CheckResult, Lateness, Status, SubmissionResult
+from grader.report.markdown import md_cell, md_code, md_fence, md_inline
 from grader.safetext import printable, well_formed_model
 
 __all__ = ["render_feedback_html", "render_feedback_markdown", "write_feedback"]
@@ -31,8 +32,6 @@ MESSAGE_LIMIT = 1_000
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MD_SPECIAL = re.compile(r"[\\`*<\[&~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_MD_BLOCK_START = re.compile(r"^(\d*)([#>+*-]|(?<=\d)[.)])")
 
 
 @dataclass(frozen=True)
@@ -250,38 +249,6 @@ def _check_view(check: CheckResult, points: float) -> CheckView:
         withheld=hidden and bool(check.details or check.student_traceback),
         where="" if check.status == "passed" else printable("; ".join(map(str, check.where))),
     )
-
-
-def md_inline(text: str) -> str:
-    """One line of Markdown that renders as the literal text: no raw HTML, links, images,
-    emphasis, entities, fences or control characters.
-
-    Underscores inside words (``snake_case``) cannot start emphasis and stay unescaped.
-    """
-    text = _MD_SPECIAL.sub(r"\\\g<0>", " ".join(printable(text).split()))
-    return _MD_BLOCK_START.sub(r"\1\\\2", text)
-
-
-def md_cell(text: str) -> str:
-    """:func:`md_inline` for a table cell."""
-    return md_inline(text).replace("|", "\\|")
-
-
-def md_code(text: str) -> str:
-    """An inline code span around ``text`` that backticks inside cannot close."""
-    text = " ".join(printable(text).split())
-    runs = [len(run) for run in re.findall(r"`+", text)]
-    ticks = "`" * (max(runs, default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
-def md_fence(text: str) -> str:
-    """A fenced code block that ``text`` cannot close early."""
-    runs = [len(run) for run in re.findall(r"`{3,}", text)]
-    fence = "`" * max([3, *(n + 1 for n in runs)])
-    body = text.rstrip("\n")
-    return f"{fence}text\n{body}\n{fence}"
 
 
 @lru_cache(maxsize=1)
