@@ -28,13 +28,16 @@ from PIL import Image, ImageStat
 
 from grader.cli import main
 from grader.errors import InstructorError
-from grader.models import CheckResult, PartResult, SubmissionResult
+from grader.models import CheckResult, Lateness, PartResult, SubmissionResult
 from grader.outputs import write_class_report
 from grader.report.classreport import histogram_counts, render_class_report
 from grader.report.classstats import class_stats
 from grader.report.gradescope import to_gradescope
+from grader.report.links import relative_href
 from grader.report.results import ReportError, read_results
+from grader.report.runtime import RunWall, read_run_wall
 from grader.report.screenshot import ScreenshotError, find_chromium, screenshot
+from grader.report.sortable import SORTABLE_JS, script_csp
 from tests.toycourse import make_course
 
 WHEN = datetime(2025, 5, 1, 9, 30)
@@ -142,7 +145,9 @@ def test_page_is_self_contained_and_shows_everything(tmp_path: Path) -> None:
     html = render_class_report(
         class_stats(folder.results, folder.unreadable), title="Nets <1>", generated=WHEN
     )
-    assert not re.search(r"(src|href)=\"(?!data:)|https?://|<script|<link", html)
+    assert not re.search(r"(src|href)=\"(?!data:)|https?://|<link", html)
+    assert re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S) == [("", SORTABLE_JS)]
+    assert f'script-src {script_csp()}"' in html  # that one script, by its hash
     encoded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert len(encoded) == 1
     image = Image.open(io.BytesIO(base64.b64decode(encoded[0])))
@@ -272,3 +277,122 @@ def test_a_grader_fault_is_told_apart_from_a_student_fault(tmp_path: Path) -> No
     section = html[html.index("<h2>Not gradable") : html.index("Timing, slowest first")]
     assert section.count("The grader failed on this submission") == 1
     assert "scoring: ValueError: &lt;deep&gt;" in section
+
+
+def _linked_class(results_dir: Path) -> Path:
+    """The class, plus zed (gradable, 0 points), bob two days late (-20%), and a feedback
+    page for everyone but cy."""
+    _class(results_dir)
+    zed = _result("zed", {name: ("failed", 0) for name in CHECKS}, 0.5)
+    (results_dir / "zed").mkdir()
+    (results_dir / "zed/result.json").write_text(zed.model_dump_json())
+    bob = SubmissionResult.model_validate_json((results_dir / "bob/result.json").read_text())
+    late = Lateness(
+        submitted_at=datetime(2025, 4, 3, 12, 0),
+        source="manifest",
+        deadline=datetime(2025, 4, 1, 12, 0),
+        minutes_late=2880,
+        percent=20.0,
+        reason="2 days late: -20%",
+    )
+    (results_dir / "bob/result.json").write_text(
+        bob.model_copy(update={"late": late}).model_dump_json()
+    )
+    for student in ("ada", "bob", "dee", "zed"):
+        (results_dir / student / "feedback.html").write_text("<p>feedback</p>")
+    return results_dir
+
+
+def test_roster_links_feedback_pages_relative_to_the_page(tmp_path: Path) -> None:
+    """Does the roster show score, penalty, final and status, sortable, each student linked
+    to their feedback page relative to wherever the page is written?"""
+    results_dir = _linked_class(tmp_path / "res")
+    html = write_class_report(results_dir, generated=WHEN).page.read_text()
+    roster = html[html.index('<h2 id="roster">') : html.index("<h2>Parts")]
+    assert '<table class="sortable">' in roster
+    for student in ("ada", "bob", "dee", "zed"):
+        assert f'<a href="{student}/feedback.html">{student}</a>' in roster
+    assert "<td>cy</td>" in roster  # no feedback page: no link
+    bob = roster[roster.index(">bob<") :].split("</tr>")[0]
+    assert "3.5 / 10" in bob and "&minus;0.7 (20%)" in bob and 'data-v="2.8"' in bob
+    assert "graded" in bob
+    zed = roster[roster.index(">zed<") :].split("</tr>")[0]
+    assert ">zero<" in zed
+    elsewhere = tmp_path / "pages" / "deep" / "class.html"
+    moved = write_class_report(results_dir, elsewhere, generated=WHEN).page.read_text()
+    assert '<a href="../../res/ada/feedback.html">ada</a>' in moved
+
+
+def test_zero_and_not_gradable_are_called_out_at_the_top(tmp_path: Path) -> None:
+    """Is there a box above the numbers naming (and linking) every zero and not-gradable one?"""
+    html = write_class_report(_linked_class(tmp_path / "res"), generated=WHEN).page.read_text()
+    box = html[html.index('id="flagged"') : html.index("</section>", html.index('id="flagged"'))]
+    assert html.index('id="flagged"') < html.index('<h2 id="roster">')
+    assert "2 submissions scored 0: 1 with zero points, 1 not gradable" in box
+    assert '<a href="zed/feedback.html"><strong>zed</strong></a>' in box
+    assert '<a href="dee/feedback.html"><strong>dee</strong></a>' in box
+    assert ">ada<" not in box and ">bob<" not in box
+    clean = [_result("ada", {n: ("passed", 1) for n in CHECKS}, 1.0)]
+    assert 'id="flagged"' not in render_class_report(class_stats(clean), title="t", generated=WHEN)
+
+
+@pytest.mark.parametrize(
+    ("run_json", "shown"),
+    [
+        (None, "wall time not recorded (no run.json)"),
+        ('{"assignment": "hw1", "wall', "run.json is malformed"),
+        ('{"assignment": "hw1"}', "run.json is malformed"),
+        ("[1, 2]", "run.json is malformed"),
+        (
+            '{"assignment": "hw9", "started_at": "2025-05-01T09:00:00", "wall_s": 4, '
+            '"lane_s": 6, "jobs": 2, "submissions": 4}',
+            "of 'hw9', not 'hw1'",
+        ),
+        (
+            '{"assignment": "hw1", "started_at": "2025-05-01T09:00:00", "wall_s": 4.25, '
+            '"lane_s": 6, "jobs": 2, "submissions": 4}',
+            "<b>4.25 s</b><span>wall time of the run",
+        ),
+    ],
+)
+def test_timing_cards_label_wall_time_and_lane_sum(
+    tmp_path: Path, run_json: str | None, shown: str
+) -> None:
+    """Does the page show the run's wall time from run.json and, separately labelled, the sum
+    of the lanes' grading times; and say why when run.json is missing or malformed?"""
+    results_dir = _class(tmp_path / "res")
+    if run_json is not None:
+        (results_dir / "run.json").write_text(run_json)
+    html = write_class_report(results_dir, generated=WHEN).page.read_text()
+    assert shown.replace("'", "&#39;") in html
+    assert "<b>6.00 s</b><span>sum of grading times across lanes</span>" in html
+    assert ("not recorded</b>" in html) == ('wall_s": 4.25' not in (run_json or ""))
+
+
+def test_relative_links_are_encoded_not_cut() -> None:
+    """Is a folder name with spaces, '#', '?' or undecodable bytes percent-encoded whole?"""
+    page = Path("/r/report.html")
+    assert relative_href(Path("/r/ada/feedback.html"), page) == "ada/feedback.html"
+    assert relative_href(Path("/r/a b#?/feedback.html"), page) == "a%20b%23%3F/feedback.html"
+    assert relative_href(Path("/r/\udcff/feedback.html"), page) == "%FF/feedback.html"
+    assert relative_href(Path("/r/\ud800/feedback.html"), page) == "%3F/feedback.html"
+    assert relative_href(Path("/r/ada/feedback.html"), Path("/p/q/c.html")) == (
+        "../../r/ada/feedback.html"
+    )
+
+
+def test_run_json_that_is_not_a_run_is_never_trusted(tmp_path: Path) -> None:
+    """Does a run.json that is a folder, too big or has a negative wall time give a note?"""
+    (tmp_path / "run.json").mkdir()
+    assert read_run_wall(tmp_path, "hw1").note == "wall time not recorded (no run.json)"
+    (tmp_path / "run.json").rmdir()
+    (tmp_path / "run.json").write_text(" " * 2_000_000)
+    assert "too large" in read_run_wall(tmp_path, "hw1").note
+    run = {"assignment": "hw1", "started_at": "2025-05-01T09:00:00", "wall_s": -1.0}
+    run |= {"lane_s": 1, "jobs": 1, "submissions": 1}
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    assert read_run_wall(tmp_path, "hw1") == RunWall(
+        note="wall time not recorded (run.json has wall_s -1.0)"
+    )
+    (tmp_path / "run.json").write_text(json.dumps(run | {"wall_s": 3.5}))
+    assert read_run_wall(tmp_path, "hw1") == RunWall(wall_s=3.5, jobs=1)

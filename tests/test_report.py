@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from grader.models import CheckResult, PartResult, SubmissionResult
+from grader.models import CheckResult, Lateness, PartResult, SubmissionResult
 from grader.report import (
     GradescopeResults,
     render_feedback_html,
@@ -21,6 +21,7 @@ from grader.report import (
     write_gradebook,
     write_gradescope,
 )
+from grader.report.lms import lms_rows
 
 Render = Callable[[SubmissionResult], str]
 SCRIPT = "<script>alert('pwned')</script>"
@@ -334,6 +335,9 @@ def test_gradebook_has_part_columns_and_a_row_per_student(
         "Training",
         "Bonus",
         "total",
+        "late_percent",
+        "late_points",
+        "final",
         "max_total",
         "percent",
         "gradable",
@@ -348,3 +352,85 @@ def test_gradebook_has_part_columns_and_a_row_per_student(
     assert by_student["bob"]["gradable"] == "false" and by_student["bob"]["Training"] == "0"
     assert by_student["aaron"]["not_gradable_reason"] == 'no "nn.py",\nat all'
     assert by_student["ada"]["seed"] == "1234"
+
+
+def _late(result: SubmissionResult, **kw: object) -> SubmissionResult:
+    """``result`` handed in two days late at 10% a day (after a 2-day extension), from a file time."""
+    fields: dict[str, object] = {
+        "submitted_at": "2026-10-10T12:00:00+00:00",
+        "source": "file time",
+        "deadline": "2026-10-08T12:00:00+00:00",
+        "extension": "2 days",
+        "minutes_late": 2880,
+        "percent": 20.0,
+        "reason": "2 days late: -20% (10% a day, capped at 30%)",
+        "warning": "taken from the file's modification time, not a submission record",
+        **kw,
+    }
+    return result.model_copy(update={"late": Lateness.model_validate(fields)})
+
+
+@pytest.mark.parametrize("render", [render_feedback_html, render_feedback_markdown])
+def test_late_box_shows_times_reason_and_scores(render: Render, mixed: SubmissionResult) -> None:
+    """Does a late result show when it came in, the deadline, why, and the score before and after?"""
+    page = render(_late(mixed))
+    text = _visible_text(page) if render is render_feedback_html else page
+    assert "Late" in text and "Handed in on time" not in text
+    assert "2026-10-10 12:00 UTC" in text and "file time" in text
+    assert "modification time" in text  # the warning
+    assert "2026-10-08 12:00 UTC" in text and "2 days" in text
+    assert "10% a day, capped at 30%" in text
+    assert "17.5 before the penalty" in text and "3.5" in text and "14 final" in text
+
+
+@pytest.mark.parametrize("render", [render_feedback_html, render_feedback_markdown])
+def test_on_time_result_says_so(render: Render, mixed: SubmissionResult) -> None:
+    """Does a result with a deadline that came in on time say "on time", with no penalty?"""
+    page = render(_late(mixed, minutes_late=0, percent=0.0, reason="", warning="", extension=""))
+    assert "Handed in on time" in page and "no late penalty" in page
+    assert "before the penalty" not in page
+    assert "2026-10-08 12:00 UTC" in page
+
+
+@pytest.mark.parametrize("render", [render_feedback_html, render_feedback_markdown])
+def test_no_deadline_no_late_box(render: Render, mixed: SubmissionResult) -> None:
+    """Without a deadline, is the page exactly as before (no deadline box at all)?"""
+    page = render(mixed)
+    assert "Deadline" not in page and "on time" not in page.lower() and "Late" not in page
+
+
+def test_late_text_is_escaped(mixed: SubmissionResult) -> None:
+    """Is the late reason and source escaped in both pages?"""
+    late = _late(mixed, reason=SCRIPT, source=SCRIPT)
+    assert SCRIPT not in render_feedback_html(late)
+    assert SCRIPT not in render_feedback_markdown(late)
+
+
+def test_gradescope_keeps_awarded_and_adds_the_late_line(mixed: SubmissionResult) -> None:
+    """Does Gradescope get the score before the penalty, and the late line in its output?"""
+    out = to_gradescope(_late(mixed))
+    assert out["score"] == 17.5
+    assert "Late: Submitted 2026-10-10 12:00 UTC" in str(out["output"])
+    assert "final 14" in str(out["output"])
+    assert "Late" not in str(to_gradescope(mixed)["output"])
+
+
+def test_gradebook_and_lms_carry_the_late_penalty(
+    tmp_path: Path, mixed: SubmissionResult, broken: SubmissionResult
+) -> None:
+    """Does gradebook.csv show the penalty and final, and lms.csv's total the final score?"""
+    path = tmp_path / "gradebook.csv"
+    write_gradebook([_late(mixed), broken], path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    ada = dict(zip(rows[0], rows[1], strict=True))
+    bob = dict(zip(rows[0], rows[2], strict=True))
+    assert (ada["total"], ada["late_percent"], ada["late_points"], ada["final"]) == (
+        "17.5",
+        "20",
+        "3.5",
+        "14",
+    )
+    assert (bob["late_percent"], bob["late_points"], bob["final"]) == ("0", "0", "0")
+    lms = lms_rows([_late(mixed), mixed.model_copy(update={"student": "cy"})])
+    assert [row[-1] for row in lms] == ["total", "14", "17.5"]

@@ -9,7 +9,9 @@ from pathlib import Path
 from grader import atomic
 from grader.outputs.base import ClassOptions, Command
 from grader.report.classstats import class_stats
+from grader.report.links import FEEDBACK_PAGE, relative_href
 from grader.report.results import ResultsFolder
+from grader.report.runtime import read_run_wall
 
 __all__ = ["ClassPage"]
 
@@ -18,8 +20,9 @@ LISTED = {"LMS import": "lms.csv", "gradebook": "gradebook.csv"}
 
 
 class ClassPage:
-    """Scores, the histogram, per-part and per-check numbers, not-gradable submissions and
-    timings; at ``options.page`` when given."""
+    """The roster (linking each feedback page), scores, the histogram, per-part and per-check
+    numbers, not-gradable submissions and timings (with the run's wall time from
+    ``run.json``); at ``options.page`` when given."""
 
     name = "report.html"
     command: Command = "report"
@@ -28,13 +31,24 @@ class ClassPage:
         # matplotlib is imported here, not at start-up: ``grader grade`` never draws the page
         from grader.report.classreport import assignment_title, render_class_report
 
-        stats = class_stats(folder.results, folder.unreadable)
+        page = options.page if options.page is not None else folder.path / self.name
+        stats = class_stats(folder.results, folder.unreadable, feedback_links(folder, page))
         html = render_class_report(
             stats,
             title=options.title or assignment_title(stats.assignment),
             generated=options.generated or datetime.now(),
             files=LISTED,
+            run=read_run_wall(folder.path, stats.assignment),
         )
-        page = options.page if options.page is not None else folder.path / self.name
         atomic.write_text(page, html)
         return [page]
+
+
+def feedback_links(folder: ResultsFolder, page: Path) -> dict[str, str]:
+    """Each student's feedback page that is there, relative to the class page at ``page``."""
+    links = {}
+    for item in folder.loaded:
+        target = item.folder / FEEDBACK_PAGE
+        if target.is_file():
+            links[item.result.student] = relative_href(target, page)
+    return links

@@ -4,7 +4,8 @@ Per student, in ``<out>/<student>/``: ``feedback.html`` and ``feedback.md``
 (:func:`write_feedback`) and Gradescope's ``results.json`` (:func:`write_gradescope`).
 For the class: ``<out>/gradebook.csv`` (:func:`write_gradebook`), ``lms.csv``
 (:mod:`grader.report.lms`) and the class page (:mod:`grader.report.classreport`). Which of
-them are written, and when, is the lists in :mod:`grader.outputs`.
+them are written, and when, is the lists in :mod:`grader.outputs`. For a course: the course
+page across its assignments (:mod:`grader.report.coursepage`), from the gradebook.
 See ``docs/result-formats.md``.
 """
 

@@ -2,7 +2,8 @@
 
 :func:`render_class_report` lays out the numbers of
 :func:`grader.report.classstats.class_stats`, with the score histogram drawn by matplotlib
-(:func:`histogram_png`) and inlined as a base64 PNG: no scripts, no external assets. The
+(:func:`histogram_png`) and inlined as a base64 PNG: no external assets, and one inline
+script, allowed by its hash, that sorts the roster (:mod:`grader.report.sortable`). The
 class writer :class:`grader.outputs.classpage.ClassPage` writes it as
 ``<results>/report.html`` when ``grader report`` runs. See ``docs/result-formats.md``.
 """
@@ -24,6 +25,8 @@ from grader.extras import require
 from grader.models import STATUS
 from grader.report.classstats import ClassStats
 from grader.report.feedback import format_points
+from grader.report.runtime import RunWall
+from grader.report.sortable import script_csp, sortable_script
 from grader.safetext import printable, printable_model
 
 if TYPE_CHECKING:  # matplotlib comes with the [report] extra, imported when a page is drawn
@@ -116,14 +119,21 @@ def _seconds(value: float) -> str:
 
 
 def render_class_report(
-    stats: ClassStats, *, title: str, generated: datetime, files: dict[str, str] | None = None
+    stats: ClassStats,
+    *,
+    title: str,
+    generated: datetime,
+    files: dict[str, str] | None = None,
+    run: RunWall | None = None,
 ) -> str:
-    """The page as HTML. ``files`` names the class files shown at the bottom (label -> name).
+    """The page as HTML. ``files`` names the class files shown at the bottom (label -> name);
+    ``run``: the run's wall time from ``run.json`` (None: not recorded).
 
     Student text is autoescaped by the template, and made printable first: no control
     characters, and a lone surrogate (a folder name that is not UTF-8) becomes U+FFFD, so
     the page always encodes."""
     stats = printable_model(stats)
+    run = printable_model(run or RunWall(note="wall time not recorded"))
     png = histogram_png(stats)
     return (
         _environment()
@@ -136,6 +146,9 @@ def render_class_report(
             statuses=STATUS,
             slowest=max((t.duration_s for t in stats.timings), default=0.0),
             files=files or {},
+            run=run,
+            script=sortable_script(),
+            script_csp=script_csp(),
         )
     )
 

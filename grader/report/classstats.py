@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import statistics
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.models import STATUS, CheckResult, Status, SubmissionResult, Visibility
 from grader.report.gradebook import part_names
 
-__all__ = ["Unreadable", "class_stats"]
+__all__ = ["RosterRow", "Unreadable", "class_stats", "roster_row"]
 
 
 class _Model(BaseModel):
@@ -77,6 +78,31 @@ class Timing(_Model):
     gradable: bool
 
 
+RosterStatus = Literal["graded", "zero", "not gradable"]
+"""zero: graded, but no points; a not-gradable submission also scores 0."""
+
+
+class RosterRow(_Model):
+    """One student in the roster table: the score, the late penalty and the final score."""
+
+    student: str
+    score: float
+    """The checks' points (0 when not gradable), before the late penalty."""
+    max_score: float
+    late_percent: float
+    late_points: float
+    final: float
+    status: RosterStatus
+    reason: str = ""
+    """Why it could not be graded (not gradable only)."""
+    feedback: str = ""
+    """The link to the student's feedback page, relative to the page (empty: none)."""
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.final / self.max_score if self.max_score else 0.0
+
+
 class ClassStats(_Model):
     """Everything the class report shows, in the order it shows it."""
 
@@ -98,17 +124,28 @@ class ClassStats(_Model):
     timings: list[Timing]
     """Slowest first."""
     total_duration_s: float
+    """The sum of every submission's grading time, across the lanes (not the run's wall time)."""
     unreadable: list[Unreadable]
     seeds: list[int]
+    roster: list[RosterRow] = Field(default_factory=list)
+    """Every readable result, by student."""
+
+    @property
+    def flagged(self) -> list[RosterRow]:
+        """The students to call out: zero scores and submissions that were not gradable."""
+        return [row for row in self.roster if row.status != "graded"]
 
 
 def class_stats(
-    results: list[SubmissionResult], unreadable: list[Unreadable] | None = None
+    results: list[SubmissionResult],
+    unreadable: list[Unreadable] | None = None,
+    links: dict[str, str] | None = None,
 ) -> ClassStats:
     """The numbers of the class report, from one assignment's results.
 
     ``results`` must be non-empty and of one assignment; the caller
-    (:func:`grader.report.results.read_results`) guarantees both.
+    (:func:`grader.report.results.read_results`) guarantees both. ``links``: each student's
+    feedback page, relative to where the page goes (a student without one is not linked).
     """
     ordered = sorted(results, key=lambda r: r.student)
     percents = [r.percent for r in ordered]  # the score to report: not gradable is 0
@@ -138,6 +175,25 @@ def class_stats(
         total_duration_s=sum(r.duration_s for r in ordered),
         unreadable=sorted(unreadable or [], key=lambda u: u.student),
         seeds=sorted({r.seed for r in ordered}),
+        roster=[roster_row(r, (links or {}).get(r.student, "")) for r in ordered],
+    )
+
+
+def roster_row(result: SubmissionResult, feedback: str = "") -> RosterRow:
+    """One student's line in the roster; a zero is a gradable result with no points."""
+    status: RosterStatus = "not gradable" if not result.gradable else "graded"
+    if result.gradable and result.awarded == 0:
+        status = "zero"
+    return RosterRow(
+        student=result.student,
+        score=result.awarded,
+        max_score=result.max_score,
+        late_percent=result.late.percent if result.late else 0.0,
+        late_points=result.late_points,
+        final=result.final,
+        status=status,
+        reason="" if result.gradable else result.not_gradable_reason or "No reason was recorded.",
+        feedback=feedback,
     )
 
 

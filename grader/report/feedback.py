@@ -3,20 +3,22 @@
 One view of a :class:`~grader.models.SubmissionResult` is built here in Python (plain text,
 already cut to size); the two Jinja2 templates in ``templates/`` only lay it out. HTML is
 autoescaped; the Markdown template escapes through the ``md_inline``, ``md_cell`` and
-``md_fence`` filters below.
+``md_fence`` filters of :mod:`grader.report.markdown`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
 from grader import atomic
-from grader.models import STATUS, CheckResult, Status, SubmissionResult
+from grader.models import STATUS, CheckResult, Lateness, Status, SubmissionResult
+from grader.report.markdown import md_cell, md_code, md_fence, md_inline
 from grader.safetext import printable, well_formed_model
 
 __all__ = ["render_feedback_html", "render_feedback_markdown", "write_feedback"]
@@ -30,8 +32,6 @@ MESSAGE_LIMIT = 1_000
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MD_SPECIAL = re.compile(r"[\\`*<\[&~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_MD_BLOCK_START = re.compile(r"^(\d*)([#>+*-]|(?<=\d)[.)])")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,23 @@ class SectionView:
 
 
 @dataclass(frozen=True)
+class LateView:
+    """The deadline box: when the work came in against its deadline, and what that cost."""
+
+    late: bool
+    """False: on time (the box then just says so)."""
+    submitted_at: str
+    source: str
+    warning: str
+    deadline: str
+    extension: str
+    reason: str
+    before: str
+    penalty: str
+    after: str
+
+
+@dataclass(frozen=True)
 class FeedbackView:
     student: str
     assignment: str
@@ -85,6 +102,7 @@ class FeedbackView:
     content_hash: str
     grader_version: str
     isolation: str
+    late: LateView | None = None
 
 
 def format_points(value: float) -> str:
@@ -138,7 +156,56 @@ def build_view(result: SubmissionResult) -> FeedbackView:
         content_hash=printable(result.content_hash),
         grader_version=printable(result.grader_version),
         isolation=printable(result.isolation),
+        late=late_view(result),
     )
+
+
+def format_time(moment: datetime) -> str:
+    """``2026-10-08 12:00 UTC+02:00``: minutes, and the offset when the time has one."""
+    text = moment.strftime("%Y-%m-%d %H:%M")
+    offset = moment.strftime("%z")
+    if not offset:
+        return text
+    return f"{text} UTC" if offset == "+0000" else f"{text} UTC{offset[:3]}:{offset[3:]}"
+
+
+def late_view(result: SubmissionResult) -> LateView | None:
+    """The deadline box of a result with a deadline (``result.late``), else None."""
+    late: Lateness | None = result.late
+    if late is None:
+        return None
+    return LateView(
+        late=late.minutes_late > 0 or late.percent > 0,
+        submitted_at=format_time(late.submitted_at),
+        source=printable(late.source),
+        warning=clean_output(late.warning),
+        deadline=format_time(late.deadline),
+        extension=printable(late.extension),
+        reason=clean_output(late.reason),
+        before=format_points(result.awarded),
+        penalty=format_points(result.late_points),
+        after=format_points(result.final),
+    )
+
+
+def late_lines(result: SubmissionResult) -> list[str]:
+    """The deadline box as plain text lines (Gradescope's output); empty without a deadline."""
+    view = late_view(result)
+    if view is None:
+        return []
+    extension = f" (extension: {view.extension})" if view.extension else ""
+    submitted = f"Submitted {view.submitted_at} (from {view.source})"
+    if not view.late:
+        lines = [f"On time: {submitted}; deadline {view.deadline}{extension}."]
+    else:
+        lines = [
+            f"Late: {submitted}; deadline {view.deadline}{extension}.",
+            f"Late penalty: {view.reason or 'no reason recorded'}.",
+            f"Score before the penalty {view.before}, penalty -{view.penalty}, final {view.after}.",
+        ]
+    if view.warning:
+        lines.append(f"Note on the submission time: {view.warning}")
+    return lines
 
 
 def _sections(result: SubmissionResult) -> list[SectionView]:
@@ -182,38 +249,6 @@ def _check_view(check: CheckResult, points: float) -> CheckView:
         withheld=hidden and bool(check.details or check.student_traceback),
         where="" if check.status == "passed" else printable("; ".join(map(str, check.where))),
     )
-
-
-def md_inline(text: str) -> str:
-    """One line of Markdown that renders as the literal text: no raw HTML, links, images,
-    emphasis, entities, fences or control characters.
-
-    Underscores inside words (``snake_case``) cannot start emphasis and stay unescaped.
-    """
-    text = _MD_SPECIAL.sub(r"\\\g<0>", " ".join(printable(text).split()))
-    return _MD_BLOCK_START.sub(r"\1\\\2", text)
-
-
-def md_cell(text: str) -> str:
-    """:func:`md_inline` for a table cell."""
-    return md_inline(text).replace("|", "\\|")
-
-
-def md_code(text: str) -> str:
-    """An inline code span around ``text`` that backticks inside cannot close."""
-    text = " ".join(printable(text).split())
-    runs = [len(run) for run in re.findall(r"`+", text)]
-    ticks = "`" * (max(runs, default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
-def md_fence(text: str) -> str:
-    """A fenced code block that ``text`` cannot close early."""
-    runs = [len(run) for run in re.findall(r"`{3,}", text)]
-    fence = "`" * max([3, *(n + 1 for n in runs)])
-    body = text.rstrip("\n")
-    return f"{fence}text\n{body}\n{fence}"
 
 
 @lru_cache(maxsize=1)

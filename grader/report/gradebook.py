@@ -1,7 +1,9 @@
 """The class gradebook: ``<out>/gradebook.csv``, one row per student.
 
 Columns: ``student``, one column per part (the points earned in it, in the order parts
-first appear across the class), ``total``, ``max_total``, ``percent``, ``gradable``,
+first appear across the class), ``total`` (the checks' points), ``late_percent``,
+``late_points`` (what the late penalty takes off; 0 without a deadline) and ``final``
+(``total`` less ``late_points``), ``max_total``, ``percent`` (of ``total``), ``gradable``,
 ``not_gradable_reason``, ``seed``. A submission that could not be graded scores 0 in every
 part; a part a gradable result has no points for at all is left blank.
 
@@ -23,7 +25,17 @@ from grader.safetext import csv_cell
 __all__ = ["gradebook_rows", "write_gradebook"]
 
 FIXED_BEFORE = ["student"]
-FIXED_AFTER = ["total", "max_total", "percent", "gradable", "not_gradable_reason", "seed"]
+FIXED_AFTER = [
+    "total",
+    "late_percent",
+    "late_points",
+    "final",
+    "max_total",
+    "percent",
+    "gradable",
+    "not_gradable_reason",
+    "seed",
+]
 
 
 def part_names(results: list[SubmissionResult]) -> list[str]:
@@ -60,6 +72,9 @@ def _row(result: SubmissionResult, parts: list[str]) -> list[str]:
             for name in parts
         ),
         _number(result.awarded),
+        _number(result.late.percent if result.late else 0.0),
+        _number(result.late_points),
+        _number(result.final),
         _number(result.max_score),
         f"{result.percent:.2f}",
         "true" if result.gradable else "false",

@@ -28,6 +28,7 @@ from grader.report.feedback import (
     clip_head,
     clip_tail,
     format_points,
+    late_lines,
     total_line,
 )
 from grader.safetext import well_formed_model
@@ -104,8 +105,11 @@ def write_gradescope(result: SubmissionResult, student_dir: Path) -> Path:
 
 
 def _summary(result: SubmissionResult) -> str:
-    """The submission-wide text: total, why it could not be graded, notes, part subtotals."""
+    """The submission-wide text: total, the deadline (when the course file gives one), why it
+    could not be graded, notes, part subtotals."""
     lines = [f"{result.assignment}: {total_line(result)}"]
+    if result.late is not None:  # shown only: Gradescope applies its own late policy
+        lines += ["", *late_lines(result)]
     if not result.gradable:
         reason = result.not_gradable_reason or "No reason was recorded."
         lines += ["", f"This submission could not be graded: {reason}"]

@@ -1,7 +1,10 @@
 """The LMS export: ``<results>/lms.csv``, a gradebook an LMS imports as it is.
 
 One row per student, sorted by name; the columns are ``student``, one per part (the points
-earned in it, parts in the spec's order) and ``total``, and nothing else:
+earned in it, parts in the spec's order) and ``total``, and nothing else. ``total`` is the
+final score: the checks' points less the late penalty when the course file gives the
+assignment a deadline (:attr:`~grader.models.SubmissionResult.final`); the parts are the
+checks' points before it:
 
 ```csv
 student,Forward pass,Backward pass,Training,total
@@ -39,7 +42,7 @@ def lms_rows(results: list[SubmissionResult]) -> list[list[str]]:
     rows = [header]
     for result in sorted(results, key=lambda r: r.student):
         earned = [result.awarded_in(p) for p in parts]  # the points to report, 0 when not gradable
-        rows.append([csv_cell(result.student), *map(_number, earned), _number(result.awarded)])
+        rows.append([csv_cell(result.student), *map(_number, earned), _number(result.final)])
     return rows
 
 

@@ -25,6 +25,7 @@ from grader.models import CheckResult, PartResult, SubmissionResult
 from grader.outputs import write_class_report
 from grader.report import write_feedback, write_gradebook, write_gradescope
 from grader.report.lms import write_lms_csv
+from grader.report.sortable import sortable_script
 from grader.selfcheck.run import SelfCheckReport
 from grader.selfcheck.show import details, plain, table
 from tests.clirun import grader
@@ -120,8 +121,8 @@ def test_html_pages_escape_student_text(
     pages = [*root.glob("res/*/feedback.html"), root / "res" / "report.html"]
     assert len(pages) == 7
     for page in pages:
-        text = page.read_text(encoding="utf-8")
-        assert "<script" not in text and "<img src=x" not in text, page
+        text = page.read_text(encoding="utf-8").replace(str(sortable_script()), "", 1)
+        assert "<script" not in text and "<img src=x" not in text, page  # but the table sorter
         assert ESC not in text and "\x00" not in text, page
     feedback = (root / "res" / "@SUM(1)" / "feedback.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in feedback
