@@ -1,4 +1,4 @@
-"""The course commands: ``grader regrade``, ``grader course-page`` and
+"""The course commands: ``grader regrade``, ``grader override``, ``grader course-page`` and
 ``grader export canvas|moodle|blackboard|csv``; all read the course file and its gradebook.
 
 :func:`register` adds them to the ``grader`` app (:mod:`grader.cli`). The course file is
@@ -145,6 +145,42 @@ def regrade_cmd(
     _say(f"results: {last.out_dir}; audit log: {run.gradebook}")
 
 
+def override_cmd(
+    assignment: Annotated[str, typer.Option("--assignment", "-a", help="Assignment id.")],
+    student: Annotated[str, typer.Option("--student", "-s", help="The student.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why; it goes in the audit log and the exports.")
+    ],
+    points: Annotated[
+        float | None,
+        typer.Option("--points", help="The score that counts, in the assignment's points."),
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Remove the override: the computed score counts.")
+    ] = False,
+    course: _CourseOpt = None,
+    course_file: CourseFileOpt = None,
+    gradebook: GradebookOpt = None,
+) -> None:
+    """Set (or --clear) a manual score that replaces the computed one and survives regrades."""
+    import getpass
+
+    from grader.coursebook.store import Coursebook
+
+    if (points is None) == (not clear):
+        raise InstructorError("give --points P to set an override, or --clear to remove it")
+    _, run = open_course(course, course_file, gradebook)
+    with Coursebook.open(run.gradebook) as book:
+        if clear:
+            entry = book.clear_override(student, assignment, reason, getpass.getuser())
+        else:
+            assert points is not None
+            entry = book.set_override(student, assignment, points, reason, getpass.getuser())
+    old = "-" if entry.old is None else f"{entry.old:g}"
+    new = "-" if entry.new is None else f"{entry.new:g}"
+    _say(f"{student} on {assignment}: {old} -> {new} ({entry.reason}); logged in {run.gradebook}")
+
+
 def course_page_cmd(
     page: Annotated[
         Path, typer.Option("--out", "-o", help="Where the course page goes.")
@@ -196,6 +232,7 @@ def _lms_command(kind: str, label: str) -> Callable[..., None]:
 def register(app: typer.Typer, export_app: typer.Typer) -> None:
     """Add the course commands to ``grader`` and ``grader export``."""
     app.command("regrade")(regrade_cmd)
+    app.command("override")(override_cmd)
     app.command("course-page")(course_page_cmd)
     for kind, label in LMS_EXPORTS.items():
         export_app.command(kind)(_lms_command(kind, label))

@@ -25,6 +25,7 @@ from grader.coursebook.models import AuditEntry, Change, CourseGrades, GradeRow,
 from grader.coursebook.schema import CoursebookError, migrate
 from grader.coursefile import CourseFile
 from grader.models import SubmissionResult
+from grader.suggest import did_you_mean
 
 __all__ = ["Coursebook", "CoursebookError", "RunRecord", "summarize"]
 
@@ -116,9 +117,7 @@ class Coursebook:
 
     # -- runs -------------------------------------------------------------------------------
 
-    def begin_run(
-        self, assignment: str, submissions_dir: Path, out_dir: Path, reason: str
-    ) -> int:
+    def begin_run(self, assignment: str, submissions_dir: Path, out_dir: Path, reason: str) -> int:
         """Record the start of a run ("grade" or "regrade"); its id."""
         with _transaction(self._conn):
             cursor = self._conn.execute(
@@ -201,6 +200,7 @@ class Coursebook:
     ) -> AuditEntry:
         """A manual final score for ``student`` on ``assignment`` (spec points, 0..maximum),
         kept through every regrade until cleared."""
+        self._known(student, assignment)
         if not reason.strip():
             raise CoursebookError(
                 'an override needs a reason (--reason "..."): it goes in the audit log'
@@ -281,6 +281,24 @@ class Coursebook:
         ]
 
     # -- inside -----------------------------------------------------------------------------
+
+    def _known(self, student: str, assignment: str) -> None:
+        """Fail fast, with the close names, on a student or assignment the book never saw."""
+        students = [
+            r[0]
+            for r in self._conn.execute("SELECT id FROM students UNION SELECT student FROM current")
+        ]
+        assignments = [r[0] for r in self._conn.execute("SELECT id FROM assignments")]
+        if assignment not in assignments:
+            raise CoursebookError(
+                f"{self.path}: no assignment {assignment!r}"
+                f"{did_you_mean(assignment, assignments)}; grade it first or fix the id"
+            )
+        if student not in students:
+            raise CoursebookError(
+                f"{self.path}: no student {student!r} on the roster or graded"
+                f"{did_you_mean(student, students)}; add them to course.toml or fix the id"
+            )
 
     def _insert_submission(self, run_id: int, result: SubmissionResult, source: Path) -> int:
         late = result.late
@@ -529,8 +547,10 @@ def summarize(changes: list[Change]) -> str:
     moved = [c for c in changes if c.old is not None]
     if not moved:
         first = len(changes)
-        return f"no score changed ({first} graded for the first time)" if first else (
-            "no score changed"
+        return (
+            f"no score changed ({first} graded for the first time)"
+            if first
+            else ("no score changed")
         )
     up = sum(1 for c in moved if c.delta > 0)
     down = sum(1 for c in moved if c.delta < 0)
