@@ -214,9 +214,10 @@ def test_near_copies_are_the_top_pair(toy: tuple[Assignment, Path], tmp_path: Pa
     report = _report(toy, tmp_path)
     top = report.pairs[0]
     assert {top.student_a, top.student_b} == {"alice", "bob"}
-    assert top.a_to_b > 0.6 and top.b_to_a > 0.6
+    assert top.a_to_b > 0.8 and top.b_to_a > 0.8
     others = [p.score for p in report.pairs[1:]]
-    assert max(others, default=0.0) < 0.3
+    assert max(others, default=0.0) < 0.4
+    assert min(top.a_to_b, top.b_to_a) > 2 * max(others, default=0.0)
     assert top.spans_a and top.spans_b
     assert report.compared == 15  # 6 submissions, every pair once
 
@@ -225,7 +226,7 @@ def test_independent_solutions_score_low(toy: tuple[Assignment, Path], tmp_path:
     """Do solutions written differently stay low against each other?"""
     report = _report(toy, tmp_path)
     for a, b in [("carol", "frank"), ("carol", "gina"), ("frank", "gina"), ("alice", "carol")]:
-        assert _score(report, a, b) < 0.3, (a, b)
+        assert _score(report, a, b) < 0.4, (a, b)
 
 
 def test_template_is_boilerplate(toy: tuple[Assignment, Path], tmp_path: Path) -> None:
@@ -271,10 +272,10 @@ def test_segments_fold_unmatched_code() -> None:
     """Are long unmatched stretches folded, and the matched span kept whole?"""
     text = "".join(f"line {i}\n" for i in range(40))
     start = text.index("line 20")
-    parts = segments(text, [Span(start=start, end=start + 7)], context=2)
+    parts = segments(text, [Span(start=start + 2, end=start + 4)], context=2)
     kinds = [s.kind for s in parts]
     assert kinds == ["gap", "plain", "match", "plain", "gap"]
-    assert parts[2].text == "line 20"
+    assert parts[2].text == "line 20"  # widened to the whole line
     assert "line 18" in parts[1].text and "line 17" not in parts[1].text
 
 

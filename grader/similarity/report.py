@@ -34,11 +34,11 @@ class Segment:
 
 
 def segments(text: str, spans: list[Span], context: int = CONTEXT_LINES) -> list[Segment]:
-    """``text`` cut at ``spans`` (merged, clipped to the text), with the unmatched stretches
+    """``text`` cut at ``spans`` (whole lines, merged), with the unmatched stretches
     longer than ``2 * context`` lines folded to their first and last ``context`` lines."""
     pieces: list[Segment] = []
     at = 0
-    for span in _merged(spans, len(text)):
+    for span in _merged(spans, text):
         if span.start > at:
             pieces.append(Segment("plain", text[at : span.start]))
         pieces.append(Segment("match", text[span.start : span.end]))
@@ -79,10 +79,17 @@ def write_similarity(report: SimilarityReport, path: Path, *, generated: datetim
     return path
 
 
-def _merged(spans: list[Span], length: int) -> list[Span]:
+def _merged(spans: list[Span], text: str) -> list[Span]:
+    """The spans widened to whole lines (the detector's ends can fall a few characters
+    inside a token), clipped to the text, overlapping ones merged."""
     out: list[Span] = []
     for span in sorted(spans, key=lambda s: (s.start, s.end)):
-        start, end = max(0, span.start), min(length, span.end)
+        start, end = max(0, span.start), min(len(text), span.end)
+        if end <= start:
+            continue
+        start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end - 1)
+        end = len(text) if line_end < 0 else line_end
         if end <= start:
             continue
         if out and start <= out[-1].end:
