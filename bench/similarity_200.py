@@ -63,6 +63,7 @@ def _disguised(code: str, rng: random.Random) -> str:
 
 def generate(folder: Path, template: dict[str, str], n: int, seed: int) -> None:
     rng = random.Random(seed)
+    previous: dict[str, str] = {}
     for i in range(n):
         if i < 2 * PLANTED and i % 2 == 1:
             files = {rel: _disguised(text, rng) for rel, text in previous.items()}
