@@ -784,11 +784,11 @@ def similarity_cmd(
     from datetime import datetime
 
     from grader.course import load_assignment
+    from grader.extras import require
     from grader.similarity import compare, read_submissions, template_code, write_similarity
-    from grader.similarity.detect import CopydetectDetector
 
     material = load_assignment(_course(course), assignment)
-    CopydetectDetector("")  # a missing extra is said before any submission is read
+    require("copydetect", why="the similarity report", who="grader similarity")  # said first
     with tempfile.TemporaryDirectory(prefix="grader-similarity-") as scratch:
         docs = read_submissions(submissions, material, Path(scratch, "now"))
         for i, folder in enumerate(past or []):

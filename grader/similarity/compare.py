@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from grader.similarity.detect import CopydetectDetector, MakeDetector
+from grader.similarity.detect import CopydetectDetector, Detector, Fingerprint, MakeDetector
 from grader.similarity.models import CodeDocument, MatchedPair, SimilarityReport, SourceFile
 from grader.similarity.sources import joined
 
@@ -30,8 +30,8 @@ def compare(
     started = time.perf_counter()
     template, _ = joined(boilerplate, [])
     detector = make_detector(template)
-    with_code = [d for d in documents if d.text.strip()]
-    prints = {d.student: detector.fingerprint(d.text) for d in with_code}
+    prints, unread = _fingerprints(detector, documents)
+    with_code = [d for d in documents if d.student in prints]
     pairs: list[MatchedPair] = []
     compared = 0
     for a, b in _pairs(with_code):
@@ -60,8 +60,28 @@ def compare(
         boilerplate=[f.path for f in boilerplate],
         documents=[d for d in documents if d.student in shown],
         pairs=pairs,
-        not_compared={d.student: _why_not(d) for d in documents if not d.text.strip()},
+        not_compared=unread,
     )
+
+
+def _fingerprints(
+    detector: Detector, documents: list[CodeDocument]
+) -> tuple[dict[str, Fingerprint], dict[str, str]]:
+    """(student -> fingerprint, student -> why there is none). A document the detector
+    fails on is one student's problem: it is listed as not compared, and the rest go on."""
+    prints: dict[str, Fingerprint] = {}
+    unread: dict[str, str] = {}
+    for doc in documents:
+        if not doc.text.strip():
+            unread[doc.student] = (
+                "; ".join(doc.notes) or "no .py file and no notebook code cell in it"
+            )
+            continue
+        try:
+            prints[doc.student] = detector.fingerprint(doc.text)
+        except Exception as exc:  # the library, on hostile text: never the whole class
+            unread[doc.student] = f"the detector could not read its code ({type(exc).__name__})"
+    return prints, unread
 
 
 def _pairs(documents: list[CodeDocument]) -> Iterator[tuple[CodeDocument, CodeDocument]]:
@@ -73,8 +93,3 @@ def _pairs(documents: list[CodeDocument]) -> Iterator[tuple[CodeDocument, CodeDo
             yield a, b
         for b in past:
             yield a, b
-
-
-def _why_not(document: CodeDocument) -> str:
-    found = "; ".join(document.notes)
-    return found or "no .py file and no notebook code cell in it"
