@@ -748,18 +748,6 @@ def export_gradescope_cmd(
     )
 
 
-coursecli.register(app, export_app)
-
-
-def main() -> None:
-    """Console entry point: instructor errors become a message and exit code 2."""
-    try:
-        app()
-    except InstructorError as exc:
-        print(f"error: {printable(str(exc))}", file=sys.stderr)  # unwrapped: paths stay whole
-        sys.exit(exc.exit_code)
-
-
 # -- grader release-feedback (issue 19, item 6) ----------------------------------------------
 
 
@@ -785,3 +773,65 @@ def release_feedback_cmd(
     written = release_feedback(results_dir, out_dir, zip=as_zip, students=students)
     kind = ("zip" if as_zip else "folder") + ("" if len(written) == 1 else "s")
     _say(f"wrote {len(written)} {kind} to {out_dir}, one per student: feedback.html, feedback.md")
+
+
+# -- grader similarity (issue 20, item 4) ----------------------------------------------
+
+
+@app.command("similarity")
+def similarity_cmd(
+    submissions: Annotated[
+        Path, typer.Argument(help="Folder with one folder, .zip or notebook per student.")
+    ],
+    assignment: AssignmentOpt,
+    past: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--past", help="A past term's submissions folder, compared against (repeatable)."
+        ),
+    ] = None,
+    page: Annotated[Path, typer.Option("--out", "-o", help="Where the HTML page goes.")] = Path(
+        "similarity.html"
+    ),
+    top: Annotated[int, typer.Option("--top", min=1, help="Pairs listed.")] = 20,
+    course: CourseOpt = None,
+) -> None:
+    """Which submissions share code beyond the template: the most similar pairs, and a page
+    with the matching code side by side (docs/similarity.md). Nothing is run."""
+    import tempfile
+    from datetime import datetime
+
+    from grader.course import load_assignment
+    from grader.extras import require
+    from grader.similarity import compare, read_submissions, template_code, write_similarity
+
+    material = load_assignment(_course(course), assignment)
+    require("copydetect", why="the similarity report", who="grader similarity")  # said first
+    with tempfile.TemporaryDirectory(prefix="grader-similarity-") as scratch:
+        docs = read_submissions(submissions, material, Path(scratch, "now"))
+        for i, folder in enumerate(past or []):
+            where = Path(scratch, f"past{i}")
+            docs += read_submissions(folder, material, where, past_label=folder.resolve().name)
+    report = compare(docs, template_code(material), assignment=assignment, top=top)
+    table = Table(title=f"most similar pairs of {len(docs)} submissions")
+    for column in ("A", "B", "A found in B", "B found in A"):
+        table.add_column(column, justify="right" if "found" in column else "left")
+    for pair in report.pairs:
+        b = f"{pair.student_b} (past)" if pair.b_is_past else pair.student_b
+        table.add_row(*_cells(pair.student_a, b, f"{pair.a_to_b:.0%}", f"{pair.b_to_a:.0%}"))
+    out.print(table)
+    written = write_similarity(report, page, generated=datetime.now())
+    _say(f"{report.compared} pairs compared in {report.seconds:.1f} s; page: {written}")
+    _say("a high score is a reason to look, not proof: read the matching code on the page")
+
+
+coursecli.register(app, export_app)
+
+
+def main() -> None:
+    """Console entry point: instructor errors become a message and exit code 2."""
+    try:
+        app()
+    except InstructorError as exc:
+        print(f"error: {printable(str(exc))}", file=sys.stderr)  # unwrapped: paths stay whole
+        sys.exit(exc.exit_code)

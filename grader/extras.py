@@ -1,8 +1,8 @@
 """The optional parts of the install, imported only where they are needed.
 
 The core install grades plain Python and numpy and runs the self-check; torch, torchvision,
-scikit-learn, matplotlib and ray come with extras (``pip install 'dl-grader[torch]'``; the
-table is :data:`EXTRAS`, the sizes are in docs/install.md). Every import of one goes through
+scikit-learn, matplotlib, ray and copydetect come with extras (``pip install
+'dl-grader[torch]'``; the table is :data:`EXTRAS`, the sizes are in docs/install.md). Every import of one goes through
 :func:`require`, so a missing one raises :class:`MissingExtra`, whose message names the extra
 to install: a problem of the grader's environment, never the student's fault.
 """
@@ -46,6 +46,7 @@ EXTRAS: dict[str, Extra] = {
     "nbconvert": Extra("nbconvert", "notebook"),
     "nbclient": Extra("nbclient", "notebook"),
     "ray": Extra("ray", "cluster"),
+    "copydetect": Extra("copydetect", "similarity"),
 }
 """Top-level import name -> its extra (pyproject.toml's ``[project.optional-dependencies]``)."""
 
