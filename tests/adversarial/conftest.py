@@ -464,7 +464,8 @@ class Graded:
         out, results = self.arena.out, self.results
         spec = load_spec(self.arena.course / SECRET_FILES["spec"])
         found = {p.name for p in out.iterdir()}
-        written = {"gradebook.csv", KEY_FILE, *results}  # KEY_FILE: the held-out data's secret
+        # KEY_FILE: the held-out data's secret; run.json: the run's timing
+        written = {"gradebook.csv", "run.json", KEY_FILE, *results}
         problems = [f"unexpected {name}" for name in sorted(found - written)]
         problems += [f"missing {name}/" for name in sorted(set(results) - found)]
         for student, reported in results.items():
