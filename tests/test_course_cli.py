@@ -19,16 +19,33 @@ def test_every_lms_export_has_a_command() -> None:
 def test_a_course_from_grading_to_the_lms(tmp_path: Path) -> None:
     root = _course(tmp_path)
     graded = grader(
-        "grade", "subs", "-a", "toy", "-o", "out", "--seed", "1",
-        "--submitted-at", "times.csv", cwd=root,
+        "grade",
+        "subs",
+        "-a",
+        "toy",
+        "-o",
+        "out",
+        "--seed",
+        "1",
+        "--submitted-at",
+        "times.csv",
+        cwd=root,
     )
     assert graded.returncode == 0, graded.stderr
     assert "late: late: 2 days late: -20% (10% a day, capped at 30%); 6 -> 4.8" in graded.stdout
     assert "course gradebook:" in graded.stdout and "(1 late)" in graded.stdout
 
     overridden = grader(
-        "override", "-a", "toy", "-s", "nosquare", "--points", "5.5",
-        "--reason", "derivation shown in office hours", cwd=root,
+        "override",
+        "-a",
+        "toy",
+        "-s",
+        "nosquare",
+        "--points",
+        "5.5",
+        "--reason",
+        "derivation shown in office hours",
+        cwd=root,
     )
     assert overridden.returncode == 0, overridden.stderr
     assert "nosquare on toy: 6 -> 5.5 (override: derivation shown in office hours)" in (
@@ -68,8 +85,16 @@ def test_course_commands_say_what_is_missing(tmp_path: Path) -> None:
     assert "no grading of 'toy' is recorded" in nothing.stderr
 
     both = grader(
-        "override", "-a", "toy", "-s", "late", "--reason", "x", "--course-file",
-        "elsewhere.toml", cwd=root,
+        "override",
+        "-a",
+        "toy",
+        "-s",
+        "late",
+        "--reason",
+        "x",
+        "--course-file",
+        "elsewhere.toml",
+        cwd=root,
     )
     assert both.returncode == 2 and "give --points P" in both.stderr
 

@@ -109,7 +109,13 @@ def test_grade_in_a_course_records_lateness_and_the_gradebook(tmp_path: Path) ->
     hidden = root / "assignments/toy/checks/hidden/test_hidden.py"
     hidden.write_text(hidden.read_text().replace(ONES, LENIENT))
     again = grade(
-        root, "toy", root / "subs", root / "out", seed=1, force=True, course_run=run,
+        root,
+        "toy",
+        root / "subs",
+        root / "out",
+        seed=1,
+        force=True,
+        course_run=run,
         reason="regrade",
     )
     assert [(c.student, c.old, c.new) for c in again.changes] == [("nosquare", 6.0, 3.0)]
