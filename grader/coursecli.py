@@ -22,7 +22,14 @@ from grader.safetext import printable
 if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays quick
     from grader.courserun import CourseRun
 
-__all__ = ["CourseFileOpt", "GradebookOpt", "SubmittedAtOpt", "open_course", "register"]
+__all__ = [
+    "LMS_EXPORTS",
+    "CourseFileOpt",
+    "GradebookOpt",
+    "SubmittedAtOpt",
+    "open_course",
+    "register",
+]
 
 CourseFileOpt = Annotated[
     Path | None,
