@@ -132,7 +132,8 @@ def grade(
             ]
             write_class(ResultsFolder.graded(out_dir, finished), "grade")
         info = _run_info(assignment_id, started_at, started, jobs, finished, done)
-        atomic.write_text(out_dir / "run.json", info.model_dump_json(indent=2) + "\n")
+        if only is None:  # the class report's run: some students' regrade is not one
+            atomic.write_text(out_dir / "run.json", info.model_dump_json(indent=2) + "\n")
         if book is not None:
             book.finish(info.wall_s, info.lane_s)
     return GradeReport(
