@@ -199,18 +199,18 @@ def backprop_class(assignment: Assignment) -> dict[str, str | bytes]:
         return {f: mutated_source(assignment, m) if f == m.file else ref[f] for f in files}
 
     students: dict[str, dict[str, str]] = {
-        "ana": ref,  # correct
-        "cy": mutant("d_softmax_diagonal_only"),  # the classic Jacobian bug
-        "dee": mutant("autograd_backward"),  # calls loss.backward(): forbidden in Part B
-        "eli": mutant("init_from_nn_linear"),  # builds layers with torch.nn.Linear: forbidden
-        "fay": mutant("umd_derivative_from_wrong_cache_entry"),
-        "gus": _template_modules(assignment),  # the template, untouched
-        "hal": {f: ref[f] for f in files if f != "umd.py"},  # forgot a file
+        "ada": ref,  # correct
+        "chloe": mutant("d_softmax_diagonal_only"),  # the classic Jacobian bug
+        "dan": mutant("autograd_backward"),  # calls loss.backward(): forbidden in Part B
+        "emma": mutant("init_from_nn_linear"),  # builds layers with torch.nn.Linear: forbidden
+        "finn": mutant("umd_derivative_from_wrong_cache_entry"),
+        "gia": _template_modules(assignment),  # the template, untouched
+        "hugo": {f: ref[f] for f in files if f != "umd.py"},  # forgot a file
     }
     out: dict[str, str | bytes] = {
         f"{s}/{f}": text for s, texts in students.items() for f, text in texts.items()
     }
-    out["bo.zip"] = _zip(
+    out["ben.zip"] = _zip(
         {f"hw1/{f}": text for f, text in ref.items()}
     )  # correct, zipped in a folder
     return out
@@ -232,20 +232,20 @@ def cnn_class(assignment: Assignment) -> dict[str, str | bytes]:
         return {f: mutated_source(assignment, m) if f == m.file else ref[f] for f in files}
 
     students: dict[str, dict[str, str]] = {
-        "ari": ref,  # correct
-        "cal": mutant("no_zero_grad"),  # gradients accumulate: the training checks fall apart
-        "dev": mutant("no_eval_in_testing"),  # BatchNorm left in train mode while testing
-        "eva": mutant("net_flatten_mixes_batch"),  # a reshape that mixes the examples of a batch
-        "fox": mutant("budget_cnn_over_budget"),  # 123,099 parameters
-        "gil": ref,  # correct code, but budget_cnn.pt is a pickled model, not weights
-        "hana": _template_modules(assignment),  # the template, untouched
-        "ivo": {"models.py": ref["models.py"]},  # forgot training.py
+        "ada": ref,  # correct
+        "chloe": mutant("no_zero_grad"),  # gradients accumulate: the training checks fall apart
+        "dan": mutant("no_eval_in_testing"),  # BatchNorm left in train mode while testing
+        "emma": mutant("net_flatten_mixes_batch"),  # a reshape that mixes the examples of a batch
+        "finn": mutant("budget_cnn_over_budget"),  # 123,099 parameters
+        "gia": ref,  # correct code, but budget_cnn.pt is a pickled model, not weights
+        "hugo": _template_modules(assignment),  # the template, untouched
+        "iris": {"models.py": ref["models.py"]},  # forgot training.py
     }
     out: dict[str, str | bytes] = {
         f"{s}/{f}": text for s, texts in students.items() for f, text in texts.items()
     }
-    out["gil/budget_cnn.pt"] = PICKLED_MODEL
-    out["bea.zip"] = _zip({f"hw5/{f}": text for f, text in ref.items()})  # correct, zipped
+    out["gia/budget_cnn.pt"] = PICKLED_MODEL
+    out["ben.zip"] = _zip({f"hw5/{f}": text for f, text in ref.items()})  # correct, zipped
     return out
 
 
@@ -264,19 +264,19 @@ def segmentation_class(assignment: Assignment) -> dict[str, str | bytes]:
         return {f: mutated_source(assignment, m) if f == m.file else ref[f] for f in files}
 
     students: dict[str, dict[str, str]] = {
-        "ama": ref,  # correct
-        "bo": mutant("reshape_instead_of_permute"),  # image.reshape(3, 256, 256): the UMD bug
-        "cai": mutant("bilinear_masks"),  # interpolated labels
-        "dina": mutant("no_crop"),  # FCN32's output is larger than the image
-        "emil": mutant("iou_divides_by_zero"),  # ZeroDivisionError on absent classes
-        "fatu": mutant("backbone_not_frozen"),  # fine-tuning changes the pretrained weights
-        "gio": ref,  # correct code, but small_cnn.pt is a pickled model, not weights
-        "hiro": _template_modules(assignment),  # the template, untouched
+        "ada": ref,  # correct
+        "ben": mutant("reshape_instead_of_permute"),  # image.reshape(3, 256, 256): the UMD bug
+        "chloe": mutant("bilinear_masks"),  # interpolated labels
+        "dan": mutant("no_crop"),  # FCN32's output is larger than the image
+        "emma": mutant("iou_divides_by_zero"),  # ZeroDivisionError on absent classes
+        "finn": mutant("backbone_not_frozen"),  # fine-tuning changes the pretrained weights
+        "gia": ref,  # correct code, but small_cnn.pt is a pickled model, not weights
+        "hugo": _template_modules(assignment),  # the template, untouched
     }
     out: dict[str, str | bytes] = {
         f"{s}/{f}": text for s, texts in students.items() for f, text in texts.items()
     }
-    out["gio/small_cnn.pt"] = PICKLED_SMALL_CNN
+    out["gia/small_cnn.pt"] = PICKLED_SMALL_CNN
     return out
 
 

@@ -87,27 +87,27 @@ def test_backprop_demo_grades_as_intended(tmp_path: Path) -> None:
     """Are the backprop_torch demo's forbidden-API users caught, and the rest graded as written?"""
     report = grade(REPO, "backprop_torch", out_dir("backprop_torch"), tmp_path / "out", jobs=2)
     r = {x.student: x for x in report.results}
-    full = r["ana"].max_score
-    assert r["ana"].score == full and r["bo"].score == full
-    for student in ("dee", "eli"):
+    full = r["ada"].max_score
+    assert r["ada"].score == full and r["ben"].score == full
+    for student in ("dan", "emma"):
         messages = [c.message for c in r[student].checks if c.status == "failed"]
         assert 0 < r[student].score < full and any("must not use torch" in m for m in messages), (
             student
         )
-    cy = {c.name: c.status for c in r["cy"].checks}
-    assert cy["test_d_softmax_small_jacobian"] == "failed" and 0 < r["cy"].score < full
-    assert 0 < r["fay"].score < full
-    assert r["gus"].score == 0 and r["gus"].gradable
-    _only_the_missing_file_costs(r["hal"], "umd.py")
+    chloe = {c.name: c.status for c in r["chloe"].checks}
+    assert chloe["test_d_softmax_small_jacobian"] == "failed" and 0 < r["chloe"].score < full
+    assert 0 < r["finn"].score < full
+    assert r["gia"].score == 0 and r["gia"].gradable
+    _only_the_missing_file_costs(r["hugo"], "umd.py")
 
 
 @pytest.mark.slow
 def test_cnn_demo_grades_as_intended(tmp_path: Path) -> None:
     """Does each cnn_classifiers student lose points where their bug is, and is a handed-in
-    checkpoint scored instead of training (gil's pickled model refused, jo's weights used)?"""
+    checkpoint scored instead of training (gia's pickled model refused, jo's weights used)?"""
     subs = tmp_path / "class"
     shutil.copytree(out_dir("cnn_classifiers"), subs)
-    shutil.copytree(subs / "ari", subs / "jo")  # correct code and untrained weights
+    shutil.copytree(subs / "ada", subs / "jo")  # correct code and untrained weights
     spec = importlib.util.spec_from_file_location("demo_models", subs / "jo" / "models.py")
     assert spec is not None and spec.loader is not None
     models = importlib.util.module_from_spec(spec)
@@ -117,35 +117,35 @@ def test_cnn_demo_grades_as_intended(tmp_path: Path) -> None:
 
     report = grade(REPO, "cnn_classifiers", subs, tmp_path / "out", jobs=2)
     r = {x.student: x for x in report.results}
-    full = r["ari"].max_score
-    assert r["ari"].score == full and r["bea"].score == full
+    full = r["ada"].max_score
+    assert r["ada"].score == full and r["ben"].score == full
     for student, check in [
-        ("cal", "test_train_one_epoch_zero_grad"),
-        ("dev", "test_test_one_epoch_uses_eval_mode"),
-        ("eva", "test_net_examples_independent"),
-        ("fox", "test_budget_cnn_parameter_budget"),
+        ("chloe", "test_train_one_epoch_zero_grad"),
+        ("dan", "test_test_one_epoch_uses_eval_mode"),
+        ("emma", "test_net_examples_independent"),
+        ("finn", "test_budget_cnn_parameter_budget"),
     ]:
         assert 0 < r[student].score < full
         assert {c.name: c.status for c in r[student].checks}[check] == "failed", student
     for student, status, words in [
-        ("gil", "error", "weights_only"),
+        ("gia", "error", "weights_only"),
         ("jo", "failed", "budget_cnn.pt"),
     ]:
         checks = {c.name: c for c in r[student].checks}
         budget = checks.pop("test_budget_cnn_accuracy")
         assert budget.status == status and words in budget.message, (student, budget.message)
         assert all(c.status == "passed" for c in checks.values()), student
-    assert r["hana"].score == 0 and r["hana"].gradable
-    _only_the_missing_file_costs(r["ivo"], "training.py")
+    assert r["hugo"].score == 0 and r["hugo"].gradable
+    _only_the_missing_file_costs(r["iris"], "training.py")
 
 
 @pytest.mark.slow
 def test_segmentation_demo_grades_as_intended(tmp_path: Path) -> None:
     """Does each segmentation_transfer student lose points where their bug is, and is a handed-in
-    small_cnn.pt scored instead of training (gio's pickled model refused, jun's weights used)?"""
+    small_cnn.pt scored instead of training (gia's pickled model refused, jun's weights used)?"""
     subs = tmp_path / "class"
     shutil.copytree(out_dir("segmentation_transfer"), subs)
-    shutil.copytree(subs / "ama", subs / "jun")  # correct code and untrained weights
+    shutil.copytree(subs / "ada", subs / "jun")  # correct code and untrained weights
     spec = importlib.util.spec_from_file_location("demo_transfer", subs / "jun" / "transfer.py")
     assert spec is not None and spec.loader is not None
     transfer = importlib.util.module_from_spec(spec)
@@ -155,23 +155,23 @@ def test_segmentation_demo_grades_as_intended(tmp_path: Path) -> None:
 
     report = grade(REPO, "segmentation_transfer", subs, tmp_path / "out", jobs=2)
     r = {x.student: x for x in report.results}
-    full = r["ama"].max_score
-    assert r["ama"].score == full
+    full = r["ada"].max_score
+    assert r["ada"].score == full
     for student, check in [
-        ("bo", "test_voc_dataset_channel_order"),
-        ("cai", "test_voc_dataset_masks_not_interpolated"),
-        ("dina", "test_fcn32_output_shape_voc_sizes"),
-        ("emil", "test_iou_per_class_absent_classes"),
-        ("fatu", "test_finetune_squeezenet_training_keeps_backbone"),
+        ("ben", "test_voc_dataset_channel_order"),
+        ("chloe", "test_voc_dataset_masks_not_interpolated"),
+        ("dan", "test_fcn32_output_shape_voc_sizes"),
+        ("emma", "test_iou_per_class_absent_classes"),
+        ("finn", "test_finetune_squeezenet_training_keeps_backbone"),
     ]:
         assert 0 < r[student].score < full, student
         assert {c.name: c.status for c in r[student].checks}[check] != "passed", student
     for student, status, words in [
-        ("gio", "error", "weights_only"),
+        ("gia", "error", "weights_only"),
         ("jun", "failed", "small_cnn.pt"),
     ]:
         checks = {c.name: c for c in r[student].checks}
         scored = checks.pop("test_small_cnn_accuracy")
         assert scored.status == status and words in scored.message, (student, scored.message)
         assert all(c.status == "passed" for c in checks.values()), student
-    assert r["hiro"].score == 0 and r["hiro"].gradable
+    assert r["hugo"].score == 0 and r["hugo"].gradable
