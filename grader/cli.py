@@ -223,7 +223,7 @@ def _print_course(results: list[SubmissionResult], in_course: CourseRun) -> None
     for r in late:
         assert r.late is not None
         _say(f"late: {r.student}: {r.late.reason}; {r.awarded:g} -> {r.final:g}")
-    guessed = [r.student for r in results if r.late is not None and r.late.warning]
+    guessed = [r.student for r in results if r.late is not None and r.late.source == "file time"]
     if guessed:
         _say(
             f"{len(guessed)} submission time(s) from file times ({', '.join(guessed[:5])}"

@@ -138,8 +138,10 @@ def _with_warnings(found: SubmittedAt, tried: list[str], now: datetime) -> Submi
 def _from_manifest(
     submission: Submission, manifest: Mapping[str, datetime] | None
 ) -> SubmittedAt | None:
-    if manifest is None or submission.student not in manifest:
+    if not manifest:
         return None
+    if submission.student not in manifest:
+        raise _Unusable(f"{submission.student} is not in the submission times given")
     if isinstance(manifest, Manifest):
         detail = f"{manifest.path.name} row {manifest.rows[submission.student]}"
     else:

@@ -180,7 +180,8 @@ def test_gradescope_metadata_beats_git(tmp_path: Path) -> None:
     assert found.source == "gradescope"
     assert found.at == datetime(2026, 10, 1, 17, 0, 0, 123456, tzinfo=UTC)
     assert found.detail == f"{meta} created_at"
-    assert found.detail and found.warning == ""
+    # a manifest was given and does not list her: the time is still found, and that is said
+    assert found.warning == "alice is not in the submission times given"
 
 
 def test_a_plain_dict_manifest(tmp_path: Path) -> None:
