@@ -115,7 +115,7 @@ def regrade_cmd(
     from grader.lane import previous_result
 
     root, run = open_course(course, course_file, gradebook)
-    with Coursebook.open(run.gradebook) as book:
+    with Coursebook.open(run.gradebook, create=False) as book:
         last = book.last_run(assignment)
         recorded = book.grades(run.course, assignment).rows
     if last is None:
@@ -177,7 +177,7 @@ def override_cmd(
     if (points is None) == (not clear):
         raise InstructorError("give --points P to set an override, or --clear to remove it")
     _, run = open_course(course, course_file, gradebook)
-    with Coursebook.open(run.gradebook) as book:
+    with Coursebook.open(run.gradebook, create=False) as book:
         if clear:
             entry = book.clear_override(student, assignment, reason, getpass.getuser())
         else:
@@ -202,7 +202,7 @@ def course_page_cmd(
     from grader.report.coursepage import render_course_page
 
     _, run = open_course(course, course_file, gradebook)
-    with Coursebook.open(run.gradebook) as book:
+    with Coursebook.open(run.gradebook, create=False) as book:
         grades = book.grades(run.course)
     html = render_course_page(grades, generated=datetime.now(), page=page.resolve())
     atomic.write_text(page, html)
@@ -226,7 +226,7 @@ def _lms_command(kind: str, label: str) -> Callable[..., None]:
         from grader.lmsexport import export_grades
 
         _, run = open_course(course, course_file, gradebook)
-        with Coursebook.open(run.gradebook) as book:
+        with Coursebook.open(run.gradebook, create=False) as book:
             grades = book.grades(run.course)
         target = out if out is not None else Path(f"{kind}.csv")
         written = export_grades(kind, grades, target, assignment)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from grader.coursebook.store import Coursebook
 from grader.coursecli import LMS_EXPORTS
 from grader.lmsexport import EXPORTS
 from tests.clirun import grader
@@ -80,6 +81,10 @@ def test_course_commands_say_what_is_missing(tmp_path: Path) -> None:
     assert nofile.returncode == 2
     assert "no course file" in nofile.stderr and "--course-file" in nofile.stderr
 
+    nobook = grader("regrade", "-a", "toy", "--course-file", "elsewhere.toml", cwd=root)
+    assert nobook.returncode == 2 and "no course gradebook there yet" in nobook.stderr
+
+    Coursebook.open(root / "gradebook.sqlite").close()  # a gradebook, with nothing graded
     nothing = grader("regrade", "-a", "toy", "--course-file", "elsewhere.toml", cwd=root)
     assert nothing.returncode == 2
     assert "no grading of 'toy' is recorded" in nothing.stderr
@@ -100,3 +105,10 @@ def test_course_commands_say_what_is_missing(tmp_path: Path) -> None:
 
     typo = grader("export", "canvas", "-a", "tyo", "--course-file", "elsewhere.toml", cwd=root)
     assert typo.returncode == 2 and "toy" in typo.stderr
+
+
+def test_reading_commands_do_not_create_a_gradebook(tmp_path: Path) -> None:
+    root = _course(tmp_path)
+    page = grader("course-page", "-o", "course.html", cwd=root)
+    assert page.returncode == 2 and "no course gradebook there yet" in page.stderr
+    assert not (root / "gradebook.sqlite").exists() and not (root / "course.html").exists()

@@ -53,8 +53,14 @@ class Coursebook:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Coursebook:
-        """Open the gradebook at ``path``, creating it or migrating it forward."""
+    def open(cls, path: Path, *, create: bool = True) -> Coursebook:
+        """Open the gradebook at ``path``, migrating it forward; a missing one is created, or
+        with ``create=False`` (the commands that only read it) refused with the fix."""
+        if not create and not path.is_file():
+            raise CoursebookError(
+                f"{path}: no course gradebook there yet; grade an assignment with the course "
+                "file first (grader grade SUBMISSIONS -a ID), or give --gradebook FILE"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
