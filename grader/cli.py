@@ -171,7 +171,7 @@ def grade_cmd(
         f"gradebook: {out_dir / 'gradebook.csv'}"
     )
     if in_course is not None:
-        _print_course(report.results, in_course)
+        _print_course(report, in_course, total)
     _exit_on_grader_faults(report.results)
 
 
@@ -216,9 +216,12 @@ def _with_progress(
     return report
 
 
-def _print_course(results: list[SubmissionResult], in_course: CourseRun) -> None:
-    """The late submissions and their penalties, the students not on the roster, and where
-    the course gradebook is."""
+def _print_course(report: GradeReport, in_course: CourseRun, total: int) -> None:
+    """The late submissions and their penalties, the students not on the roster, the times
+    given for no submission, what changed in the course gradebook, and where it is."""
+    from grader.coursebook.store import summarize
+
+    results = report.results
     late = [r for r in results if r.late is not None and r.late.minutes_late > 0]
     for r in late:
         assert r.late is not None
@@ -236,6 +239,11 @@ def _print_course(results: list[SubmissionResult], in_course: CourseRun) -> None
             f"not on the roster of {in_course.path}: {', '.join(strangers)}; they are in the "
             "gradebook, but no export can name them in the LMS until they are added"
         )
+    unused = sorted(set(in_course.times) - {r.student for r in results})
+    if unused and len(results) == total:
+        _say(f"submission times given for students with no submission: {', '.join(unused)}")
+    if any(c.old is not None for c in report.changes):
+        _say(f"gradebook changes: {summarize(report.changes)}")
     _say(f"course gradebook: {in_course.gradebook} ({len(late)} late)")
 
 

@@ -19,6 +19,8 @@ def test_every_lms_export_has_a_command() -> None:
 
 def test_a_course_from_grading_to_the_lms(tmp_path: Path) -> None:
     root = _course(tmp_path)
+    with (root / "times.csv").open("a") as times:
+        times.write("zed,2026-10-05T20:00:00+02:00\n")  # no such submission
     graded = grader(
         "grade",
         "subs",
@@ -35,6 +37,7 @@ def test_a_course_from_grading_to_the_lms(tmp_path: Path) -> None:
     assert graded.returncode == 0, graded.stderr
     assert "late: late: 2 days late: -20% (10% a day, capped at 30%); 6 -> 4.8" in graded.stdout
     assert "course gradebook:" in graded.stdout and "(1 late)" in graded.stdout
+    assert "submission times given for students with no submission: zed" in graded.stdout
 
     overridden = grader(
         "override",
