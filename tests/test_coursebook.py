@@ -4,6 +4,7 @@ the files it refuses."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -150,3 +151,51 @@ def test_files_that_are_not_a_gradebook_are_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(CoursebookError, match="not a course gradebook"):
         Coursebook.open(other)
+
+
+def test_simultaneous_first_opens_build_the_schema_once(tmp_path: Path) -> None:
+    """Several graders opening a new gradebook at once all succeed (the schema is built under
+    the write lock, and the version read again there)."""
+    path = tmp_path / "gb.sqlite"
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            Coursebook.open(path).close()
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    conn = sqlite3.connect(path)
+    assert schema.version(conn) == len(schema.MIGRATIONS)
+    conn.close()
+
+
+def test_a_failed_migration_leaves_the_old_version(tmp_path: Path) -> None:
+    path = tmp_path / "gb.sqlite"
+    Coursebook.open(path).close()
+    bad = [*schema.MIGRATIONS, "CREATE TABLE extra (x INTEGER);\nINSERT INTO nowhere VALUES (1);"]
+    conn = sqlite3.connect(path, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError):
+        schema.migrate(conn, path, bad)
+    assert schema.version(conn) == 1
+    assert "extra" not in [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+    conn.close()
+
+
+def test_the_audit_log_is_append_only(tmp_path: Path) -> None:
+    book, run = _book(tmp_path)
+    with book:
+        book.record(run, _result("ada", {"a": 2, "b": 2}), tmp_path / "ada")
+    conn = sqlite3.connect(tmp_path / "gb.sqlite")
+    for statement in ("UPDATE audit SET new = 0", "DELETE FROM audit"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute(statement)
+    conn.close()

@@ -103,6 +103,10 @@ CREATE TABLE audit (
     checks_changed TEXT NOT NULL DEFAULT '[]',
     by TEXT NOT NULL DEFAULT ''
 );
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO meta (key, value) VALUES ('kind', 'dl-grader course gradebook');
 """
@@ -120,8 +124,12 @@ def migrate(conn: sqlite3.Connection, path: Path, migrations: list[str] | None =
     """Bring the file at ``path`` up to the last of ``migrations``; return its version."""
     steps = MIGRATIONS if migrations is None else migrations
     try:
-        have = version(conn)
-        if have == 0 and _has_tables(conn):
+        conn.execute("BEGIN")  # one snapshot for both reads: a grader migrating meanwhile
+        try:  # commits its tables and their version together
+            have, tables = version(conn), _has_tables(conn)
+        finally:
+            conn.execute("COMMIT")
+        if have == 0 and tables:
             raise CoursebookError(
                 f"{path}: an SQLite file, but not a course gradebook (it has tables of its own "
                 "and no gradebook version); give --gradebook a new file name"
@@ -137,15 +145,30 @@ def migrate(conn: sqlite3.Connection, path: Path, migrations: list[str] | None =
             f"up to {len(steps)}); upgrade the grader (pip install -U dl-grader)"
         )
     for number in range(have, len(steps)):
-        # executescript commits first; the BEGIN...COMMIT makes each step all or nothing
+        conn.execute("BEGIN IMMEDIATE")  # the write lock: a second grader waits here
         try:
-            conn.executescript(
-                f"BEGIN;\n{steps[number]}\nPRAGMA user_version = {number + 1};\nCOMMIT;"
-            )
-        except sqlite3.Error:
+            if version(conn) == number:  # read again under the lock: it may have run it
+                for statement in _statements(steps[number]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+        except BaseException:
             conn.rollback()
             raise
+        conn.execute("COMMIT")
     return len(steps)
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of ``script``, whole (a trigger's body holds semicolons)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
 
 
 def _has_tables(conn: sqlite3.Connection) -> bool:
