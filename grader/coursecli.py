@@ -20,6 +20,7 @@ from grader.errors import InstructorError
 from grader.safetext import printable
 
 if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays quick
+    from grader.coursebook.models import CourseGrades
     from grader.courserun import CourseRun
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "CourseFileOpt",
     "GradebookOpt",
     "SubmittedAtOpt",
+    "course_grades",
     "open_course",
     "register",
 ]
@@ -91,6 +93,17 @@ def open_course(
             "(see examples/course.toml and docs/course.md)"
         )
     return root, run
+
+
+def course_grades(
+    course: Path | None, course_file: Path | None, gradebook: Path | None
+) -> CourseGrades:
+    """Every grade of the course, from its gradebook (which must exist)."""
+    from grader.coursebook.store import Coursebook
+
+    _, run = open_course(course, course_file, gradebook)
+    with Coursebook.open(run.gradebook, create=False) as book:
+        return book.grades(run.course)
 
 
 def regrade_cmd(
@@ -198,12 +211,9 @@ def course_page_cmd(
 ) -> None:
     """Write the course page: each student's totals, each assignment's distribution."""
     from grader import atomic
-    from grader.coursebook.store import Coursebook
     from grader.report.coursepage import render_course_page
 
-    _, run = open_course(course, course_file, gradebook)
-    with Coursebook.open(run.gradebook, create=False) as book:
-        grades = book.grades(run.course)
+    grades = course_grades(course, course_file, gradebook)
     html = render_course_page(grades, generated=datetime.now(), page=page.resolve())
     atomic.write_text(page, html)
     _say(f"course page: {page}")
@@ -222,12 +232,9 @@ def _lms_command(kind: str, label: str) -> Callable[..., None]:
         course_file: CourseFileOpt = None,
         gradebook: GradebookOpt = None,
     ) -> None:
-        from grader.coursebook.store import Coursebook
         from grader.lmsexport import export_grades
 
-        _, run = open_course(course, course_file, gradebook)
-        with Coursebook.open(run.gradebook, create=False) as book:
-            grades = book.grades(run.course)
+        grades = course_grades(course, course_file, gradebook)
         target = out if out is not None else Path(f"{kind}.csv")
         written = export_grades(kind, grades, target, assignment)
         _say(f"wrote {written}: {kind} import, after late penalties and overrides")
