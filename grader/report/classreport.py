@@ -27,6 +27,7 @@ from grader.report.classstats import ClassStats
 from grader.report.feedback import format_points
 from grader.report.runtime import RunWall
 from grader.report.sortable import script_csp, sortable_script
+from grader.report.templating import html_environment
 from grader.safetext import printable, printable_model
 
 if TYPE_CHECKING:  # matplotlib comes with the [report] extra, imported when a page is drawn
@@ -100,15 +101,7 @@ def _bars(axes: Axes, stats: ClassStats) -> None:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(points=format_points, pct="{:.1f}".format, secs=_seconds)
-    return env
+    return html_environment(Path(__file__).with_name("templates"), points=format_points, pct="{:.1f}".format, secs=_seconds)
 
 
 def _seconds(value: float) -> str:

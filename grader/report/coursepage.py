@@ -22,6 +22,7 @@ from grader.report.coursestats import BINS, course_stats
 from grader.report.feedback import format_points
 from grader.report.links import relative_href
 from grader.report.sortable import script_csp, sortable_script
+from grader.report.templating import html_environment
 from grader.safetext import printable_model
 
 __all__ = ["Bar", "histogram_bars", "render_course_page"]
@@ -69,15 +70,7 @@ def histogram_bars(bins: list[int]) -> list[Bar]:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(points=format_points, pct="{:.1f}".format, bars=histogram_bars)
-    return env
+    return html_environment(Path(__file__).with_name("templates"), points=format_points, pct="{:.1f}".format, bars=histogram_bars)
 
 
 def render_course_page(

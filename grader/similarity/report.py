@@ -16,6 +16,7 @@ from typing import Literal
 import jinja2
 
 from grader import atomic
+from grader.report.templating import html_environment
 from grader.safetext import printable
 from grader.similarity.models import MatchedPair, SimilarityReport, Span
 
@@ -127,12 +128,5 @@ def _flag(pair: MatchedPair) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(pct=_percent, shown=printable, flag=_flag)
-    return env
+    templates = Path(__file__).with_name("templates")
+    return html_environment(templates, pct=_percent, shown=printable, flag=_flag)
