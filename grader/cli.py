@@ -225,7 +225,8 @@ def _print_course(report: GradeReport, in_course: CourseRun, total: int) -> None
     late = [r for r in results if r.late is not None and r.late.minutes_late > 0]
     for r in late:
         assert r.late is not None
-        _say(f"late: {r.student}: {r.late.reason}; {r.awarded:g} -> {r.final:g}")
+        cost = f"{r.awarded:g} -> {r.final:g}" if r.late.percent else "no penalty"
+        _say(f"late: {r.student}: {r.late.reason}; {cost}")
     guessed = [r.student for r in results if r.late is not None and r.late.source == "file time"]
     if guessed:
         _say(
