@@ -15,8 +15,9 @@ demo:  ## install, then grade the four demo classes as one course into results/d
 	$$venv/bin/grader regrade -a nn_numpy --student dan --student emma $$course && \
 	$$venv/bin/grader export canvas -o $(DEMO_OUT)/canvas.csv $$course && \
 	$$venv/bin/grader export moodle -o $(DEMO_OUT)/moodle.csv $$course && \
-	$$venv/bin/grader course-page -o $(DEMO_OUT)/course.html $$course
-	@echo "open $(DEMO_OUT)/course.html (the course), $(DEMO_OUT)/<assignment>/report.html (each class) and $(DEMO_OUT)/<assignment>/<student>/feedback.html; LMS imports: $(DEMO_OUT)/canvas.csv, moodle.csv"
+	$$venv/bin/grader course-page -o $(DEMO_OUT)/course.html $$course && \
+	$$venv/bin/grader similarity examples/similarity/nn_numpy -a nn_numpy -o $(DEMO_OUT)/similarity.html
+	@echo "open $(DEMO_OUT)/course.html (the course), $(DEMO_OUT)/<assignment>/report.html (each class) and $(DEMO_OUT)/<assignment>/<student>/feedback.html; LMS imports: $(DEMO_OUT)/canvas.csv, moodle.csv; similarity: $(DEMO_OUT)/similarity.html"
 
 test:  ## lint, then the fast tests, then the slow ones (what CI runs)
 	@venv=$(VENV) && $(MAKE) --no-print-directory lint VENV=$$venv && \
@@ -30,5 +31,5 @@ test-slow:
 	@venv=$(VENV) && $$venv/bin/python -m pytest -q -m slow
 
 lint:
-	$(VENV)/bin/ruff check grader tests bench examples/build_demo.py assignments reference
+	$(VENV)/bin/ruff check grader tests bench examples/build_demo.py examples/build_similarity_demo.py assignments reference
 	$(VENV)/bin/mypy
