@@ -12,6 +12,7 @@ from grader.report.classstats import class_stats
 from grader.report.links import FEEDBACK_PAGE, relative_href
 from grader.report.results import ResultsFolder
 from grader.report.runtime import read_run_wall
+from grader.report.similarity_section import read_similarity
 
 __all__ = ["ClassPage"]
 
@@ -39,6 +40,7 @@ class ClassPage:
             generated=options.generated or datetime.now(),
             files=LISTED,
             run=read_run_wall(folder.path, stats.assignment),
+            similarity=read_similarity(folder.path, stats.assignment, page),
         )
         atomic.write_text(page, html)
         return [page]

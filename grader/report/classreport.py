@@ -26,6 +26,7 @@ from grader.models import STATUS
 from grader.report.classstats import ClassStats
 from grader.report.feedback import format_points
 from grader.report.runtime import RunWall
+from grader.report.similarity_section import SimilaritySection
 from grader.report.sortable import script_csp, sortable_script
 from grader.report.templating import html_environment
 from grader.safetext import printable, printable_model
@@ -118,15 +119,18 @@ def render_class_report(
     generated: datetime,
     files: dict[str, str] | None = None,
     run: RunWall | None = None,
+    similarity: SimilaritySection | None = None,
 ) -> str:
     """The page as HTML. ``files`` names the class files shown at the bottom (label -> name);
-    ``run``: the run's wall time from ``run.json`` (None: not recorded).
+    ``run``: the run's wall time from ``run.json`` (None: not recorded); ``similarity``: the
+    top pairs from ``similarity.json`` (None: no section).
 
     Student text is autoescaped by the template, and made printable first: no control
     characters, and a lone surrogate (a folder name that is not UTF-8) becomes U+FFFD, so
     the page always encodes."""
     stats = printable_model(stats)
     run = printable_model(run or RunWall(note="wall time not recorded"))
+    similarity = printable_model(similarity) if similarity is not None else None
     png = histogram_png(stats)
     return (
         _environment()
@@ -140,6 +144,7 @@ def render_class_report(
             slowest=max((t.duration_s for t in stats.timings), default=0.0),
             files=files or {},
             run=run,
+            similarity=similarity,
             script=sortable_script(),
             script_csp=script_csp(),
         )

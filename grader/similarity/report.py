@@ -19,6 +19,7 @@ from grader import atomic
 from grader.report.templating import html_environment
 from grader.safetext import printable
 from grader.similarity.models import MatchedPair, SimilarityReport, Span
+from grader.similarity.summary import write_summary
 
 __all__ = ["CONTEXT_LINES", "Segment", "render_similarity", "segments", "write_similarity"]
 
@@ -75,8 +76,10 @@ def render_similarity(report: SimilarityReport, *, generated: datetime) -> str:
 
 
 def write_similarity(report: SimilarityReport, path: Path, *, generated: datetime) -> Path:
-    """Write the page to ``path`` (atomically) and return it."""
+    """Write the page to ``path`` and ``similarity.json`` beside it (atomically); return the
+    page."""
     atomic.write_text(path, render_similarity(report, generated=generated))
+    write_summary(report, path)
     return path
 
 
