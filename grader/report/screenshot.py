@@ -1,9 +1,10 @@
 """A PNG of an HTML page, taken by headless Chromium: to check a report by eye, or for docs.
 
-The page is one of ours (static, autoescaped, no scripts) loaded from a file, so Chromium
-runs without its sandbox (which cannot start as root or in most containers). Turning
-scripts off (``--blink-settings=scriptEnabled=false``) makes headless Chromium silently write
-no screenshot, so the class report forbids scripts itself, with a Content-Security-Policy.
+The page is one of ours (static, autoescaped, at most the table sorter as a script)
+loaded from a file, so Chromium runs without its sandbox (which cannot start as root or in
+most containers). Turning scripts off (``--blink-settings=scriptEnabled=false``) makes
+headless Chromium silently write no screenshot, so the class report limits scripts itself,
+with a Content-Security-Policy that allows only the sorter, by its hash.
 """
 
 from __future__ import annotations
