@@ -233,7 +233,6 @@ def _write(
     written = contained("writing the results", write_result, result, task.out_dir)
     if isinstance(written, GraderFault):
         result = faulted(assignment, task, written, started, seed)
-        result = result.model_copy(update={"late": task.late})
         again = contained("writing the results", write_result, result, task.out_dir)
         if isinstance(again, GraderFault):
             contained("writing the results", write_summary, result, task.out_dir)
@@ -275,7 +274,7 @@ def faulted(
         grader_version=grader.__version__,
     )
     detail = f"{fault.stage}: {fault.error}" + (f" (at {fault.where})" if fault.where else "")
-    return result.model_copy(update={"grader_fault": detail})
+    return result.model_copy(update={"grader_fault": detail, "late": task.late})
 
 
 class _Turn(NamedTuple):

@@ -348,11 +348,14 @@ class SubmissionResult(_Model):
         return 100.0 * self.awarded / self.max_score if self.max_score else 0.0
 
     @property
+    def late_percent(self) -> float:
+        """The percent the late penalty takes off (0 on time or without a deadline)."""
+        return self.late.percent if self.late is not None else 0.0
+
+    @property
     def late_points(self) -> float:
         """The points the late penalty takes off :attr:`awarded` (0 without a deadline)."""
-        if self.late is None or not self.late.percent:
-            return 0.0
-        return round(self.awarded * self.late.percent / 100.0, 6)
+        return round(self.awarded * self.late_percent / 100.0, 6) if self.late_percent else 0.0
 
     @property
     def final(self) -> float:

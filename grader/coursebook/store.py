@@ -326,7 +326,7 @@ class Coursebook:
                 result.not_gradable_reason or "",
                 result.awarded,
                 result.max_score,
-                late.percent if late else 0.0,
+                result.late_percent,
                 late.reason if late else "",
                 result.final,
                 str(self._feedback(run_id, result.student)),
@@ -521,11 +521,10 @@ def _same(
 ) -> bool:
     """The same work with the same outcome: nothing new to record."""
     _, content_hash, final, late_percent = before
-    late = result.late.percent if result.late else 0.0
     return (
         content_hash == result.content_hash
         and math.isclose(final, result.final, abs_tol=1e-9)
-        and math.isclose(late_percent, late, abs_tol=1e-9)
+        and math.isclose(late_percent, result.late_percent, abs_tol=1e-9)
         and checks == checks_before
     )
 

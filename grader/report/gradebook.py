@@ -72,7 +72,7 @@ def _row(result: SubmissionResult, parts: list[str]) -> list[str]:
             for name in parts
         ),
         _number(result.awarded),
-        _number(result.late.percent if result.late else 0.0),
+        _number(result.late_percent),
         _number(result.late_points),
         _number(result.final),
         _number(result.max_score),
