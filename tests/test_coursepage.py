@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from grader.coursebook.models import CourseGrades, GradeRow
 from grader.coursefile import CourseFile
+from grader.lmsexport.base import score_cell
 from grader.report.coursepage import histogram_bars, render_course_page
 from grader.report.coursestats import course_stats
 from grader.report.sortable import SORTABLE_JS, script_csp, sortable_script
@@ -216,3 +217,22 @@ def test_hostile_course_renders_escaped(grades: CourseGrades) -> None:
     assert "\x1b" not in html and "\x00" not in html and "\u202e" not in html
     for href in re.findall(r'href="([^"]*)"', html):
         assert re.fullmatch(r"[A-Za-z0-9%._~/-]*|file:///.*", href), href
+
+
+def test_an_override_without_a_submission_counts_as_the_exports_count_it(
+    grades: CourseGrades,
+) -> None:
+    """A missing submission with an override (a paper hand-in, say) is a grade on the page,
+    as in the LMS exports: shown, added to the total, drawn, and not counted missing."""
+    excused = _row("bob", "hw2", status="missing", override=5, override_reason="paper", final=5)
+    rows = [r for r in grades.rows if (r.student, r.assignment) != ("bob", "hw2")]
+    stats = course_stats(grades.model_copy(update={"rows": [*rows, excused]}))
+    bob = next(s for s in stats.students if s.student == "bob")
+    hw2_cell = bob.cells[1]
+    assert (hw2_cell.has_grade, hw2_cell.overridden, hw2_cell.scaled) == (True, True, 5.0)
+    assert bob.total == 5.0
+    hw2 = stats.assignments[1]
+    assert (hw2.missing, hw2.overridden, sum(hw2.bins)) == (2, 1, 2)
+    assert score_cell(excused) == "5"
+    html = render_course_page(grades.model_copy(update={"rows": [*rows, excused]}), generated=WHEN)
+    assert "paper" in html

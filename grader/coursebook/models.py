@@ -55,6 +55,12 @@ class GradeRow(_Model):
     graded_at: datetime | None = None
 
     @property
+    def has_grade(self) -> bool:
+        """Whether there is a grade to count: anything but missing work, or an override
+        (which stands for a grade even without a submission)."""
+        return self.status != "missing" or self.override is not None
+
+    @property
     def scaled(self) -> float:
         """:attr:`final` on the course's scale: ``final / max_points * points``."""
         return round(self.final / self.max_points * self.points, 6) if self.max_points else 0.0

@@ -71,7 +71,7 @@ def number(value: float) -> str:
 def score_cell(row: GradeRow | None) -> str:
     """The grade on the course's scale, or ``""`` when there is none to import (no row, or
     missing and not overridden). Not gradable is a grade: 0 unless overridden."""
-    if row is None or (row.status == "missing" and row.override is None):
+    if row is None or not row.has_grade:
         return ""
     return number(row.scaled)
 

@@ -39,6 +39,8 @@ class CourseCell(_Model):
     percent: float
     late_percent: float = 0.0
     overridden: bool = False
+    has_grade: bool = True
+    """False for missing work without an override (:attr:`GradeRow.has_grade`)."""
     note: str = ""
     """Why, in a line: the late reason, the override's reason, why it could not be graded."""
     feedback: str = ""
@@ -139,10 +141,15 @@ def _cell(
     grades: CourseGrades, student: str, assignment: str, link: Callable[[str], str] | None
 ) -> CourseCell:
     row = grades.row(student, assignment)
-    if row is None or row.status == "missing":
+    if row is None or not row.has_grade:
         points = _course_points(grades, assignment) if row is None else row.points
         return CourseCell(
-            assignment=assignment, status="missing", scaled=0.0, points=points, percent=0.0
+            assignment=assignment,
+            status="missing",
+            scaled=0.0,
+            points=points,
+            percent=0.0,
+            has_grade=False,
         )
     return CourseCell(
         assignment=assignment,
@@ -170,7 +177,7 @@ def _note(row: GradeRow) -> str:
 
 def _assignment(grades: CourseGrades, assignment: str, cells: list[CourseCell]) -> AssignmentStat:
     weights = {a.id: a.weight for a in grades.course.assignments}
-    present = [c.percent for c in cells if c.status != "missing"]
+    present = [c.percent for c in cells if c.has_grade]
     bins = [0] * BINS
     for percent in present:
         bins[min(max(int(percent // (100 / BINS)), 0), BINS - 1)] += 1
@@ -183,7 +190,7 @@ def _assignment(grades: CourseGrades, assignment: str, cells: list[CourseCell]) 
         mean=statistics.fmean(present) if present else None,
         median=statistics.median(present) if present else None,
         graded=sum(c.status == "graded" for c in cells),
-        missing=sum(c.status == "missing" for c in cells),
+        missing=sum(not c.has_grade for c in cells),
         late=sum(c.late_percent > 0 for c in cells),
         not_gradable=sum(c.status == "not_gradable" for c in cells),
         overridden=sum(c.overridden for c in cells),
