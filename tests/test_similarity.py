@@ -7,6 +7,7 @@ import importlib.util
 import json
 import sys
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from grader.similarity import (
     render_similarity,
     template_code,
 )
-from grader.similarity.models import Span
+from grader.similarity.models import SourceFile, Span
 from grader.similarity.report import segments
 from tests.clirun import grader
 from tests.toycourse import make_course
@@ -396,3 +397,26 @@ def test_page_escapes_student_names() -> None:
     page = render_similarity(report, generated=datetime(2026, 1, 1))
     assert "<img" not in page and "<b>" not in page and "\u202e" not in page
     assert "eve&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+
+
+def test_a_submission_the_reader_fails_on_is_that_students_alone(
+    toy: tuple[Assignment, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grader's own code failing on one submission's files lists that student as not
+    compared, with the reason; every other submission is read as usual."""
+    import grader.similarity.sources as sources
+
+    assignment, subs = toy
+    real = sources._code_files
+
+    def broken(folder: Path, rels: Iterable[str], notes: list[str]) -> Iterable[SourceFile]:
+        if folder.name == "bob":
+            raise MemoryError("a hostile file")
+        return real(folder, rels, notes)
+
+    monkeypatch.setattr(sources, "_code_files", broken)
+    by = {d.student: d for d in read_submissions(subs, assignment, tmp_path / "scratch")}
+    assert by["alice"].text and by["carol"].text and by["bob"].text == ""
+    assert by["bob"].notes == ["reading the code: MemoryError: a hostile file"]
+    report = compare(list(by.values()), template_code(assignment), assignment="toy")
+    assert report.not_compared["bob"] == "reading the code: MemoryError: a hostile file"

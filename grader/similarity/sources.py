@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.boundary import GraderFault, contained
 from grader.course import Assignment
 from grader.discover import discover
 from grader.load import load
@@ -43,10 +44,14 @@ def read_submissions(
     folder: Path, assignment: Assignment, scratch: Path, *, past_label: str | None = None
 ) -> list[CodeDocument]:
     """The code of every submission in ``folder``; ``past_label`` names a past term's folder
-    (its students become ``<past_label>/<student>``)."""
+    (its students become ``<past_label>/<student>``). A submission the grader's own code
+    fails on is that student's alone: a document with no code, saying why, which the report
+    lists as not compared."""
     docs = []
     for sub in discover(folder):
-        doc = submission_code(sub, assignment, scratch)
+        doc = contained("reading the code", submission_code, sub, assignment, scratch)
+        if isinstance(doc, GraderFault):
+            doc = CodeDocument(student=sub.student, notes=[f"{doc.stage}: {doc.error}"])
         if past_label is not None:
             doc = doc.model_copy(update={"student": f"{past_label}/{sub.student}", "past": True})
         docs.append(doc)
