@@ -33,6 +33,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from grader.boundary import fault_of
+from grader.errors import InstructorError
 from grader.models import Submission
 from grader.safetext import printable
 from grader.submitted_git import GitUnreadable, head_commit
@@ -119,6 +121,12 @@ def submitted_at(
             found = source(submission)
         except _Unusable as exc:
             tried.append(str(exc))
+            continue
+        except InstructorError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the grader failing on a student's files
+            fault = fault_of("reading the submission time", exc)  # costs that source only
+            tried.append(f"{fault.stage}: {fault.error}")
             continue
         if found is not None:
             return _with_warnings(found, tried, now)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import submitted
 from grader.models import Submission
 from grader.submitted import (
     FILE_TIME_WARNING,
@@ -329,3 +330,20 @@ def test_nothing_readable_gives_the_grading_time(tmp_path: Path) -> None:
     found = submitted_at(gone, None, NOW)
     assert (found.at, found.source, found.detail) == (NOW, "file time", "grading time")
     assert "no file time could be read" in found.warning
+
+
+def test_the_grader_failing_on_one_source_costs_that_source_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in reading a student's .git (any exception) falls through to the file time with
+    the fault in the warning; it never stops the class before grading starts."""
+    sub = _folder(tmp_path)
+    _git_repo(sub)
+
+    def broken(work_tree: Path) -> None:
+        raise MemoryError("a hostile repository")
+
+    monkeypatch.setattr(submitted, "head_commit", broken)
+    found = submitted_at(sub, None, NOW)
+    assert found.source == "file time"
+    assert "reading the submission time: MemoryError: a hostile repository" in found.warning
