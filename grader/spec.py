@@ -36,6 +36,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from grader.errors import SpecError
+from grader.manual import ManualItem
 from grader.specerrors import describe_validation_error
 
 __all__ = [
@@ -308,6 +309,9 @@ class AssignmentSpec(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     ci: CiConfig = Field(default_factory=CiConfig)
     student: StudentConfig | None = None
+    manual: list[ManualItem] = Field(default_factory=list)
+    """Questions graded by hand (``[[manual]]``, :mod:`grader.manual`); their points are
+    not in :attr:`max_points`, which is the checks' alone."""
 
     @field_validator("id")
     @classmethod
@@ -327,11 +331,29 @@ class AssignmentSpec(_Strict):
                         f"{part.name!r}; list each check in exactly one part"
                     )
                 seen[name] = part.name
+        ids = [m.id for m in self.manual]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(
+                f"manual item {', '.join(twice)} is listed more than once; give each [[manual]] "
+                "item its own id"
+            )
         return self
 
     @property
     def max_points(self) -> float:
+        """The checks' points: what the automatic grading can award."""
         return sum(p.max_points for p in self.parts)
+
+    @property
+    def manual_points(self) -> float:
+        """The points of the questions graded by hand."""
+        return sum(m.points for m in self.manual)
+
+    @property
+    def total_points(self) -> float:
+        """The assignment's maximum: the checks' points and the manual items'."""
+        return self.max_points + self.manual_points
 
     def check_config(self, name: str) -> tuple[str, CheckConfig]:
         """The part name and config of check ``name``."""

@@ -15,10 +15,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from grader.coursefile import CourseFile
 
-__all__ = ["AuditEntry", "Change", "CourseGrades", "GradeRow", "GradeStatus"]
+__all__ = [
+    "AuditEntry",
+    "Change",
+    "CheckRow",
+    "CourseGrades",
+    "CurrentSubmission",
+    "GradeRow",
+    "GradeStatus",
+    "ManualConflict",
+    "ManualGrade",
+    "ManualQuestion",
+    "RubricItem",
+]
 
-GradeStatus = Literal["graded", "not_gradable", "missing"]
-"""graded: the checks ran; not_gradable: the submission could not be graded (0 points);
+GradeStatus = Literal["graded", "needs_manual", "not_gradable", "missing"]
+"""graded: the checks ran (and every question graded by hand has its grade);
+needs_manual: a question graded by hand has no grade yet, so there is no final score;
+not_gradable: the submission could not be graded (0 points from the checks);
 missing: no submission was graded for this student."""
 
 
@@ -34,8 +48,12 @@ class GradeRow(_Model):
     status: GradeStatus
     awarded: float = 0.0
     """The checks' points (0 when not gradable or missing), before the late penalty."""
+    manual: float = 0.0
+    """The points of the questions graded by hand so far, before the late penalty."""
+    manual_pending: list[str] = Field(default_factory=list)
+    """The ids of the questions graded by hand that have no grade yet."""
     max_points: float
-    """The spec's maximum for the assignment."""
+    """The assignment's maximum in spec points: the checks' and the manual items'."""
     points: float
     """The course's points for the assignment (``course.toml``; else ``max_points``)."""
     late_percent: float = 0.0
@@ -47,8 +65,8 @@ class GradeRow(_Model):
     """A manual score (spec points) that replaces the computed one, and survives regrades."""
     override_reason: str = ""
     final: float = 0.0
-    """What counts, in spec points: the override when there is one, else ``awarded`` less the
-    late penalty."""
+    """What counts, in spec points: the override when there is one, else ``awarded`` plus
+    ``manual`` less the late penalty (not final while ``needs_manual``)."""
     feedback: str = ""
     """The student's feedback page (``<out>/<student>/feedback.html``), when graded."""
     not_gradable_reason: str = ""
@@ -58,7 +76,9 @@ class GradeRow(_Model):
     def has_grade(self) -> bool:
         """Whether there is a grade to count: anything but missing work, or an override
         (which stands for a grade even without a submission)."""
-        return self.status != "missing" or self.override is not None
+        if self.override is not None:
+            return True
+        return self.status not in ("missing", "needs_manual")
 
     @property
     def scaled(self) -> float:
@@ -126,3 +146,100 @@ class CourseGrades(_Model):
         """The roster in its order, then any others graded."""
         ids = [s.id for s in self.course.students]
         return ids + sorted({r.student for r in self.rows} - set(ids))
+
+
+class RubricItem(_Model):
+    """One rubric item as the gradebook holds it now (the spec seeds it; graders may change
+    its points, title and comment, or add items, while grading)."""
+
+    id: str
+    title: str
+    points: float
+    comment: str = ""
+    from_spec: bool = True
+    """Whether the spec lists it (else a grader added it in the browser)."""
+
+
+class ManualQuestion(_Model):
+    """A question graded by hand, as the gradebook holds it: the spec's item with its live
+    rubric."""
+
+    assignment: str
+    id: str
+    title: str
+    points: float
+    prompt: str = ""
+    grading: Literal["positive", "negative"] = "positive"
+    answer: dict[str, object] | None = None
+    """The spec's answer location (:data:`grader.manual.AnswerLocation`) as a dict."""
+    rubric: list[RubricItem] = Field(default_factory=list)
+
+    @property
+    def start(self) -> float:
+        return 0.0 if self.grading == "positive" else self.points
+
+    def rubric_item(self, rubric_id: str) -> RubricItem | None:
+        return next((r for r in self.rubric if r.id == rubric_id), None)
+
+
+class ManualGrade(_Model):
+    """One student's grade on one question graded by hand."""
+
+    student: str
+    assignment: str
+    item: str
+    applied: list[str] = Field(default_factory=list)
+    """The ids of the rubric items applied."""
+    adjustment: float = 0.0
+    """Free points added (or, negative, taken off) on top of the rubric."""
+    comment: str = ""
+    """The grader's own words to the student."""
+    score: float
+    """The grade from the live rubric: start + applied + adjustment, within 0..points."""
+    version: int
+    """Goes up by one each time the grade is saved; a save that names an older version is
+    refused (:class:`ManualConflict`), so two graders never overwrite each other."""
+    by: str = ""
+    at: datetime
+    content_hash: str = ""
+    """The submission the grade was given on; when the current one differs, the answer may
+    have changed since."""
+
+
+class ManualConflict(Exception):
+    """A save based on an older version of a grade than the gradebook holds: another grader
+    saved in between. ``current`` is their grade."""
+
+    def __init__(self, current: ManualGrade) -> None:
+        super().__init__(
+            f"{current.student} on {current.item} was graded meanwhile by "
+            f"{current.by or 'someone else'} (version {current.version}); reload to see it"
+        )
+        self.current = current
+
+
+class CheckRow(_Model):
+    """One check's result in the current submission."""
+
+    name: str
+    part: str
+    status: str
+    points: float
+    max_points: float
+
+
+class CurrentSubmission(_Model):
+    """The submission a student's grade on an assignment comes from now."""
+
+    student: str
+    assignment: str
+    source: str
+    """The submission's folder (or file) as graded."""
+    content_hash: str
+    gradable: bool
+    not_gradable_reason: str = ""
+    awarded: float
+    max_points: float
+    """The checks' maximum."""
+    feedback: str = ""
+    checks: list[CheckRow] = Field(default_factory=list)
