@@ -176,6 +176,7 @@ def _gradebook(
         book.sync_course(course_run.course)
         spec = material.spec
         book.set_assignment(spec.id, spec.title, spec.max_points)
+        book.sync_manual(spec.id, spec.manual)
         kind = "regrade" if reason == "regrade" else "grade"
         run_id = book.begin_run(spec.id, submissions_dir.resolve(), out_dir.resolve(), kind)
         yield _RunBook(book, run_id, reason)

@@ -127,7 +127,9 @@ class RubricItemSpec(_Strict):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not _ID.match(value):
-            raise ValueError(f"rubric item ids are lower_snake_case like diagonal, given: {value!r}")
+            raise ValueError(
+                f"rubric item ids are lower_snake_case like diagonal, given: {value!r}"
+            )
         return value
 
 

@@ -111,7 +111,54 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO meta (key, value) VALUES ('kind', 'dl-grader course gradebook');
 """
 
-MIGRATIONS: list[str] = [V1]
+V2 = """
+CREATE TABLE manual_items (
+    assignment TEXT NOT NULL,
+    id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    points REAL NOT NULL,
+    prompt TEXT NOT NULL DEFAULT '',
+    grading TEXT NOT NULL CHECK (grading IN ('positive', 'negative')),
+    answer TEXT NOT NULL DEFAULT 'null',
+    active INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (assignment, id)
+);
+CREATE TABLE rubric_items (
+    assignment TEXT NOT NULL,
+    item TEXT NOT NULL,
+    id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    points REAL NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    spec_title TEXT,
+    spec_points REAL,
+    spec_comment TEXT,
+    PRIMARY KEY (assignment, item, id),
+    FOREIGN KEY (assignment, item) REFERENCES manual_items (assignment, id)
+);
+CREATE TABLE manual_grades (
+    student TEXT NOT NULL,
+    assignment TEXT NOT NULL,
+    item TEXT NOT NULL,
+    applied TEXT NOT NULL DEFAULT '[]',
+    adjustment REAL NOT NULL DEFAULT 0,
+    comment TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL,
+    by TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,
+    content_hash TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (student, assignment, item),
+    FOREIGN KEY (assignment, item) REFERENCES manual_items (assignment, id)
+);
+"""
+"""Questions graded by hand (:mod:`grader.manual`): each item as the spec last said, its
+live rubric (``spec_*`` hold what the spec said at the last sync, so a later change of the
+spec is told from a grader's change in the browser), and each student's grade with a
+version that a save must name."""
+
+MIGRATIONS: list[str] = [V1, V2]
 """Each entry is the SQL that takes a file from version i to i + 1. A new version is one more
 entry at the end; an entry is never edited once released."""
 

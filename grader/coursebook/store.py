@@ -22,6 +22,7 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.coursebook.manualstore import ManualGrading
 from grader.coursebook.models import AuditEntry, Change, CourseGrades, GradeRow, GradeStatus
 from grader.coursebook.schema import CoursebookError, migrate
 from grader.coursefile import CourseFile
@@ -46,8 +47,9 @@ class RunRecord(BaseModel):
     """None while it runs, or when it was interrupted."""
 
 
-class Coursebook:
-    """An open gradebook file; use as a context manager (:meth:`open`)."""
+class Coursebook(ManualGrading):
+    """An open gradebook file; use as a context manager (:meth:`open`). Its questions
+    graded by hand are in :class:`~grader.coursebook.manualstore.ManualGrading`."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
@@ -81,6 +83,9 @@ class Coursebook:
     def close(self) -> None:
         self._conn.close()
 
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
     def __enter__(self) -> Coursebook:
         return self
 
@@ -96,7 +101,7 @@ class Coursebook:
 
     def sync_course(self, course: CourseFile) -> None:
         """The roster and the course's assignments, as the course file says now."""
-        with _transaction(self._conn):
+        with self._transaction():
             for s in course.students:
                 self._conn.execute(
                     "INSERT INTO students (id, name, email, lms_id, section) VALUES (?,?,?,?,?) "
@@ -114,7 +119,7 @@ class Coursebook:
 
     def set_assignment(self, assignment: str, title: str, max_points: float) -> None:
         """The assignment's title and the spec's maximum, from its material."""
-        with _transaction(self._conn):
+        with self._transaction():
             self._conn.execute(
                 "INSERT INTO assignments (id, title, max_points) VALUES (?,?,?) "
                 "ON CONFLICT (id) DO UPDATE SET title = excluded.title,"
@@ -126,7 +131,7 @@ class Coursebook:
 
     def begin_run(self, assignment: str, submissions_dir: Path, out_dir: Path, reason: str) -> int:
         """Record the start of a run ("grade" or "regrade"); its id."""
-        with _transaction(self._conn):
+        with self._transaction():
             cursor = self._conn.execute(
                 "INSERT INTO runs (assignment, reason, submissions_dir, out_dir, started_at) "
                 "VALUES (?,?,?,?,?)",
@@ -136,7 +141,7 @@ class Coursebook:
         return cursor.lastrowid
 
     def finish_run(self, run_id: int, wall_s: float, lane_s: float) -> None:
-        with _transaction(self._conn):
+        with self._transaction():
             self._conn.execute(
                 "UPDATE runs SET finished_at = ?, wall_s = ?, lane_s = ? WHERE id = ?",
                 (_now(), wall_s, lane_s, run_id),
@@ -171,7 +176,7 @@ class Coursebook:
         nothing to the audit log)."""
         student, assignment = result.student, result.assignment
         checks = {c.name: result.awarded_for(c) for c in result.checks}
-        with _transaction(self._conn):
+        with self._transaction():
             before = self._current(student, assignment)
             old_final = self._final(student, assignment)
             if before is not None and _same(before, result, checks, self._checks(before[0])):
@@ -219,7 +224,7 @@ class Coursebook:
                 f"override for {student} on {assignment}: {points:g} points is out of range; "
                 f"give {limit}"
             )
-        with _transaction(self._conn):
+        with self._transaction():
             old = self._final(student, assignment)
             self._conn.execute(
                 "INSERT INTO overrides (student, assignment, points, reason, by, at) "
@@ -232,7 +237,7 @@ class Coursebook:
 
     def clear_override(self, student: str, assignment: str, reason: str, by: str) -> AuditEntry:
         """Remove the override: the computed score counts again."""
-        with _transaction(self._conn):
+        with self._transaction():
             old = self._final(student, assignment)
             gone = self._conn.execute(
                 "DELETE FROM overrides WHERE student = ? AND assignment = ?",
@@ -350,7 +355,8 @@ class Coursebook:
         return Path(row[0]) / student / "feedback.html"
 
     def _current(self, student: str, assignment: str) -> tuple[int, str, float, float] | None:
-        """(submission id, content hash, final, late percent) of the current submission."""
+        """(submission id, content hash, final, late percent) of the current submission;
+        its final is the checks' alone (:meth:`_computed` adds the questions graded by hand)."""
         row = self._conn.execute(
             "SELECT s.id, s.content_hash, s.final, s.late_percent FROM current c "
             "JOIN submissions s ON s.id = c.submission WHERE c.student = ? AND c.assignment = ?",
@@ -375,14 +381,36 @@ class Coursebook:
         override = self._override(student, assignment)
         if override is not None:
             return override[0]
-        current = self._current(student, assignment)
-        return None if current is None else current[2]
+        return self._computed(student, assignment)
+
+    def _computed(self, student: str, assignment: str) -> float | None:
+        """The checks' points plus the questions graded by hand so far, less the late
+        penalty; None without a current submission."""
+        row = self._conn.execute(
+            "SELECT s.awarded, s.late_percent FROM current c JOIN submissions s"
+            " ON s.id = c.submission WHERE c.student = ? AND c.assignment = ?",
+            (student, assignment),
+        ).fetchone()
+        if row is None:
+            return None
+        manual, _ = self.manual_total(student, assignment)
+        return _less_late(row[0] + manual, row[1])
 
     def _max_points(self, assignment: str) -> float | None:
+        """The assignment's maximum: the checks' points and the questions graded by hand."""
         row = self._conn.execute(
             "SELECT max_points FROM assignments WHERE id = ?", (assignment,)
         ).fetchone()
-        return None if row is None or row[0] is None else float(row[0])
+        if row is None or row[0] is None:
+            return None
+        return float(row[0]) + self._manual_max(assignment)
+
+    def _manual_max(self, assignment: str) -> float:
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(points), 0) FROM manual_items WHERE assignment = ? AND active = 1",
+            (assignment,),
+        ).fetchone()
+        return float(row[0])
 
     def _title(self, assignment: str) -> str:
         row = self._conn.execute(
@@ -422,13 +450,18 @@ class Coursebook:
                 override_reason=override[1] if override else "",
                 final=override[0] if override else 0.0,
             )
+        manual, pending = self.manual_total(student, assignment)
         status: GradeStatus = "graded" if row[0] else "not_gradable"
-        maximum = float(row[2])
+        if pending:
+            status = "needs_manual"
+        maximum = float(row[2]) + self._manual_max(assignment)
         return GradeRow(
             student=student,
             assignment=assignment,
             status=status,
             awarded=row[1],
+            manual=manual,
+            manual_pending=pending,
             max_points=maximum,
             points=points if points is not None else maximum,
             late_percent=row[3],
@@ -437,7 +470,7 @@ class Coursebook:
             submitted_source=row[6],
             override=override[0] if override else None,
             override_reason=override[1] if override else "",
-            final=override[0] if override else row[7],
+            final=override[0] if override else _less_late(row[1] + manual, row[3]),
             feedback=row[8],
             not_gradable_reason=row[9],
             graded_at=datetime.fromisoformat(row[10]),
@@ -494,7 +527,7 @@ def _wal(conn: sqlite3.Connection, patience_s: float = 30.0) -> None:
             time.sleep(0.02)
 
 
-class _transaction:
+class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (the connection runs in
     autocommit mode, so nothing is written outside one of these)."""
 
@@ -556,6 +589,11 @@ def _changed_checks(before: dict[str, float], after: dict[str, float]) -> list[s
         for n in names
         if not math.isclose(before.get(n, math.nan), after.get(n, math.nan), abs_tol=1e-9)
     ]
+
+
+def _less_late(points: float, late_percent: float) -> float:
+    """``points`` less ``late_percent`` of them, rounded as a result's ``final`` is."""
+    return round(points - round(points * late_percent / 100.0, 6), 6)
 
 
 def _now() -> str:
