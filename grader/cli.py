@@ -775,13 +775,25 @@ def release_feedback_cmd(
         list[str] | None,
         typer.Option("--student", "-s", help="Only this student (repeat for more)."),
     ] = None,
+    course: CourseOpt = None,
+    course_file: CourseFileOpt = None,
+    gradebook: GradebookOpt = None,
 ) -> None:
-    """Write each student's feedback.html and feedback.md, and nothing else, to hand back."""
+    """Write each student's feedback.html and feedback.md, and nothing else, to hand back;
+    with the grades given by hand from the course gradebook (grader serve) put in."""
     from grader.release_feedback import release_feedback
 
-    written = release_feedback(results_dir, out_dir, zip=as_zip, students=students)
+    hand = coursecli.hand_grades_for(results_dir, course, course_file, gradebook)
+    written = release_feedback(results_dir, out_dir, zip=as_zip, students=students, hand=hand)
     kind = ("zip" if as_zip else "folder") + ("" if len(written) == 1 else "s")
     _say(f"wrote {len(written)} {kind} to {out_dir}, one per student: feedback.html, feedback.md")
+    released = {p.name.removesuffix(".zip") for p in written}
+    waiting = sorted(s for s, qs in hand.items() if s in released and any(not q.graded for q in qs))
+    if waiting:
+        _say(
+            f"{len(waiting)} released with questions not graded by hand yet (their pages say "
+            f"so): {', '.join(waiting)}; grade them with grader serve, then release again"
+        )
 
 
 # -- grader similarity (issue 20, item 4) ----------------------------------------------

@@ -22,6 +22,7 @@ from grader.safetext import printable
 if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays quick
     from grader.coursebook.models import CourseGrades
     from grader.courserun import CourseRun
+    from grader.models import HandGraded
 
 __all__ = [
     "LMS_EXPORTS",
@@ -29,6 +30,7 @@ __all__ = [
     "GradebookOpt",
     "SubmittedAtOpt",
     "course_grades",
+    "hand_grades_for",
     "open_course",
     "register",
 ]
@@ -62,7 +64,12 @@ _CourseOpt = Annotated[
     ),
 ]
 
-LMS_EXPORTS = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard", "csv": "plain CSV"}
+LMS_EXPORTS = {
+    "canvas": "Canvas",
+    "moodle": "Moodle",
+    "blackboard": "Blackboard",
+    "csv": "plain CSV",
+}
 """``grader export KIND``: the kinds of :data:`grader.lmsexport.EXPORTS` and how the help
 names them (a test keeps the two the same; the registry itself is imported only when used)."""
 
@@ -104,6 +111,50 @@ def course_grades(
     _, run = open_course(course, course_file, gradebook)
     with Coursebook.open(run.gradebook, create=False) as book:
         return book.grades(run.course)
+
+
+def hand_grades_for(
+    results_dir: Path, course: Path | None, course_file: Path | None, gradebook: Path | None
+) -> dict[str, list[HandGraded]]:
+    """The grades given by hand of the assignment graded into ``results_dir``, by student,
+    from the course gradebook; empty without a course file or gradebook (an error when one
+    was asked for by an option) or when the assignment has no questions graded by hand."""
+    from grader.coursebook.handback import hand_graded
+    from grader.coursebook.store import Coursebook
+    from grader.courserun import course_run
+
+    asked = course is not None or course_file is not None or gradebook is not None
+    try:
+        run = course_run(_root(course), course_file, gradebook)
+    except InstructorError:
+        if asked:
+            raise
+        return {}
+    if run is None or (not asked and not run.gradebook.is_file()):
+        return {}
+    assignment = _graded_assignment(results_dir)
+    if assignment is None:
+        return {}
+    with Coursebook.open(run.gradebook, create=False) as book:
+        return hand_graded(book, assignment)
+
+
+def _graded_assignment(results_dir: Path) -> str | None:
+    """The assignment a results folder holds: its ``run.json``, else a ``result.json``."""
+    from pydantic import ValidationError
+
+    from grader.models import RunInfo, SubmissionResult
+
+    try:
+        return RunInfo.model_validate_json((results_dir / "run.json").read_bytes()).assignment
+    except (OSError, ValidationError):
+        pass
+    for path in sorted(results_dir.glob("*/result.json")):
+        try:
+            return SubmissionResult.model_validate_json(path.read_bytes()).assignment
+        except (OSError, ValidationError):
+            continue
+    return None
 
 
 def regrade_cmd(
@@ -202,9 +253,9 @@ def override_cmd(
 
 
 def course_page_cmd(
-    page: Annotated[
-        Path, typer.Option("--out", "-o", help="Where the course page goes.")
-    ] = Path("course.html"),
+    page: Annotated[Path, typer.Option("--out", "-o", help="Where the course page goes.")] = Path(
+        "course.html"
+    ),
     course: _CourseOpt = None,
     course_file: CourseFileOpt = None,
     gradebook: GradebookOpt = None,

@@ -23,12 +23,14 @@ __all__ = [
     "CheckOutcome",
     "CheckResult",
     "GradeReport",
+    "HandGraded",
     "Lateness",
     "LoadedSubmission",
     "NotebookSource",
     "PartResult",
     "RunInfo",
     "SourceLocation",
+    "RubricLine",
     "Status",
     "StatusRow",
     "Submission",
@@ -288,6 +290,29 @@ class PartResult(_Model):
     max_points: float
 
 
+class RubricLine(_Model):
+    """A rubric item a grader applied to a question graded by hand."""
+
+    title: str
+    points: float
+    comment: str = ""
+
+
+class HandGraded(_Model):
+    """A question graded by hand (``[[manual]]`` in the spec), as the student's result shows
+    it. At grade time each one is listed ungraded; ``grader release-feedback`` fills in the
+    grades from the course gradebook."""
+
+    id: str
+    title: str
+    max_points: float
+    graded: bool = False
+    points: float = 0.0
+    rubric: list[RubricLine] = Field(default_factory=list)
+    comment: str = ""
+    """The grader's own words."""
+
+
 class Lateness(_Model):
     """When a submission came in against its deadline, and what that costs; set on a result
     only when a course file (``course.toml``) gives the assignment a due date.
@@ -332,6 +357,8 @@ class SubmissionResult(_Model):
     isolation: str = ""
     grader_version: str = ""
     late: Lateness | None = None
+    hand: list[HandGraded] = Field(default_factory=list)
+    """The questions graded by hand, graded or not yet (:class:`HandGraded`)."""
 
     @property
     def awarded(self) -> float:
@@ -353,15 +380,31 @@ class SubmissionResult(_Model):
         return self.late.percent if self.late is not None else 0.0
 
     @property
+    def hand_points(self) -> float:
+        """The points of the questions graded by hand that have a grade."""
+        return round(sum(q.points for q in self.hand if q.graded), 6)
+
+    @property
+    def hand_pending(self) -> list[str]:
+        """The titles of the questions graded by hand that have no grade yet."""
+        return [q.title for q in self.hand if not q.graded]
+
+    @property
+    def total(self) -> float:
+        """:attr:`awarded` plus :attr:`hand_points`: the score before the late penalty."""
+        return round(self.awarded + self.hand_points, 6)
+
+    @property
     def late_points(self) -> float:
-        """The points the late penalty takes off :attr:`awarded` (0 without a deadline)."""
-        return round(self.awarded * self.late_percent / 100.0, 6) if self.late_percent else 0.0
+        """The points the late penalty takes off :attr:`total` (0 without a deadline)."""
+        return round(self.total * self.late_percent / 100.0, 6) if self.late_percent else 0.0
 
     @property
     def final(self) -> float:
-        """:attr:`awarded` less the late penalty: what the course gradebook and the LMS
-        exports record (a manual override in the gradebook replaces it there)."""
-        return round(self.awarded - self.late_points, 6)
+        """:attr:`total` less the late penalty: what the course gradebook and the LMS
+        exports record (a manual override in the gradebook replaces it there). The gradebook
+        records the checks' part; the grades given by hand it holds itself."""
+        return round(self.total - self.late_points, 6)
 
     def awarded_in(self, part: str) -> float:
         """The points to report for one part, by the rule of :attr:`awarded`: the part's

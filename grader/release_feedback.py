@@ -15,6 +15,11 @@ The results folder's names came from the students' submissions and are hostile:
   folder cannot hand them another's page;
 * a folder is named exactly as its results folder (no cleaning that could make two names one).
 
+With ``hand`` (the grades given by hand, from the course gradebook:
+:func:`grader.coursebook.handback.hand_graded`), a student's two pages are rendered again
+from their ``result.json`` with those grades in; a student whose ``result.json`` cannot be
+read gets the pages as graded, which list the questions as not graded yet.
+
 ``out`` may not lie inside the results folder (the next ``grader report`` would read it as
 students) nor hold it. Every check on ``out`` is made before anything is written.
 """
@@ -25,10 +30,15 @@ import io
 import os
 import stat
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from grader import atomic
 from grader.errors import InstructorError
+from grader.models import HandGraded, SubmissionResult
+from grader.report.feedback import render_feedback_html, render_feedback_markdown
 from grader.suggest import did_you_mean
 
 __all__ = ["FEEDBACK_FILES", "ReleaseError", "release_feedback"]
@@ -43,10 +53,16 @@ class ReleaseError(InstructorError):
 
 
 def release_feedback(
-    results_dir: Path, out: Path, *, zip: bool = False, students: list[str] | None = None
+    results_dir: Path,
+    out: Path,
+    *,
+    zip: bool = False,
+    students: list[str] | None = None,
+    hand: Mapping[str, list[HandGraded]] | None = None,
 ) -> list[Path]:
     """Write each student's feedback files into ``out`` (see the module docstring); the
     folders or zips written, by student. ``students``: only these (each must have feedback).
+    ``hand``: student -> their grades given by hand, put into their pages.
     """
     results, target_root = _check_folders(results_dir, out)
     found = _feedback_folders(results)
@@ -63,6 +79,8 @@ def release_feedback(
     written: list[Path] = []
     for student, target in plans:
         files = _feedback(results / student)
+        if hand and student in hand:
+            files = _with_hand(results / student, hand[student]) or files
         if not files:
             continue  # changed since it was listed: nothing to hand back
         if zip:
@@ -150,16 +168,40 @@ def _feedback(student: Path) -> dict[str, bytes]:
     """The student's feedback files that are plain files, read never through a symlink."""
     found: dict[str, bytes] = {}
     for name in FEEDBACK_FILES:
-        try:
-            fd = os.open(student / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            continue  # missing, or a symlink (ELOOP)
-        with os.fdopen(fd, "rb") as handle:
-            if stat.S_ISREG(os.fstat(fd).st_mode):
-                data = handle.read(_LIMIT + 1)
-                if len(data) <= _LIMIT:
-                    found[name] = data
+        data = _read_plain(student / name)
+        if data is not None:
+            found[name] = data
     return found
+
+
+def _with_hand(student: Path, hand: list[HandGraded]) -> dict[str, bytes]:
+    """The two pages rendered again from ``result.json`` with ``hand`` in; empty when it
+    cannot be read."""
+    data = _read_plain(student / "result.json")
+    if data is None:
+        return {}
+    try:
+        result = SubmissionResult.model_validate_json(data)
+    except ValidationError:
+        return {}
+    result = result.model_copy(update={"hand": hand})
+    return {
+        "feedback.html": render_feedback_html(result).encode("utf-8"),
+        "feedback.md": render_feedback_markdown(result).encode("utf-8"),
+    }
+
+
+def _read_plain(path: Path) -> bytes | None:
+    """A regular file's bytes, never through a symlink; None when missing or too big."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None  # missing, or a symlink (ELOOP)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = handle.read(_LIMIT + 1)
+    return data if len(data) <= _LIMIT else None
 
 
 def _write_folder(target: Path, files: dict[str, bytes]) -> None:

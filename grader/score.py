@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from grader.course import Assignment
-from grader.models import CheckOutcome, CheckResult, LoadedSubmission, PartResult, SubmissionResult
+from grader.models import (
+    CheckOutcome,
+    CheckResult,
+    HandGraded,
+    LoadedSubmission,
+    PartResult,
+    SubmissionResult,
+)
 
 
 def score(
@@ -17,7 +24,8 @@ def score(
     isolation: str = "",
     grader_version: str = "",
 ) -> SubmissionResult:
-    """A passed check earns its points from the spec; anything else earns none."""
+    """A passed check earns its points from the spec; anything else earns none. The
+    questions graded by hand are listed, ungraded: people grade them later."""
     spec = assignment.spec
     by_name = {o.name: o for o in outcomes}
     checks: list[CheckResult] = []
@@ -58,6 +66,7 @@ def score(
         stdout_tail=stdout_tail,
         isolation=isolation,
         grader_version=grader_version,
+        hand=[HandGraded(id=m.id, title=m.title, max_points=m.points) for m in spec.manual],
     )
 
 

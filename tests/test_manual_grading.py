@@ -3,6 +3,7 @@ rubric that rescores, two graders at once, and the final score they join."""
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,3 +289,55 @@ def test_a_version_1_gradebook_is_brought_forward(tmp_path: Path) -> None:
         book.set_assignment("hw1", "Homework 1", 4)
         book.sync_manual("hw1", _items(JACOBIAN))
         assert [q.id for q in book.manual_questions("hw1")] == ["jacobian"]
+
+
+def test_release_puts_the_hand_grades_into_the_feedback_pages(
+    book: Coursebook, tmp_path: Path
+) -> None:
+    from grader.coursebook.handback import hand_graded
+    from grader.lane import write_result
+    from grader.models import HandGraded
+    from grader.release_feedback import release_feedback
+
+    results = tmp_path / "results"
+    for student, awarded in (("ada", 4.0), ("bob", 2.0)):
+        graded = _result(student, awarded).model_copy(
+            update={
+                "hand": [
+                    HandGraded(id="jacobian", title="The softmax Jacobian", max_points=4),
+                    HandGraded(id="cross_entropy", title="Cross-entropy gradient", max_points=2),
+                ]
+            }
+        )
+        write_result(graded, results)
+    page = (results / "ada" / "feedback.html").read_text()
+    assert "not graded yet" in page and "6 points are still to be graded by hand" in page
+
+    _grade(book, "ada", "jacobian", ["diagonal"], comment="Say why <the> off-diagonal is -s_i s_j")
+    _grade(book, "ada", "cross_entropy", ["sign"], adjustment=0.5)
+    hand = hand_graded(book, "hw1")
+    assert [q.graded for q in hand["bob"]] == [False, False]
+    release_feedback(results, tmp_path / "out", hand=hand)
+    html = (tmp_path / "out" / "ada" / "feedback.html").read_text()
+    markdown = (tmp_path / "out" / "ada" / "feedback.md").read_text()
+    assert "s_i(1 - s_i)" in html and "Say why &lt;the&gt; off-diagonal" in html
+    assert "Points adjusted by the grader" in html
+    assert "7.5 / 10 (75.0%)" in html  # 4 from the checks, 2 + 1.5 by hand
+    assert "still to be graded" not in html
+    assert "### The softmax Jacobian: 2 / 4" in markdown
+    assert "still to be graded" in (tmp_path / "out" / "bob" / "feedback.html").read_text()
+
+
+def test_exports_and_the_course_page_leave_ungraded_questions_open(book: Coursebook) -> None:
+    from grader.lmsexport import export_grades
+    from grader.report.coursepage import render_course_page
+
+    _grade(book, "ada", "jacobian", ["diagonal", "off_diagonal"])
+    _grade(book, "ada", "cross_entropy", [])
+    grades = book.grades(COURSE)
+    out = export_grades("canvas", grades, book.path.parent / "canvas.csv")
+    rows = {row[3]: row[-1] for row in csv.reader(out.read_text().splitlines())}
+    assert float(rows["ada"]) == 20  # 10 of 10 -> the course's 20 points
+    assert rows["bob"] == ""  # a question not graded by hand yet: no grade, an empty cell
+    page = render_course_page(grades, generated=datetime(2026, 12, 5, tzinfo=UTC))
+    assert "to grade by hand" in page

@@ -192,10 +192,10 @@ class Coursebook(ManualGrading):
             changed = _changed_checks(self._checks(before[0]) if before else {}, checks)
             why = _why(before, result, changed, reason)
             if old_final is not None and math.isclose(old_final, new_final, abs_tol=1e-9):
-                if before is not None and not math.isclose(before[2], result.final, abs_tol=1e-9):
-                    underneath = (
-                        f"{why}: computed {before[2]:g} -> {result.final:g}; the override stays"
-                    )
+                if before is not None and not math.isclose(
+                    before[2], _checks_final(result), abs_tol=1e-9
+                ):
+                    underneath = f"{why}: computed {before[2]:g} -> {_checks_final(result):g}; the override stays"
                     self._audit(student, assignment, old_final, new_final, underneath, changed, "")
                 return None
             self._audit(student, assignment, old_final, new_final, why, changed, by="")
@@ -333,7 +333,7 @@ class Coursebook(ManualGrading):
                 result.max_score,
                 result.late_percent,
                 late.reason if late else "",
-                result.final,
+                _checks_final(result),
                 str(self._feedback(run_id, result.student)),
                 _now(),
             ),
@@ -556,7 +556,7 @@ def _same(
     _, content_hash, final, late_percent = before
     return (
         content_hash == result.content_hash
-        and math.isclose(final, result.final, abs_tol=1e-9)
+        and math.isclose(final, _checks_final(result), abs_tol=1e-9)
         and math.isclose(late_percent, result.late_percent, abs_tol=1e-9)
         and checks == checks_before
     )
@@ -589,6 +589,12 @@ def _changed_checks(before: dict[str, float], after: dict[str, float]) -> list[s
         for n in names
         if not math.isclose(before.get(n, math.nan), after.get(n, math.nan), abs_tol=1e-9)
     ]
+
+
+def _checks_final(result: SubmissionResult) -> float:
+    """The checks' points less the late penalty: the gradebook's part of a result (the
+    grades given by hand it keeps itself)."""
+    return _less_late(result.awarded, result.late_percent)
 
 
 def _less_late(points: float, late_percent: float) -> float:

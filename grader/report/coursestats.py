@@ -40,7 +40,8 @@ class CourseCell(_Model):
     late_percent: float = 0.0
     overridden: bool = False
     has_grade: bool = True
-    """False for missing work without an override (:attr:`GradeRow.has_grade`)."""
+    """False for missing work, or a question graded by hand still ungraded, without an
+    override (:attr:`GradeRow.has_grade`)."""
     note: str = ""
     """Why, in a line: the late reason, the override's reason, why it could not be graded."""
     feedback: str = ""
@@ -76,6 +77,8 @@ class AssignmentStat(_Model):
     median: float | None
     graded: int
     missing: int
+    needs_manual: int = 0
+    """Students with a question graded by hand still ungraded: no grade yet."""
     late: int
     not_gradable: int
     overridden: int
@@ -143,13 +146,15 @@ def _cell(
     row = grades.row(student, assignment)
     if row is None or not row.has_grade:
         points = _course_points(grades, assignment) if row is None else row.points
+        waiting = row is not None and row.status == "needs_manual"
         return CourseCell(
             assignment=assignment,
-            status="missing",
+            status="needs_manual" if waiting else "missing",
             scaled=0.0,
             points=points,
             percent=0.0,
             has_grade=False,
+            note=f"to grade by hand: {', '.join(row.manual_pending)}" if waiting and row else "",
         )
     return CourseCell(
         assignment=assignment,
@@ -190,7 +195,8 @@ def _assignment(grades: CourseGrades, assignment: str, cells: list[CourseCell]) 
         mean=statistics.fmean(present) if present else None,
         median=statistics.median(present) if present else None,
         graded=sum(c.status == "graded" for c in cells),
-        missing=sum(not c.has_grade for c in cells),
+        missing=sum(c.status == "missing" for c in cells),
+        needs_manual=sum(c.status == "needs_manual" for c in cells),
         late=sum(c.late_percent > 0 for c in cells),
         not_gradable=sum(c.status == "not_gradable" for c in cells),
         overridden=sum(c.overridden for c in cells),

@@ -8,6 +8,7 @@ autoescaped; the Markdown template escapes through the ``md_inline``, ``md_cell`
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from pathlib import Path
 import jinja2
 
 from grader import atomic
-from grader.models import STATUS, CheckResult, Lateness, Status, SubmissionResult
+from grader.models import STATUS, CheckResult, HandGraded, Lateness, Status, SubmissionResult
 from grader.report.markdown import md_cell, md_code, md_fence, md_inline
 from grader.safetext import printable, well_formed_model
 
@@ -89,6 +90,25 @@ class LateView:
 
 
 @dataclass(frozen=True)
+class RubricLineView:
+    title: str
+    points: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class HandView:
+    """A question graded by hand, as the page shows it."""
+
+    title: str
+    graded: bool
+    points: str
+    max_points: str
+    rubric: list[RubricLineView]
+    comment: str
+
+
+@dataclass(frozen=True)
 class FeedbackView:
     student: str
     assignment: str
@@ -103,6 +123,7 @@ class FeedbackView:
     grader_version: str
     isolation: str
     late: LateView | None = None
+    hand: list[HandView] = dataclasses.field(default_factory=list)
 
 
 def format_points(value: float) -> str:
@@ -112,9 +133,20 @@ def format_points(value: float) -> str:
 
 
 def total_line(result: SubmissionResult) -> str:
-    """``"17.5 / 40 (43.8%)"``: the score to report (:attr:`SubmissionResult.awarded`)."""
-    total, most = format_points(result.awarded), format_points(result.max_score)
-    return f"{total} / {most} ({result.percent:.1f}%)"
+    """``"17.5 / 40 (43.8%)"``: the score to report (:attr:`SubmissionResult.awarded`, and
+    :attr:`SubmissionResult.total` with the questions graded by hand, which are said apart
+    while any of them has no grade yet)."""
+    if not result.hand:
+        total, most = format_points(result.awarded), format_points(result.max_score)
+        return f"{total} / {most} ({result.percent:.1f}%)"
+    most_all = result.max_score + sum(q.max_points for q in result.hand)
+    percent = 100.0 * result.total / most_all if most_all else 0.0
+    line = f"{format_points(result.total)} / {format_points(most_all)} ({percent:.1f}%)"
+    pending = [q for q in result.hand if not q.graded]
+    if pending:
+        waiting = format_points(sum(q.max_points for q in pending))
+        line += f" so far: {waiting} points are still to be graded by hand"
+    return line
 
 
 def clip_head(text: str, limit: int) -> Clipped:
@@ -157,6 +189,25 @@ def build_view(result: SubmissionResult) -> FeedbackView:
         grader_version=printable(result.grader_version),
         isolation=printable(result.isolation),
         late=late_view(result),
+        hand=[_hand_view(q) for q in result.hand],
+    )
+
+
+def _hand_view(question: HandGraded) -> HandView:
+    return HandView(
+        title=printable(question.title),
+        graded=question.graded,
+        points=format_points(question.points),
+        max_points=format_points(question.max_points),
+        rubric=[
+            RubricLineView(
+                title=clean_output(line.title),
+                points=f"{line.points:+g}",
+                comment=clean_output(line.comment),
+            )
+            for line in question.rubric
+        ],
+        comment=clean_output(question.comment),
     )
 
 
@@ -182,7 +233,7 @@ def late_view(result: SubmissionResult) -> LateView | None:
         deadline=format_time(late.deadline),
         extension=printable(late.extension),
         reason=clean_output(late.reason),
-        before=format_points(result.awarded),
+        before=format_points(result.total),
         penalty=format_points(result.late_points),
         after=format_points(result.final),
     )
