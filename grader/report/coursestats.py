@@ -12,6 +12,7 @@ shown and left out of the course percent.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable
 
@@ -180,12 +181,19 @@ def _note(row: GradeRow) -> str:
     return "; ".join(notes)
 
 
+def _bin(percent: float) -> int:
+    """The distribution's bin of ``percent``: past 100 % in the last, NaN in the first."""
+    if math.isnan(percent):
+        return 0
+    return min(max(int(min(max(percent, 0.0), 100.0) // (100 / BINS)), 0), BINS - 1)
+
+
 def _assignment(grades: CourseGrades, assignment: str, cells: list[CourseCell]) -> AssignmentStat:
     weights = {a.id: a.weight for a in grades.course.assignments}
     present = [c.percent for c in cells if c.has_grade]
     bins = [0] * BINS
     for percent in present:
-        bins[min(max(int(percent // (100 / BINS)), 0), BINS - 1)] += 1
+        bins[_bin(percent)] += 1
     return AssignmentStat(
         id=assignment,
         title=grades.titles.get(assignment, assignment),
@@ -195,7 +203,7 @@ def _assignment(grades: CourseGrades, assignment: str, cells: list[CourseCell]) 
         mean=statistics.fmean(present) if present else None,
         median=statistics.median(present) if present else None,
         graded=sum(c.status == "graded" for c in cells),
-        missing=sum(c.status == "missing" for c in cells),
+        missing=sum(not c.has_grade and c.status == "missing" for c in cells),
         needs_manual=sum(c.status == "needs_manual" for c in cells),
         late=sum(c.late_percent > 0 for c in cells),
         not_gradable=sum(c.status == "not_gradable" for c in cells),
