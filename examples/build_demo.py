@@ -188,8 +188,64 @@ def notebook_students(
     }
 
 
+# The written answers to backprop_torch's two questions graded by hand ([[manual]] in its
+# assignment.toml), as students write them: each section below is one student's answer.
+Q1_FULL = r"""## Q1: the Jacobian of softmax
+
+With $S = \sum_k e^{z_k}$ and $s_i = e^{z_i} / S$, the quotient rule gives
+
+$$\frac{\partial s_i}{\partial z_j} = \frac{\delta_{ij} e^{z_i} S - e^{z_i} e^{z_j}}{S^2} = s_i (\delta_{ij} - s_j).$$
+
+So the diagonal is $s_i (1 - s_i)$, everything off it is $-s_i s_j$, and
+
+$$J = \mathrm{diag}(s) - s s^\top.$$
+"""
+Q1_NO_MATRIX = r"""## Q1
+
+For $i = j$: $\partial s_i / \partial z_i = s_i - s_i^2 = s_i (1 - s_i)$.
+
+For $i \ne j$: $\partial s_i / \partial z_j = -e^{z_i} e^{z_j} / S^2 = -s_i s_j$.
+"""
+Q1_DIAGONAL_ONLY = r"""## Q1
+
+Each $s_i$ depends on $z_i$, so $\partial s_i / \partial z_i = s_i (1 - s_i)$ and the other
+entries are $0$: the Jacobian is $\mathrm{diag}(s (1 - s))$.
+"""
+Q2_FULL = r"""## Q2: cross-entropy through softmax
+
+Per row, $\partial L / \partial s_i = -\frac{1}{N} Y_i / s_i$. By the chain rule with Q1,
+
+$$\frac{\partial L}{\partial z_j} = \sum_i -\frac{Y_i}{N s_i} s_i (\delta_{ij} - s_j) = \frac{1}{N} \Big(s_j \sum_i Y_i - Y_j\Big) = \frac{s_j - Y_j}{N},$$
+
+since $\sum_i Y_i = 1$. For the batch: $\partial L / \partial z = (s - Y) / N$.
+"""
+Q2_SIGN = r"""## Q2
+
+$\partial L / \partial z_j = \sum_i \frac{Y_i}{N s_i} s_i (\delta_{ij} - s_j) = (Y_j - s_j) / N$,
+so the gradient is $(Y - s) / N$.
+"""
+Q2_STATED = r"""## Q2
+
+It is the well-known result: the gradient is `probs - onehot`.
+"""
+DERIVATIONS: dict[str, list[str]] = {
+    "ada": [Q1_FULL, Q2_FULL],
+    "ben": [Q1_NO_MATRIX, Q2_FULL],
+    "chloe": [Q1_DIAGONAL_ONLY, Q2_FULL],
+    "dan": [Q1_FULL, Q2_SIGN],
+    "emma": [Q1_NO_MATRIX, Q2_STATED],
+    "finn": [Q1_FULL, Q2_FULL],
+    "hugo": [Q1_NO_MATRIX],  # gia hands in the template untouched: no derivations.md
+}
+
+
+def _derivations(student: str) -> str:
+    return "# Written questions\n\n" + "\n".join(DERIVATIONS[student])
+
+
 def backprop_class(assignment: Assignment) -> dict[str, str | bytes]:
-    """The backprop_torch demo: right, wrong in each part, forbidden APIs, untouched, incomplete."""
+    """The backprop_torch demo: right, wrong in each part, forbidden APIs, untouched, incomplete;
+    with the written answers to the questions graded by hand (``derivations.md``)."""
     files = assignment.spec.submission.files
     ref = {f: reference_solution(assignment, f) for f in files}
     by_name = {m.name: m for m in load_mutants(assignment)}
@@ -207,12 +263,14 @@ def backprop_class(assignment: Assignment) -> dict[str, str | bytes]:
         "gia": _template_modules(assignment),  # the template, untouched
         "hugo": {f: ref[f] for f in files if f != "umd.py"},  # forgot a file
     }
+    for student in students:
+        if student in DERIVATIONS:
+            students[student] = {**students[student], "derivations.md": _derivations(student)}
     out: dict[str, str | bytes] = {
         f"{s}/{f}": text for s, texts in students.items() for f, text in texts.items()
     }
-    out["ben.zip"] = _zip(
-        {f"hw1/{f}": text for f, text in ref.items()}
-    )  # correct, zipped in a folder
+    zipped = {**ref, "derivations.md": _derivations("ben")}
+    out["ben.zip"] = _zip({f"hw1/{f}": text for f, text in zipped.items()})  # zipped in a folder
     return out
 
 

@@ -73,9 +73,12 @@ class AnswerCellTitle(_Strict):
 
 class AnswerFile(_Strict):
     """A file handed in beside the code: Markdown or text (rendered), an image (shown),
-    a Python file (shown as code)."""
+    a Python file (shown as code). With ``section``, only the part of a Markdown file under
+    the heading ``section`` (case and spacing forgiven; a heading that starts with it, so
+    ``Q1`` finds ``## Q1: the softmax Jacobian``), up to the next heading of its level."""
 
     file: str = Field(min_length=1)
+    section: str | None = Field(default=None, min_length=1)
 
     @field_validator("file")
     @classmethod
@@ -87,7 +90,8 @@ class AnswerFile(_Strict):
         return value
 
     def describe(self) -> str:
-        return f"the file {self.file}"
+        where = f"the file {self.file}"
+        return f"the section {self.section!r} of {where}" if self.section else where
 
 
 class AnswerPdfPage(_Strict):

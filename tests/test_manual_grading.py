@@ -341,3 +341,16 @@ def test_exports_and_the_course_page_leave_ungraded_questions_open(book: Courseb
     assert rows["bob"] == ""  # a question not graded by hand yet: no grade, an empty cell
     page = render_course_page(grades, generated=datetime(2026, 12, 5, tzinfo=UTC))
     assert "to grade by hand" in page
+
+
+def test_students_never_get_the_rubric() -> None:
+    """The rubric's comments hold the answers: the template's spec has no [[manual]]."""
+    from grader.course import load_assignment
+    from grader.selfcheck.bundle import public_spec
+
+    root = Path(__file__).resolve().parent.parent
+    assignment = load_assignment(root, "backprop_torch")
+    assert [m.id for m in assignment.spec.manual] == ["softmax_jacobian", "cross_entropy_gradient"]
+    assert "manual" not in public_spec(assignment)
+    shipped = root / "student_template" / "backprop_torch" / ".grader" / "assignment.toml"
+    assert "rubric" not in shipped.read_text() and "diag(s)" not in shipped.read_text()

@@ -5,7 +5,8 @@
 ``assignment.toml``
     The public spec: only the public checks' parts and points; ``[params]`` only the keys the
     public checks read; ``[[forbidden]]`` only the patterns that match a public check; no
-    dataset roots (they are the instructor's paths). Hidden check names never appear.
+    dataset roots (they are the instructor's paths); no ``[[manual]]`` questions (their
+    rubrics' comments hold the answers). Hidden check names never appear.
 ``checks/public/test_*.py``
     Copies of the public checks.
 ``checks/helpers/*.py``
@@ -92,6 +93,9 @@ def public_spec(assignment: Assignment, *, keep_roots: bool = False) -> dict[str
         data["data"]["roots"] = {}
     if not data["submission"]["provided"]:
         del data["submission"]["provided"]  # the usual case: as short as before there were any
+    # the questions graded by hand: their rubric's comments hold the answers, and no check
+    # grades them (the handout asks them)
+    del data["manual"]
     return data
 
 
