@@ -38,6 +38,7 @@ from grader.report.results import ReportError, read_results
 from grader.report.runtime import RunWall, read_run_wall
 from grader.report.screenshot import ScreenshotError, find_chromium, screenshot
 from grader.report.sortable import SORTABLE_JS, script_csp
+from tests.browser import no_browser
 from tests.toycourse import make_course
 
 WHEN = datetime(2025, 5, 1, 9, 30)
@@ -254,7 +255,7 @@ def test_screenshot_of_the_page_is_a_real_image(tmp_path: Path) -> None:
     try:
         find_chromium()
     except ScreenshotError as exc:
-        pytest.skip(f"no Chromium on this machine: {exc}")
+        no_browser(f"no Chromium on this machine: {exc}")
     page = write_class_report(_class(tmp_path / "res"), generated=WHEN).page
     started = time.monotonic()
     png = screenshot(page, tmp_path / "shot.png", width=1000, height=900)
