@@ -246,6 +246,13 @@ def _print_course(report: GradeReport, in_course: CourseRun, total: int) -> None
     if any(c.old is not None for c in report.changes):
         _say(f"gradebook changes: {summarize(report.changes)}")
     _say(f"course gradebook: {in_course.gradebook} ({len(late)} late)")
+    hand = results[0].hand if results else []
+    if hand:
+        points = sum(q.max_points for q in hand)
+        _say(
+            f"{len(hand)} question(s) to grade by hand ({points:g} points) for each student; "
+            f"until then no final score: grader serve -a {results[0].assignment}"
+        )
 
 
 def _exit_on_grader_faults(results: list[SubmissionResult]) -> None:

@@ -36,7 +36,7 @@ from typing import Literal
 from grader.errors import InstructorError
 from grader.models import Submission
 
-__all__ = ["discover"]
+__all__ = ["discover", "submission_at"]
 
 _Kind = Literal["directory", "zip", "notebook", "other"]
 
@@ -76,6 +76,12 @@ def _entries(folder: Path) -> list[Path]:
             "check that you can read it"
         ) from exc
     return [c for c in children if not c.name.startswith(".") and c.name not in _IGNORED]
+
+
+def submission_at(path: Path, student: str) -> Submission:
+    """The submission at ``path`` (a folder, a .zip or a notebook), as :func:`discover`
+    would find it, for ``student``."""
+    return Submission(student=student, path=path, kind=_kind(path))
 
 
 def _kind(path: Path) -> _Kind:

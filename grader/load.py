@@ -58,7 +58,7 @@ from grader.models import LoadedSubmission, Submission
 from grader.notebook.attach import attach_notebook
 from grader.spec import AssignmentSpec
 
-__all__ = ["MAX_DEPTH", "MAX_FILES", "MAX_SOURCE_BYTES", "MAX_TOTAL_BYTES", "load"]
+__all__ = ["MAX_DEPTH", "MAX_FILES", "MAX_SOURCE_BYTES", "MAX_TOTAL_BYTES", "load", "unpack"]
 
 MAX_FILES = 2_000
 """The most files one submission may hold."""
@@ -164,6 +164,22 @@ def load(
         notebook=notebook if problem is None else None,
         locations=locations if problem is None else {},
     )
+
+
+def unpack(submission: Submission, spec: AssignmentSpec, dest: Path) -> str | None:
+    """Copy the submission's files into ``dest`` (a new or empty folder) as grading reads
+    them: the same caps and refusals, the same root folder (``hw5/`` of a zipped folder
+    stripped), no symlink followed. None, or why it was refused. For people reading a
+    submission (``grader serve``): nothing is checked or imported."""
+    notes: list[str] = []
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        with _members(submission, spec, notes) as members:
+            root = _choose_root(members, spec.submission.files, notes)
+            _copy_all(members, root, dest, _shown(submission))
+    except _Refused as exc:
+        return str(exc)
+    return None
 
 
 # -- the scratch folder -------------------------------------------------------------------

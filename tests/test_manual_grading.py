@@ -354,3 +354,19 @@ def test_students_never_get_the_rubric() -> None:
     assert "manual" not in public_spec(assignment)
     shipped = root / "student_template" / "backprop_torch" / ".grader" / "assignment.toml"
     assert "rubric" not in shipped.read_text() and "diag(s)" not in shipped.read_text()
+
+
+def test_unpack_reads_a_zipped_folder_as_grading_does(tmp_path: Path) -> None:
+    from grader.course import load_assignment
+    from grader.discover import submission_at
+    from grader.load import unpack
+
+    root = Path(__file__).resolve().parent.parent
+    spec = load_assignment(root, "backprop_torch").spec
+    ben = root / "examples" / "backprop_torch" / "submissions" / "ben.zip"
+    assert unpack(submission_at(ben, "ben"), spec, tmp_path / "ben") is None
+    assert (tmp_path / "ben" / "derivations.md").read_text().startswith("# Written questions")
+    assert (tmp_path / "ben" / "network.py").is_file()  # hw1/ stripped, as in grading
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    assert "zip" in (unpack(submission_at(bad, "bad"), spec, tmp_path / "bad") or "")
