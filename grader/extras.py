@@ -1,7 +1,7 @@
 """The optional parts of the install, imported only where they are needed.
 
 The core install grades plain Python and numpy and runs the self-check; torch, torchvision,
-scikit-learn, matplotlib, ray and copydetect come with extras (``pip install
+scikit-learn, matplotlib, ray, copydetect and the grading page's packages come with extras (``pip install
 'dl-grader[torch]'``; the table is :data:`EXTRAS`, the sizes are in docs/install.md). Every import of one goes through
 :func:`require`, so a missing one raises :class:`MissingExtra`, whose message names the extra
 to install: a problem of the grader's environment, never the student's fault.
@@ -47,6 +47,10 @@ EXTRAS: dict[str, Extra] = {
     "nbclient": Extra("nbclient", "notebook"),
     "ray": Extra("ray", "cluster"),
     "copydetect": Extra("copydetect", "similarity"),
+    "flask": Extra("flask", "serve"),
+    "markdown_it": Extra("markdown-it-py", "serve"),
+    "mdit_py_plugins": Extra("mdit-py-plugins", "serve"),
+    "latex2mathml": Extra("latex2mathml", "serve"),
 }
 """Top-level import name -> its extra (pyproject.toml's ``[project.optional-dependencies]``)."""
 

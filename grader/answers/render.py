@@ -1,0 +1,156 @@
+"""Markdown, LaTeX and code from a student, as HTML that cannot run anything.
+
+Markdown goes through markdown-it with raw HTML off (a ``<script>`` in an answer is shown
+as text), its links keep only ``http``, ``https`` and ``mailto`` targets, and its images
+only ``data:`` PNG, JPEG and GIF (a notebook cell's attachments become those): a remote
+image, which would tell a stranger when the grader opened the answer, is shown as its alt
+text. Math between ``$...$`` and ``$$...$$`` is converted here to MathML, which the browser
+draws without any script; latex2mathml's output is parsed again and rebuilt from a list of
+MathML elements and attributes, so text inside ``\\text{...}`` can never become a tag. A
+formula that does not convert is shown as its source, escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from grader.extras import require
+
+__all__ = ["code_html", "markdown_html", "math_html"]
+
+_MATHML = "http://www.w3.org/1998/Math/MathML"
+_ELEMENTS = frozenset(
+    "math mrow mi mn mo ms mtext mspace msup msub msubsup mfrac msqrt mroot mover munder "
+    "munderover mstyle mpadded mphantom menclose mtable mtr mtd mlabeledtr mfenced merror "
+    "mmultiscripts mprescripts none semantics".split()
+)
+_ATTRIBUTES = frozenset(
+    "display mathvariant stretchy fence separator separators lspace rspace width height depth "
+    "columnalign rowalign columnspacing rowspacing columnlines rowlines frame accent "
+    "accentunder linethickness displaystyle scriptlevel movablelimits form minsize maxsize "
+    "symmetric largeop notation open close align columnspan rowspan voffset".split()
+)
+_IMAGE = re.compile(r"^data:image/(png|jpeg|gif);base64,[A-Za-z0-9+/=\s]+$")
+_LINK = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
+_MATH_CHARS = 5_000
+
+
+def markdown_html(text: str, attachments: Mapping[str, str] | None = None) -> str:
+    """``text`` (Markdown with ``$`` math) as safe HTML; ``attachments`` maps a notebook
+    cell's attachment names to their ``data:`` URIs (``![x](attachment:plot.png)``)."""
+    env = {"attachments": dict(attachments or {})}
+    return str(_markdown().render(text, env))
+
+
+def math_html(latex: str, display: bool) -> str:
+    """One formula as MathML, or its source escaped in ``<code class="math-error">``."""
+    source = latex.strip()
+    if len(source) > _MATH_CHARS:
+        return _math_error(source[:_MATH_CHARS] + " …")
+    converter = require("latex2mathml.converter", why="math in the answers", who="grader serve")
+    try:
+        mathml = converter.convert(source, display="block" if display else "inline")
+        return _clean_mathml(mathml)
+    except Exception:  # latex2mathml raises many kinds on a formula it cannot read
+        return _math_error(source)
+
+
+def code_html(code: str, language: str = "python") -> str:
+    """Code as an escaped ``<pre><code>`` block."""
+    lang = re.sub(r"[^a-z0-9+-]", "", language.lower())[:20]
+    return f'<pre class="code"><code class="language-{lang}">{html.escape(code)}</code></pre>'
+
+
+def _math_error(source: str) -> str:
+    return f'<code class="math-error">{html.escape(source)}</code>'
+
+
+def _clean_mathml(mathml: str) -> str:
+    """latex2mathml's output rebuilt from the allowed elements and attributes alone."""
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        raise ValueError("not well-formed MathML") from None
+    return ET.tostring(_rebuilt(root), encoding="unicode", short_empty_elements=False)
+
+
+def _rebuilt(node: ET.Element) -> ET.Element:
+    name = node.tag.rsplit("}", 1)[-1]
+    if name not in _ELEMENTS:
+        raise ValueError(f"MathML element {name!r} is not allowed")
+    attributes = {
+        key: value
+        for key, value in node.attrib.items()
+        if key in _ATTRIBUTES and not value.lower().lstrip().startswith("javascript")
+    }
+    if name == "math":
+        attributes["xmlns"] = _MATHML
+    copy = ET.Element(name, attributes)
+    copy.text = node.text
+    for child in node:
+        rebuilt = _rebuilt(child)
+        rebuilt.tail = child.tail
+        copy.append(rebuilt)
+    return copy
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    markdown_it = require("markdown_it", why="Markdown in the answers", who="grader serve")
+    dollarmath = require(
+        "mdit_py_plugins.dollarmath", why="math in the answers", who="grader serve"
+    )
+    md = markdown_it.MarkdownIt("commonmark", {"html": False, "linkify": False})
+    md.enable(["table", "strikethrough"])
+    md.use(dollarmath.dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
+    md.validateLink = lambda url: bool(_LINK.match(url)) or url.startswith(("data:", "attachment:"))
+    rules = md.add_render_rule
+    rules(
+        "math_inline", lambda self, tokens, idx, options, env: math_html(tokens[idx].content, False)
+    )
+    rules(
+        "math_inline_double",
+        lambda self, tokens, idx, options, env: math_html(tokens[idx].content, True),
+    )
+    rules("math_block", _math_block)
+    rules("math_block_label", _math_block)
+    rules("image", _image)
+    rules("link_open", _link_open)
+    rules(
+        "fence",
+        lambda self, tokens, idx, options, env: code_html(
+            tokens[idx].content, tokens[idx].info or "text"
+        ),
+    )
+    rules(
+        "code_block", lambda self, tokens, idx, options, env: code_html(tokens[idx].content, "text")
+    )
+    return md
+
+
+def _math_block(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
+    return f'<div class="math-block">{math_html(tokens[idx].content, True)}</div>\n'
+
+
+def _image(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Mapping[str, Any]) -> str:
+    token = tokens[idx]
+    alt = "".join(child.content for child in token.children or [])
+    src = str(token.attrGet("src") or "")
+    if src.startswith("attachment:"):
+        src = env.get("attachments", {}).get(src.removeprefix("attachment:"), "")
+    if not _IMAGE.match(src):
+        shown = alt or "an image"
+        return f'<span class="image-left-out" title="only images inside the submission are shown">[{html.escape(shown)}]</span>'
+    return f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(alt, quote=True)}">'
+
+
+def _link_open(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
+    href = str(tokens[idx].attrGet("href") or "")
+    if not _LINK.match(href):
+        return '<a class="link-left-out">'
+    return f'<a href="{html.escape(href, quote=True)}" rel="noopener noreferrer nofollow" target="_blank">'

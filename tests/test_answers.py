@@ -1,0 +1,214 @@
+"""Finding a student's answer where the spec says, and rendering it so nothing in it runs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.answers import (
+    CodePiece,
+    ImagePiece,
+    MarkdownPiece,
+    PdfPiece,
+    TextPiece,
+    find_answer,
+    markdown_html,
+)
+from grader.answers.locate import MAX_FILE_BYTES
+
+
+def _png() -> bytes:
+    """A real 2x2 PNG."""
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = base64.b64encode(_png()).decode()
+
+
+def _notebook(folder: Path, name: str = "hw.ipynb") -> Path:
+    v4 = nbformat.v4
+    derivation = v4.new_markdown_cell(
+        "## Q1: the Jacobian\n\nIt is $s_i (\\delta_{ij} - s_j)$ and ![plot](attachment:p.png)",
+        metadata={"tags": ["jacobian"]},
+    )
+    derivation["attachments"] = {"p.png": {"image/png": PNG}}
+    plot = v4.new_code_cell(
+        "plt.plot(losses)",
+        metadata={"tags": ["jacobian"]},
+        outputs=[
+            v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+            v4.new_output("stream", name="stdout", text="loss 0.1\n"),
+            v4.new_output("display_data", data={"text/html": "<script>alert(1)</script>"}),
+        ],
+    )
+    cells = [
+        v4.new_markdown_cell("# Homework"),
+        derivation,
+        plot,
+        v4.new_markdown_cell("### a detail under Q1"),
+        v4.new_markdown_cell("## Q2\n\nsomething else"),
+    ]
+    path = folder / name
+    nbformat.write(v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_cells_tagged_come_with_their_outputs_and_attachments(tmp_path: Path) -> None:
+    _notebook(tmp_path)
+    answer = find_answer({"cell_tag": "jacobian"}, tmp_path, "q1")
+    assert answer.problem == ""
+    assert "hw.ipynb" in answer.where
+    kinds = [type(p) for p in answer.pieces]
+    assert kinds == [MarkdownPiece, CodePiece, ImagePiece, TextPiece]
+    first = answer.pieces[0]
+    assert isinstance(first, MarkdownPiece)
+    assert "<math" in first.html and f"data:image/png;base64,{PNG}" in first.html
+    assert any("HTML or SVG output is not shown" in n for n in answer.notes)
+    assert all("<script" not in getattr(p, "html", "") for p in answer.pieces)
+
+
+def test_a_section_by_title_runs_to_the_next_heading_as_high(tmp_path: Path) -> None:
+    _notebook(tmp_path)
+    answer = find_answer({"cell_title": "q1"}, tmp_path, "q1")  # case forgiven, prefix words
+    assert answer.problem == ""
+    htmls = [getattr(p, "html", "") for p in answer.pieces]
+    assert any("a detail under Q1" in h for h in htmls)  # a lower heading stays in
+    assert not any("something else" in h for h in htmls)
+    assert not any("Homework" in h for h in htmls)
+
+
+def test_missing_answers_say_what_is_there(tmp_path: Path) -> None:
+    _notebook(tmp_path)
+    tag = find_answer({"cell_tag": "q9"}, tmp_path, "q9")
+    assert "no notebook cells tagged 'q9' in hw.ipynb; tags found: jacobian" == tag.problem
+    file = find_answer({"file": "answers.md"}, tmp_path, "q")
+    assert file.problem == "answers.md is not in the submission; it holds: hw.ipynb"
+    (tmp_path / "answers.md").write_text("# Q1\n\nyes\n")
+    section = find_answer({"file": "answers.md", "section": "Q2"}, tmp_path, "q")
+    assert section.problem == "no heading 'Q2' in answers.md; its headings: Q1"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert find_answer({"cell_tag": "x"}, empty, "q").problem.startswith("no notebook")
+
+
+def test_a_markdown_section_and_other_files(tmp_path: Path) -> None:
+    (tmp_path / "d.md").write_text(
+        "# All\n\n## Q1: first\n\n$x^2$\n\n```\n# not a heading\n```\n\n## Q2\n\nlater\n"
+    )
+    (tmp_path / "plot.png").write_bytes(_png())
+    (tmp_path / "notes.txt").write_text("<b>plain</b>")
+    (tmp_path / "model.py").write_text("x = 1 < 2\n")
+    q1 = find_answer({"file": "d.md", "section": "Q1"}, tmp_path, "q1").pieces
+    assert len(q1) == 1 and isinstance(q1[0], MarkdownPiece)
+    assert "<math" in q1[0].html and "# not a heading" in q1[0].html and "later" not in q1[0].html
+    image = find_answer({"file": "plot.png"}, tmp_path, "q").pieces[0]
+    assert isinstance(image, ImagePiece) and image.mime == "image/png"
+    text = find_answer({"file": "notes.txt"}, tmp_path, "q").pieces[0]
+    assert isinstance(text, TextPiece) and text.text == "<b>plain</b>"
+    code = find_answer({"file": "model.py"}, tmp_path, "q").pieces[0]
+    assert isinstance(code, CodePiece) and "x = 1 &lt; 2" in code.html
+
+
+def test_a_pdf_page(tmp_path: Path) -> None:
+    (tmp_path / "w.pdf").write_bytes(
+        b"%PDF-1.4\n1 0 obj << /Type /Pages >>\n" + b"<< /Type /Page >>\n" * 2
+    )
+    page = find_answer({"pdf": "w.pdf", "page": 2}, tmp_path, "q").pieces[0]
+    assert isinstance(page, PdfPiece) and (page.path, page.page, page.pages) == ("w.pdf", 2, 2)
+    assert (
+        "has 2 page(s), so no page 3"
+        in find_answer({"pdf": "w.pdf", "page": 3}, tmp_path, "q").problem
+    )
+    (tmp_path / "fake.pdf").write_bytes(b"<html>")
+    assert "not a PDF" in find_answer({"pdf": "fake.pdf"}, tmp_path, "q").problem
+
+
+def test_hostile_files_cost_only_that_answer(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.md"
+    outside.write_text("the answers key")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "link.md").symlink_to(outside)
+    (sub / "dir").symlink_to(tmp_path)
+    assert "symbolic link" in find_answer({"file": "link.md"}, sub, "q").problem
+    assert "symbolic link" in find_answer({"file": "dir/secret.md"}, sub, "q").problem
+    (sub / "big.md").write_bytes(b"x" * (MAX_FILE_BYTES + 1))
+    assert "over 20 MB" in find_answer({"file": "big.md"}, sub, "q").problem
+    (sub / "bad.ipynb").write_text("{not json")
+    assert "not valid JSON" in find_answer({"cell_tag": "q"}, sub, "q").problem
+    (sub / "bad.ipynb").write_text(json.dumps({"cells": "no"}))
+    assert "no list of cells" in find_answer({"cell_tag": "q"}, sub, "q").problem
+    deep = {"cells": [{"cell_type": "markdown", "source": ["# Q"], "metadata": {"tags": ["q"]}}]}
+    deep["cells"].append({"cell_type": "code", "outputs": [{"data": {"image/png": "!!"}}]})
+    deep["cells"][1]["metadata"] = {"tags": ["q"]}
+    (sub / "bad.ipynb").write_text(json.dumps(deep))
+    answer = find_answer({"cell_tag": "q"}, sub, "q")
+    assert answer.problem == "" and any("not valid base64" in n for n in answer.notes)
+    assert "not one this grader knows" in find_answer({"file": "/etc/passwd"}, sub, "q").problem
+
+
+XSS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "[click](JAVASCRIPT:alert(1))",
+    "![x](https://evil.example/pixel.png)",
+    "$<script>alert(1)</script>$",
+    "$\\text{<img/onerror=alert(1)>}$",
+    "$$\\href{javascript:alert(1)}{x}$$",
+    '<a href="javascript:alert(1)">x</a>',
+    "```html\n<script>alert(1)</script>\n```",
+    "$\\style{color:red}{x}$ $\\class{x}{y}$",
+]
+
+
+class _Tags(HTMLParser):
+    """Every tag and attribute of an HTML fragment, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, {k: v or "" for k, v in attrs}))
+
+
+SAFE = {"p", "a", "code", "pre", "span", "div", "em", "strong", "h1", "h2", "img", "math"}
+
+
+@pytest.mark.parametrize("text", XSS)
+def test_nothing_in_an_answer_can_run(text: str) -> None:
+    parser = _Tags()
+    parser.feed(markdown_html(text))
+    for tag, attrs in parser.found:
+        assert tag in SAFE or tag.startswith("m") or tag in {"none", "semantics"}, tag
+        assert tag not in {"script", "iframe", "object", "embed", "svg", "style"}
+        assert not [a for a in attrs if a.startswith("on")], attrs
+        assert attrs.get("href", "https:").startswith(("https:", "http:", "mailto:")), attrs
+        if tag == "img":
+            assert attrs["src"].startswith("data:image/"), attrs
+
+
+def test_math_renders_to_mathml_and_broken_math_is_shown_as_source() -> None:
+    out = markdown_html("Inline $a_i^2$ and\n\n$$\\frac{1}{N}$$\n\nand $\\frac{$ here")
+    assert out.count("<math") == 2 and 'display="block"' in out and "<mfrac>" in out
+    assert "math-error" in out or "\\frac{" in out
