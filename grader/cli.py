@@ -24,6 +24,7 @@ from grader import coursecli
 from grader.coursecli import CourseFileOpt, GradebookOpt, SubmittedAtOpt
 from grader.errors import InstructorError
 from grader.safetext import printable
+from grader.serve import cli as serve_cli
 
 if TYPE_CHECKING:  # each command imports what it runs: `grader --help` stays quick
     from grader.course import Assignment
@@ -854,6 +855,7 @@ def similarity_cmd(
 
 
 coursecli.register(app, export_app)
+serve_cli.register(app)
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ EXTRAS: dict[str, Extra] = {
     "ray": Extra("ray", "cluster"),
     "copydetect": Extra("copydetect", "similarity"),
     "flask": Extra("flask", "serve"),
+    "werkzeug": Extra("werkzeug", "serve"),  # comes with flask
     "markdown_it": Extra("markdown-it-py", "serve"),
     "mdit_py_plugins": Extra("mdit-py-plugins", "serve"),
     "latex2mathml": Extra("latex2mathml", "serve"),

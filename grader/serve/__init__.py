@@ -1,0 +1,1 @@
+"""``grader serve``: grading the questions graded by hand in the browser (docs/manual-grading.md)."""
