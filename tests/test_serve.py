@@ -1,0 +1,169 @@
+"""The grading page over HTTP (Flask's test client): who may use it, what it shows, and
+that saves and rubric edits go through the gradebook's rules."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("flask")
+
+from grader.coursebook.store import Coursebook  # noqa: E402
+from grader.serve.app import ServeConfig, create_app  # noqa: E402
+from grader.serve.security import HEADER, Guard  # noqa: E402
+from tests.servecourse import PDF, SPEC, make_class  # noqa: E402
+
+TOKEN = "t0ken-for-tests"
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, {k: v or "" for k, v in attrs}))
+
+
+BASE = "http://127.0.0.1:8765"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[Any, Path]:
+    gradebook = make_class(tmp_path)
+    config = ServeConfig(
+        gradebook=gradebook,
+        spec=SPEC,
+        guard=Guard.for_server(TOKEN, "127.0.0.1", 8765),
+        grader="prof",
+        scratch=tmp_path / "scratch",
+    )
+    app = create_app(config)
+    client = app.test_client()
+    client.get(f"{BASE}/?token={TOKEN}")  # the printed URL: sets the cookie
+    return client, gradebook
+
+
+def _save(client: Any, item: str, student: str, body: dict[str, Any]) -> Any:
+    return client.post(f"{BASE}/api/grade/{item}/{student}", json=body, headers={HEADER: TOKEN})
+
+
+def test_no_token_no_page(tmp_path: Path) -> None:
+    gradebook = make_class(tmp_path)
+    guard = Guard.for_server(TOKEN, "127.0.0.1", 8765)
+    config = ServeConfig(
+        gradebook=gradebook, spec=SPEC, guard=guard, grader="", scratch=tmp_path / "s"
+    )
+    client = create_app(config).test_client()
+    assert client.get(f"{BASE}/").status_code == 403
+    assert client.get(f"{BASE}/?token=wrong").status_code == 403
+    first = client.get(f"{BASE}/?token={TOKEN}")
+    assert first.status_code == 302 and first.headers["Location"] == "/"
+    cookie = first.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = client.get(f"{BASE}/")
+    assert page.status_code == 200 and b"Q1: the Jacobian" in page.data
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp
+    # a page elsewhere (DNS rebinding) names another host; a POST without the header is refused
+    assert client.get("http://evil.example:8765/").status_code == 403
+    no_header = client.post(f"{BASE}/api/grade/jacobian/ada", json={"applied": []})
+    assert no_header.status_code == 403
+
+
+def test_the_question_page_shows_the_answer_rubric_and_checks(served: tuple[Any, Path]) -> None:
+    client, _ = served
+    first = client.get(f"{BASE}/q/jacobian")
+    assert first.status_code == 302 and first.headers["Location"].endswith("/q/jacobian/ada")
+    page = client.get(f"{BASE}/q/jacobian/ada").get_data(as_text=True)
+    assert "<math" in page and "data:image/png;base64," in page  # derivation and plot
+    assert 'data-key="1"' in page and 'id="rubric-diagonal"' in page
+    assert "test_a" in page and "Automatic checks: 2 / 4" in page
+    assert 'data-next="bob"' in page
+
+
+def test_a_hostile_answer_is_shown_as_text(served: tuple[Any, Path]) -> None:
+    client, _ = served
+    for item in ("jacobian", "writeup"):
+        page = client.get(f"{BASE}/q/{item}/cy").get_data(as_text=True)
+        assert "&lt;script&gt;" in page  # shown, as text
+        parser = _Tags()
+        parser.feed(page)
+        scripts = [attrs.get("src") for tag, attrs in parser.found if tag == "script"]
+        assert scripts == ["/static/serve.js"]
+        assert not [a for _, attrs in parser.found for a in attrs if a.startswith("on")]
+        assert not [
+            attrs for tag, attrs in parser.found if tag == "img" and attrs.get("src") == "x"
+        ]
+
+
+def test_saving_and_a_conflict(served: tuple[Any, Path]) -> None:
+    client, gradebook = served
+    saved = _save(
+        client,
+        "jacobian",
+        "ada",
+        {"applied": ["diagonal", "off"], "comment": "ok", "version": 0, "by": "alice"},
+    )
+    assert saved.status_code == 200
+    assert saved.json["grade"]["score"] == 3.5 and saved.json["grade"]["by"] == "alice"
+    stale = _save(client, "jacobian", "ada", {"applied": [], "version": 0})
+    assert stale.status_code == 409
+    assert stale.json["current"]["by"] == "alice" and stale.json["current"]["version"] == 1
+    with Coursebook.open(gradebook) as book:
+        grade = book.manual_grade("ada", "hw1", "jacobian")
+    assert grade is not None and grade.applied == ["diagonal", "off"]
+    unknown = _save(client, "jacobian", "ada", {"applied": ["nope"], "version": 1})
+    assert unknown.status_code == 400 and "no rubric item 'nope'" in unknown.json["error"]
+    assert _save(client, "jacobian", "ada", {"applied": "x"}).status_code == 400
+    assert _save(client, "jacobian", "ada", {"adjustment": "NaN", "version": 1}).status_code == 400
+    default = _save(client, "writeup", "bob", {"applied": ["unclear"], "version": 0})
+    assert default.json["grade"]["by"] == "prof" and default.json["grade"]["score"] == 1
+
+
+def test_a_rubric_edit_rescores_and_is_audited(served: tuple[Any, Path]) -> None:
+    client, gradebook = served
+    _save(client, "jacobian", "ada", {"applied": ["diagonal"], "version": 0})
+    _save(client, "writeup", "ada", {"applied": [], "version": 0})
+    edit = client.post(
+        f"{BASE}/api/rubric/jacobian",
+        json={"id": "diagonal", "title": "Diagonal", "points": 1, "comment": "", "by": "bo"},
+        headers={HEADER: TOKEN},
+    )
+    assert edit.status_code == 200 and edit.json["rescored"] == 1
+    added = client.post(
+        f"{BASE}/api/rubric/jacobian",
+        json={"id": None, "title": "Nice plot", "points": 0.5, "comment": "thanks"},
+        headers={HEADER: TOKEN},
+    )
+    assert added.json["item"]["id"] == "nice_plot"
+    too_much = client.post(
+        f"{BASE}/api/rubric/writeup",
+        json={"id": None, "title": "x", "points": 1, "comment": ""},
+        headers={HEADER: TOKEN},
+    )
+    assert too_much.status_code == 400 and "0 or less" in too_much.json["error"]
+    with Coursebook.open(gradebook) as book:
+        entry = book.audit(student="ada")[-1]
+    assert (entry.old, entry.new, entry.by) == (6, 5, "bo")
+
+
+def test_the_pdf_route_serves_only_the_answers_pdf(served: tuple[Any, Path]) -> None:
+    client, _ = served
+    page = client.get(f"{BASE}/q/scan/ada").get_data(as_text=True)
+    assert 'src="/pdf/scan/ada#page=1"' in page
+    pdf = client.get(f"{BASE}/pdf/scan/ada")
+    assert pdf.status_code == 200 and pdf.data == PDF
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    assert client.get(f"{BASE}/pdf/scan/bob").status_code == 404  # none handed in
+    assert client.get(f"{BASE}/pdf/scan/cy").status_code == 404  # a symlink out: not followed
+    assert "scan.pdf is not in the submission" in client.get(f"{BASE}/q/scan/cy").get_data(
+        as_text=True
+    )
+    assert client.get(f"{BASE}/pdf/jacobian/ada").status_code == 404  # not a PDF answer
+    assert client.get(f"{BASE}/q/nope/ada").status_code == 404
+    assert client.get(f"{BASE}/q/jacobian/zed").status_code == 404
