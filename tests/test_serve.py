@@ -3,6 +3,7 @@ that saves and rubric edits go through the gradebook's rules."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 pytest.importorskip("flask")
 
 from grader.coursebook.store import Coursebook  # noqa: E402
+from grader.models import SubmissionResult  # noqa: E402
 from grader.serve.app import ServeConfig, create_app  # noqa: E402
 from grader.serve.security import HEADER, Guard  # noqa: E402
 from tests.servecourse import PDF, SPEC, make_class  # noqa: E402
@@ -167,3 +169,30 @@ def test_the_pdf_route_serves_only_the_answers_pdf(served: tuple[Any, Path]) -> 
     assert client.get(f"{BASE}/pdf/jacobian/ada").status_code == 404  # not a PDF answer
     assert client.get(f"{BASE}/q/nope/ada").status_code == 404
     assert client.get(f"{BASE}/q/jacobian/zed").status_code == 404
+
+
+def test_a_grade_given_on_another_answer_is_flagged(
+    tmp_path: Path, served: tuple[Any, Path]
+) -> None:
+    client, gradebook = served
+    page = client.get(f"{BASE}/q/writeup/ada").get_data(as_text=True)
+    digest = re.search(r'data-answer="([0-9a-f]+)"', page)
+    assert digest is not None
+    _save(client, "writeup", "ada", {"applied": [], "version": 0, "answer": digest.group(1)})
+    assert 'id="answer-changed"' not in client.get(f"{BASE}/q/writeup/ada").get_data(as_text=True)
+    # ada hands in again: the code changes, not the write-up, then the write-up too
+    ada = tmp_path / "subs" / "ada"
+    with Coursebook.open(gradebook) as book:
+        run = book.begin_run("hw1", tmp_path / "subs", tmp_path / "out", "grade")
+        result = SubmissionResult(
+            student="ada", assignment="hw1", score=0, max_score=4, gradable=True, seed=1,
+            content_hash="h-ada-2",
+        )  # fmt: skip
+        (ada / "nn.py").write_text("x = 2\n")
+        book.record(run, result, ada)
+        assert 'id="answer-changed"' not in client.get(f"{BASE}/q/writeup/ada").get_data(
+            as_text=True
+        )
+        (ada / "answers.md").write_text("# Write-up\n\nentirely new\n")
+        book.record(run, result.model_copy(update={"content_hash": "h-ada-3"}), ada)
+    assert 'id="answer-changed"' in client.get(f"{BASE}/q/writeup/ada").get_data(as_text=True)

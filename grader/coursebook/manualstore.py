@@ -251,10 +251,12 @@ class ManualGrading:
         comment: str,
         by: str,
         expected_version: int,
+        answer_hash: str = "",
     ) -> ManualGrade:
         """Save one student's grade on one question. ``expected_version`` is the version the
         grader saw (0: none yet); when another save came in between, nothing is written and
-        :class:`ManualConflict` carries that save."""
+        :class:`ManualConflict` carries that save. ``answer_hash`` is a digest of the answer
+        as the grader saw it (else the submission's content hash is kept)."""
         question = self.manual_question(assignment, item)
         for rubric_id in applied:
             if question.rubric_item(rubric_id) is None:
@@ -296,7 +298,7 @@ class ManualGrading:
                     version + 1,
                     by,
                     datetime.now(UTC).isoformat(),
-                    current.content_hash,
+                    answer_hash or current.content_hash,
                 ),
             )
             saved = self.manual_grade(student, assignment, item)

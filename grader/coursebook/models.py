@@ -202,8 +202,9 @@ class ManualGrade(_Model):
     by: str = ""
     at: datetime
     content_hash: str = ""
-    """The submission the grade was given on; when the current one differs, the answer may
-    have changed since."""
+    """What the grade was given on: a digest of the answer as the grader saw it (``grader
+    serve``), else the submission's content hash; when the answer now differs, the page says
+    so."""
 
 
 class ManualConflict(Exception):

@@ -16,7 +16,7 @@ Routes::
     GET  /q/<item>/<student>        grading one question of one student
     GET  /pdf/<item>/<student>      the PDF of an answer that is a PDF page
     GET  /feedback/<student>        the student's feedback page from the checks
-    POST /api/grade/<item>/<student>  {applied, adjustment, comment, version, by}
+    POST /api/grade/<item>/<student>  {applied, adjustment, comment, version, by, answer}
     POST /api/rubric/<item>         {id (null: a new item), title, points, comment, by}
 """
 
@@ -186,6 +186,9 @@ def create_app(config: ServeConfig) -> flask.Flask:
         except (TypeError, ValueError):
             return flask.jsonify(error="adjustment is a number and version an integer"), 400
         comment = body.get("comment") or ""
+        answer = body.get("answer") or ""
+        if not isinstance(answer, str) or len(answer) > 64:
+            return flask.jsonify(error="answer is the page's digest of the answer"), 400
         if not isinstance(comment, str) or not math.isfinite(adjustment):
             return flask.jsonify(error="comment is text and adjustment a finite number"), 400
         with book() as b:
@@ -199,6 +202,7 @@ def create_app(config: ServeConfig) -> flask.Flask:
                     comment=comment,
                     by=_who(body, config.grader),
                     expected_version=version,
+                    answer_hash=answer,
                 )
             except ManualConflict as conflict:
                 return flask.jsonify(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.answers import Answer, markdown_html
@@ -13,7 +15,7 @@ from grader.coursebook.models import (
 )
 from grader.coursebook.store import Coursebook
 
-__all__ = ["KEYS", "QuestionPage", "StudentRow", "question_page", "student_rows"]
+__all__ = ["KEYS", "QuestionPage", "StudentRow", "answer_digest", "question_page", "student_rows"]
 
 KEYS = "1234567890qwertyuiop"
 """The keyboard shortcuts of the rubric items, in order (j and k move between students)."""
@@ -30,8 +32,6 @@ class StudentRow(_View):
     name: str
     graded: bool
     score: float | None
-    changed: bool
-    """The submission changed since the grade was given."""
 
 
 class RubricButton(_View):
@@ -59,6 +59,8 @@ class QuestionPage(_View):
     submission: CurrentSubmission
     comments: list[str] = Field(default_factory=list)
     changed: bool = False
+    """The answer differs from the one the grade was given on (a resubmission)."""
+    answer_hash: str = ""
 
 
 def student_rows(book: Coursebook, assignment: str, item: str) -> list[StudentRow]:
@@ -73,7 +75,6 @@ def student_rows(book: Coursebook, assignment: str, item: str) -> list[StudentRo
                 name=names.get(current.student, ""),
                 graded=grade is not None,
                 score=grade.score if grade else None,
-                changed=grade is not None and grade.content_hash != current.content_hash,
             )
         )
     return rows
@@ -114,8 +115,14 @@ def question_page(
         answer=answer,
         submission=submission,
         comments=book.comment_bank(question.assignment, question.id),
-        changed=grade is not None and grade.content_hash != submission.content_hash,
+        changed=grade is not None and grade.content_hash != answer_digest(answer),
+        answer_hash=answer_digest(answer),
     )
+
+
+def answer_digest(answer: Answer) -> str:
+    """A digest of an answer as the page shows it: a grade keeps the one it was given on."""
+    return hashlib.sha256(answer.model_dump_json().encode()).hexdigest()[:16]
 
 
 def _inline(text: str) -> str:

@@ -82,6 +82,7 @@
       adjustment: parseFloat(adjustment.value) || 0,
       comment: comment.value,
       version: parseInt(form.dataset.version, 10),
+      answer: form.dataset.answer,
     }).then(({ status: code, data }) => {
       if (code === 200) {
         dirty = false;
