@@ -17,7 +17,7 @@ demo:  ## install, then grade the four demo classes as one course into results/d
 	$$venv/bin/grader export moodle -o $(DEMO_OUT)/moodle.csv $$course && \
 	$$venv/bin/grader course-page -o $(DEMO_OUT)/course.html $$course && \
 	$$venv/bin/grader similarity examples/similarity/nn_numpy -a nn_numpy -o $(DEMO_OUT)/similarity.html
-	@echo "open $(DEMO_OUT)/course.html (the course), $(DEMO_OUT)/<assignment>/report.html (each class) and $(DEMO_OUT)/<assignment>/<student>/feedback.html; LMS imports: $(DEMO_OUT)/canvas.csv, moodle.csv; similarity: $(DEMO_OUT)/similarity.html"
+	@echo "open $(DEMO_OUT)/course.html (the course), $(DEMO_OUT)/<assignment>/report.html (each class) and $(DEMO_OUT)/<assignment>/<student>/feedback.html; LMS imports: $(DEMO_OUT)/canvas.csv, moodle.csv; similarity: $(DEMO_OUT)/similarity.html; grade backprop_torch's two derivations in the browser: .venv/bin/grader serve -a backprop_torch --course-file examples/course.toml --gradebook $(DEMO_OUT)/gradebook.sqlite"
 
 test:  ## lint, then the fast tests, then the slow ones (what CI runs)
 	@venv=$(VENV) && $(MAKE) --no-print-directory lint VENV=$$venv && \
