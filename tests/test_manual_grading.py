@@ -313,7 +313,9 @@ def test_release_puts_the_hand_grades_into_the_feedback_pages(
     page = (results / "ada" / "feedback.html").read_text()
     assert "not graded yet" in page and "6 points are still to be graded by hand" in page
 
-    _grade(book, "ada", "jacobian", ["diagonal"], comment="Say why <the> off-diagonal is -s_i s_j")
+    _grade(
+        book, "ada", "jacobian", ["diagonal"], comment="Say why <the> off-diagonal is $-s_i s_j$"
+    )
     _grade(book, "ada", "cross_entropy", ["sign"], adjustment=0.5)
     hand = hand_graded(book, "hw1")
     assert [q.graded for q in hand["bob"]] == [False, False]
@@ -322,6 +324,7 @@ def test_release_puts_the_hand_grades_into_the_feedback_pages(
     markdown = (tmp_path / "out" / "ada" / "feedback.md").read_text()
     assert "s_i(1 - s_i)" in html and "Say why &lt;the&gt; off-diagonal" in html
     assert "Points adjusted by the grader" in html
+    assert "<math" in html and "<the>" not in html  # the grader's LaTeX drawn, HTML not run
     assert "7.5 / 10 (75.0%)" in html  # 4 from the checks, 2 + 1.5 by hand
     assert "still to be graded" not in html
     assert "### The softmax Jacobian: 2 / 4" in markdown

@@ -9,6 +9,7 @@ autoescaped; the Markdown template escapes through the ``md_inline``, ``md_cell`
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from pathlib import Path
 import jinja2
 
 from grader import atomic
+from grader.extras import MissingExtra
 from grader.models import STATUS, CheckResult, HandGraded, Lateness, Status, SubmissionResult
 from grader.report.markdown import md_cell, md_code, md_fence, md_inline
 from grader.safetext import printable, well_formed_model
@@ -94,6 +96,8 @@ class RubricLineView:
     title: str
     points: str
     comment: str
+    title_html: str
+    comment_html: str
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class HandView:
     max_points: str
     rubric: list[RubricLineView]
     comment: str
+    comment_html: str
 
 
 @dataclass(frozen=True)
@@ -194,21 +199,42 @@ def build_view(result: SubmissionResult) -> FeedbackView:
 
 
 def _hand_view(question: HandGraded) -> HandView:
+    lines = []
+    for line in question.rubric:
+        title, comment = clean_output(line.title), clean_output(line.comment)
+        lines.append(
+            RubricLineView(
+                title=title,
+                points=f"{line.points:+g}",
+                comment=comment,
+                title_html=_math_text(title),
+                comment_html=_math_text(comment),
+            )
+        )
+    comment = clean_output(question.comment)
     return HandView(
         title=printable(question.title),
         graded=question.graded,
         points=format_points(question.points),
         max_points=format_points(question.max_points),
-        rubric=[
-            RubricLineView(
-                title=clean_output(line.title),
-                points=f"{line.points:+g}",
-                comment=clean_output(line.comment),
-            )
-            for line in question.rubric
-        ],
-        comment=clean_output(question.comment),
+        rubric=lines,
+        comment=comment,
+        comment_html=_math_text(comment, block=True),
     )
+
+
+def _math_text(text: str, *, block: bool = False) -> str:
+    """A grader's words as HTML: Markdown with its ``$...$`` drawn as MathML when the
+    ``serve`` extra is installed (:mod:`grader.answers.render`, which lets nothing run),
+    else the text escaped. The page stays self-contained either way."""
+    try:
+        from grader.answers.render import markdown_html
+
+        rendered = markdown_html(text)
+    except MissingExtra:
+        escaped = html.escape(text)
+        return f'<p class="plain">{escaped}</p>' if block else escaped
+    return rendered if block else rendered.strip().removeprefix("<p>").removesuffix("</p>")
 
 
 def format_time(moment: datetime) -> str:
