@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from grader.errors import InstructorError
 from grader.extras import require
 from grader.serve.security import Guard, new_token
 from grader.spec import AssignmentSpec
@@ -45,7 +46,13 @@ class Server:
         def app(environ: dict[str, object], start_response: object) -> object:
             return holder["app"](environ, start_response)  # type: ignore[operator]
 
-        server = serving.make_server(host, port, app, threaded=True)
+        try:
+            server = serving.make_server(host, port, app, threaded=True)
+        except OSError as exc:
+            raise InstructorError(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}); another program may "
+                "hold the port: give --port N, or --port 0 for any free one"
+            ) from exc
         bound = server.socket.getsockname()[1]
         guard = Guard.for_server(token, host, bound)
         config = ServeConfig(
