@@ -343,7 +343,7 @@ def test_exports_and_the_course_page_leave_ungraded_questions_open(book: Courseb
     assert float(rows["ada"]) == 20  # 10 of 10 -> the course's 20 points
     assert rows["bob"] == ""  # a question not graded by hand yet: no grade, an empty cell
     page = render_course_page(grades, generated=datetime(2026, 12, 5, tzinfo=UTC))
-    assert "to grade by hand" in page
+    assert "to grade by hand" in page and "2 so far" in page  # bob: 2 less 50% of 10 -> 2 of 20
 
 
 def test_students_never_get_the_rubric() -> None:

@@ -45,6 +45,9 @@ class CourseCell(_Model):
     override (:attr:`GradeRow.has_grade`)."""
     note: str = ""
     """Why, in a line: the late reason, the override's reason, why it could not be graded."""
+    so_far: float | None = None
+    """While questions wait to be graded by hand: the points so far, on the course's scale
+    (not counted in any total)."""
     feedback: str = ""
     """The link to the feedback page, relative to the course page (empty: none)."""
 
@@ -156,6 +159,7 @@ def _cell(
             percent=0.0,
             has_grade=False,
             note=f"to grade by hand: {', '.join(row.manual_pending)}" if waiting and row else "",
+            so_far=row.scaled if waiting and row else None,
         )
     return CourseCell(
         assignment=assignment,
