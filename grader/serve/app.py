@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import flask
 from pydantic import BaseModel, ConfigDict
@@ -80,7 +81,7 @@ def create_app(config: ServeConfig) -> flask.Flask:
         if given is not None:
             if not guard.right_token(given):
                 return _plain(403, "wrong token: open the URL grader serve printed")
-            response = flask.redirect(request.path)
+            response = flask.redirect(quote(request.path))
             response.set_cookie(COOKIE, guard.token, httponly=True, samesite="Strict")
             return response
         if not guard.right_token(request.cookies.get(COOKIE)):
@@ -135,7 +136,7 @@ def create_app(config: ServeConfig) -> flask.Flask:
         if not rows:
             return _plain(404, f"no submission of {assignment} is graded yet")
         todo = next((r for r in rows if not r.graded), rows[0])
-        return flask.redirect(f"/q/{item}/{todo.student}")
+        return flask.redirect(f"/q/{quote(item, safe='')}/{quote(todo.student, safe='')}")
 
     @app.get("/q/<item>/<student>")
     def grade_page(item: str, student: str) -> Any:
