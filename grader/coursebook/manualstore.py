@@ -123,7 +123,7 @@ class ManualGrading:
             self._conn.execute(
                 "UPDATE rubric_items SET spec_title = NULL, spec_points = NULL,"
                 " spec_comment = NULL, position = position + 1000"
-                " WHERE assignment = ? AND item = ? AND id = ?",
+                " WHERE assignment = ? AND item = ? AND id = ? AND spec_points IS NOT NULL",
                 (assignment, item.id, gone),
             )
 
@@ -226,19 +226,23 @@ class ManualGrading:
 
     # -- the grades -------------------------------------------------------------------------
 
-    def manual_grades(self, assignment: str, item: str | None = None) -> list[ManualGrade]:
-        """The grades given so far on the assignment's questions (or on ``item``)."""
+    def manual_grades(
+        self, assignment: str, item: str | None = None, *, student: str | None = None
+    ) -> list[ManualGrade]:
+        """The grades given so far on the assignment's questions (or on ``item``, or of
+        ``student``)."""
         questions = {q.id: q for q in self.manual_questions(assignment)}
         rows = self._conn.execute(
             "SELECT student, item, applied, adjustment, comment, version, by, at, content_hash"
             " FROM manual_grades WHERE assignment = ? AND (? IS NULL OR item = ?)"
-            " ORDER BY student, item",
-            (assignment, item, item),
+            " AND (? IS NULL OR student = ?) ORDER BY student, item",
+            (assignment, item, item, student, student),
         ).fetchall()
         return [_grade(assignment, questions[r[1]], r) for r in rows if r[1] in questions]
 
     def manual_grade(self, student: str, assignment: str, item: str) -> ManualGrade | None:
-        return next((g for g in self.manual_grades(assignment, item) if g.student == student), None)
+        found = self.manual_grades(assignment, item, student=student)
+        return found[0] if found else None
 
     def grade_manual(
         self,
@@ -320,7 +324,7 @@ class ManualGrading:
 
     def manual_total(self, student: str, assignment: str) -> tuple[float, list[str]]:
         """The points of the student's hand-graded questions, and the ids still ungraded."""
-        grades = {g.item: g for g in self.manual_grades(assignment) if g.student == student}
+        grades = {g.item: g for g in self.manual_grades(assignment, student=student)}
         pending = [q.id for q in self.manual_questions(assignment) if q.id not in grades]
         return round(sum(g.score for g in grades.values()), 6), pending
 
