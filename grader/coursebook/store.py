@@ -6,8 +6,9 @@ grader killed at any moment leaves each submission recorded whole or not at all.
 runs in WAL mode with ``synchronous=FULL``: a committed grade survives a power cut.
 
 The final score of a student on an assignment is their override when there is one, else
-the current submission's ``final`` (the checks' score less the late penalty). Every change
-of it is in the append-only audit log, with its reason.
+the current submission's checks' score plus the grades given by hand
+(:mod:`grader.coursebook.manualstore`), less the late penalty. Every change of it is in the
+append-only audit log, with its reason.
 """
 
 from __future__ import annotations
