@@ -173,7 +173,24 @@ def grade_cmd(
     )
     if in_course is not None:
         _print_course(report, in_course, total)
+    _say_hand(report.results, in_course is not None)
     _exit_on_grader_faults(report.results)
+
+
+def _say_hand(results: list[SubmissionResult], in_course: bool) -> None:
+    """What the questions graded by hand wait for: grader serve, or first a course file."""
+    hand = max((r.hand for r in results), key=len, default=[])
+    if not hand:
+        return
+    points = sum(q.max_points for q in hand)
+    what = f"{len(hand)} question(s) to grade by hand ({points:g} points) for each student"
+    if in_course:
+        _say(f"{what}; until then no final score: grader serve -a {results[0].assignment}")
+    else:
+        _say(
+            f"{what}: they are graded in the course gradebook, so grade with a course file "
+            "(course.toml or --course-file; docs/manual-grading.md), then grader serve"
+        )
 
 
 def _with_progress(
@@ -247,13 +264,6 @@ def _print_course(report: GradeReport, in_course: CourseRun, total: int) -> None
     if any(c.old is not None for c in report.changes):
         _say(f"gradebook changes: {summarize(report.changes)}")
     _say(f"course gradebook: {in_course.gradebook} ({len(late)} late)")
-    hand = results[0].hand if results else []
-    if hand:
-        points = sum(q.max_points for q in hand)
-        _say(
-            f"{len(hand)} question(s) to grade by hand ({points:g} points) for each student; "
-            f"until then no final score: grader serve -a {results[0].assignment}"
-        )
 
 
 def _exit_on_grader_faults(results: list[SubmissionResult]) -> None:
