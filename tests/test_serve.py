@@ -196,3 +196,80 @@ def test_a_grade_given_on_another_answer_is_flagged(
         (ada / "answers.md").write_text("# Write-up\n\nentirely new\n")
         book.record(run, result.model_copy(update={"content_hash": "h-ada-3"}), ada)
     assert 'id="answer-changed"' in client.get(f"{BASE}/q/writeup/ada").get_data(as_text=True)
+
+
+def test_two_servers_on_one_machine_keep_their_cookies(tmp_path: Path) -> None:
+    """Does opening a second grader serve (another port) leave the first one's tab working?
+
+    A browser sends a host's cookies to every port of it, so one cookie name for both
+    would let the second server's token replace the first's."""
+    from werkzeug.test import Client
+
+    gradebook = make_class(tmp_path)
+    apps = {
+        port: create_app(
+            ServeConfig(
+                gradebook=gradebook,
+                spec=SPEC,
+                guard=Guard.for_server(token, "127.0.0.1", port),
+                grader="",
+                scratch=tmp_path / f"scratch-{port}",
+            )
+        )
+        for port, token in ((8765, "first-token"), (8766, "second-token"))
+    }
+
+    def by_port(environ: dict[str, Any], start_response: Any) -> Any:
+        return apps[int(environ["SERVER_PORT"])](environ, start_response)
+
+    browser = Client(by_port)
+    first, second = "http://127.0.0.1:8765", "http://127.0.0.1:8766"
+    assert browser.get("/?token=first-token", base_url=first).status_code == 302
+    assert browser.get("/?token=second-token", base_url=second).status_code == 302
+    assert browser.get("/", base_url=first).status_code == 200
+    assert browser.get("/", base_url=second).status_code == 200
+
+
+def test_the_token_redirect_stays_on_this_server(served: tuple[Any, Path]) -> None:
+    client, _ = served
+    response = client.get(
+        f"{BASE}/?token={TOKEN}", environ_overrides={"PATH_INFO": "//evil.example/"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/evil.example/"
+
+
+@pytest.mark.parametrize(
+    ("listen", "host", "right"),
+    [
+        ("127.0.0.1", "127.0.0.1:8765", True),
+        ("127.0.0.1", "localhost:8765", True),
+        ("127.0.0.1", "127.0.0.1:8766", False),  # another port: another server
+        ("127.0.0.1", "192.168.1.5:8765", False),
+        ("127.0.0.1", "rebind.evil.example:8765", False),
+        ("127.0.0.1", "127.0.0.1", False),  # no port: 80
+        ("::1", "[::1]:8765", True),
+        ("0.0.0.0", "192.168.1.5:8765", True),  # --allow-remote: reached by its address
+        ("0.0.0.0", "[fe80::1]:8765", True),
+        ("0.0.0.0", "rebind.evil.example:8765", False),
+        ("0.0.0.0", "192.168.1.5:9999", False),
+        ("10.0.0.2", "10.0.0.2:8765", True),
+        ("10.0.0.2", "10.0.0.3:8765", False),
+    ],
+)
+def test_the_host_header_names_this_server(listen: str, host: str, right: bool) -> None:
+    """Which Host headers pass the DNS-rebinding check, listening where?"""
+    assert Guard.for_server(TOKEN, listen, 8765).right_host(host) is right
+
+
+def test_a_remote_address_needs_allow_remote(tmp_path: Path) -> None:
+    """Is listening beyond this machine refused without --allow-remote, and warned with it?"""
+    from tests.clirun import grader
+
+    refused = grader("serve", "-a", "hw1", "--host", "0.0.0.0", "--no-open", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "--host 0.0.0.0 is not a loopback address" in refused.stderr
+    # with it: the warning comes first, then the course is looked for (none here)
+    warned = grader("serve", "-a", "hw1", "--host", "0.0.0.0", "--allow-remote", cwd=tmp_path)
+    assert warned.returncode == 2
+    assert "warning: --allow-remote" in warned.stderr and "plain HTTP" in warned.stderr

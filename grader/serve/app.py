@@ -36,7 +36,7 @@ from grader.coursebook.models import ManualConflict
 from grader.coursebook.schema import CoursebookError
 from grader.coursebook.store import Coursebook
 from grader.serve.answers import Answers
-from grader.serve.security import COOKIE, HEADER, HEADERS, Guard
+from grader.serve.security import HEADER, HEADERS, Guard
 from grader.serve.views import question_page, student_rows
 from grader.spec import AssignmentSpec
 
@@ -82,9 +82,9 @@ def create_app(config: ServeConfig) -> flask.Flask:
             if not guard.right_token(given):
                 return _plain(403, "wrong token: open the URL grader serve printed")
             response = flask.redirect(quote(request.path))
-            response.set_cookie(COOKIE, guard.token, httponly=True, samesite="Strict")
+            response.set_cookie(guard.cookie, guard.token, httponly=True, samesite="Strict")
             return response
-        if not guard.right_token(request.cookies.get(COOKIE)):
+        if not guard.right_token(request.cookies.get(guard.cookie)):
             return _plain(403, "no token: open the URL grader serve printed")
         if request.method == "POST" and not guard.right_token(request.headers.get(HEADER)):
             return _plain(403, "a change needs the page's token header")

@@ -21,6 +21,7 @@ from grader.safetext import printable
 __all__ = ["register", "serve_cmd"]
 
 _out = Console(soft_wrap=True)
+_err = Console(stderr=True, soft_wrap=True)
 
 
 def serve_cmd(
@@ -63,6 +64,14 @@ def serve_cmd(
         raise InstructorError(
             f"--host {host} is not a loopback address: anyone who can reach it could try the "
             "token; use 127.0.0.1 (and an SSH tunnel), or add --allow-remote behind your own TLS"
+        )
+    if not _loopback(host):
+        _err.print(
+            f"warning: --allow-remote: the grading page listens on {host}, where other machines "
+            "can reach it over plain HTTP; the token travels unencrypted unless your own TLS "
+            "proxy is in front",
+            markup=False,
+            highlight=False,
         )
     root, run = open_course(course, course_file, gradebook)
     spec = load_assignment(root, assignment).spec

@@ -61,7 +61,9 @@ class Server:
         holder["app"] = create_app(config)
         thread = threading.Thread(target=server.serve_forever, name="grader-serve", daemon=True)
         thread.start()
-        shown = f"[{host}]" if ":" in host else host
+        # listening on every address: this machine opens it on loopback
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        shown = f"[{shown}]" if ":" in shown else shown
         return cls(server, thread, f"http://{shown}:{bound}/?token={token}", token)
 
     def wait(self) -> None:
