@@ -273,3 +273,27 @@ def test_a_remote_address_needs_allow_remote(tmp_path: Path) -> None:
     warned = grader("serve", "-a", "hw1", "--host", "0.0.0.0", "--allow-remote", cwd=tmp_path)
     assert warned.returncode == 2
     assert "warning: --allow-remote" in warned.stderr and "plain HTTP" in warned.stderr
+
+
+def test_a_grade_saved_elsewhere_stands_while_its_submission_is_current(
+    tmp_path: Path, served: tuple[Any, Path]
+) -> None:
+    """Is a grade saved without the page's answer digest (it keeps the submission's content
+    hash) flagged only once another submission replaces that one?"""
+    client, gradebook = served
+    with Coursebook.open(gradebook) as book:
+        book.grade_manual(
+            "bob", "hw1", "jacobian", applied=["off"], adjustment=0, comment="",
+            by="script", expected_version=0,
+        )  # fmt: skip
+    page = client.get(f"{BASE}/q/jacobian/bob").get_data(as_text=True)
+    assert 'id="answer-changed"' not in page
+    with Coursebook.open(gradebook) as book:
+        run = book.begin_run("hw1", tmp_path / "subs", tmp_path / "out", "grade")
+        again = SubmissionResult(
+            student="bob", assignment="hw1", score=0, max_score=4, gradable=True, seed=1,
+            content_hash="h-bob-2",
+        )  # fmt: skip
+        book.record(run, again, tmp_path / "subs" / "bob")
+    page = client.get(f"{BASE}/q/jacobian/bob").get_data(as_text=True)
+    assert 'id="answer-changed"' in page

@@ -115,7 +115,7 @@ def question_page(
         answer=answer,
         submission=submission,
         comments=book.comment_bank(question.assignment, question.id),
-        changed=grade is not None and grade.content_hash != answer_digest(answer),
+        changed=_changed(grade, submission, answer),
         answer_hash=answer_digest(answer),
     )
 
@@ -123,6 +123,15 @@ def question_page(
 def answer_digest(answer: Answer) -> str:
     """A digest of an answer as the page shows it: a grade keeps the one it was given on."""
     return hashlib.sha256(answer.model_dump_json().encode()).hexdigest()[:16]
+
+
+def _changed(grade: ManualGrade | None, submission: CurrentSubmission, answer: Answer) -> bool:
+    """Whether ``grade`` was given on another answer than the one shown now. A grade saved
+    here keeps the answer's digest; one saved without it (``Coursebook.grade_manual`` from
+    elsewhere) keeps the submission's content hash, and stands while that is current."""
+    if grade is None:
+        return False
+    return grade.content_hash not in (answer_digest(answer), submission.content_hash)
 
 
 def _inline(text: str) -> str:
