@@ -5,6 +5,8 @@ file, one hostile answer), their results recorded in a course gradebook."""
 from __future__ import annotations
 
 import base64
+import struct
+import zlib
 from pathlib import Path
 
 import nbformat
@@ -16,12 +18,28 @@ from grader.spec import AssignmentSpec
 
 __all__ = ["HOSTILE", "PDF", "PNG", "SPEC", "STUDENTS", "make_class"]
 
-# a 1x1 red PNG
-PNG = base64.b64encode(
-    bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082"
+
+def _png(width: int = 240, height: int = 120) -> bytes:
+    """A plot-sized PNG (a colour gradient), so the screenshots show where images go."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (255 * x // width, 96, 255 * y // height))
+        for y in range(height)
     )
-).decode()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = base64.b64encode(_png()).decode()
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n"
 

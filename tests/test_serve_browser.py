@@ -41,6 +41,17 @@ def chrome(width: int = 1400, height: int = 1000) -> Any:
     return webdriver.Chrome(options=options, service=webdriver.ChromeService(driver_path))
 
 
+def screenshot(driver: Any, path: Path, width: int = 1400, height: int = 1000) -> None:
+    """The whole page at ``width`` (at least ``height`` tall), not just the window."""
+    tall = driver.execute_script("return document.documentElement.scrollHeight")
+    metrics = {"width": width, "height": max(height, tall), "deviceScaleFactor": 1, "mobile": False}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        driver.save_screenshot(str(path))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def shots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("GRADER_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -100,7 +111,7 @@ def test_grading_a_question_for_three_students(tmp_path: Path, browser: Any) -> 
         points.send_keys("0.5")
         press(browser, Keys.ESCAPE)
         assert browser.find_element(By.ID, "score").text == "2.5"
-        browser.save_screenshot(str(out / "serve-grading.png"))
+        screenshot(browser, out / "serve-grading.png")
         press(browser, Keys.ENTER)
         wait_for(browser, lambda d: d.current_url.endswith("/q/jacobian/cy"))
 
@@ -139,12 +150,17 @@ def test_grading_a_question_for_three_students(tmp_path: Path, browser: Any) -> 
         wait_for(browser, lambda d: banner.is_displayed())
         assert "other saved a grade meanwhile" in banner.text
         assert browser.find_element(By.ID, "comment").get_attribute("value") == "theirs"
-        browser.save_screenshot(str(out / "serve-conflict.png"))
+        listed = browser.find_element(By.CSS_SELECTOR, ".students li.current .score")
+        assert listed.text == "1.5"  # the list beside shows their grade too
+        screenshot(browser, out / "serve-conflict.png")
         with Coursebook.open(gradebook) as book:
             kept = book.manual_grade("ada", "hw1", "jacobian")
         assert kept is not None and (kept.by, kept.applied) == ("other", ["off"])
 
-        # the rubric: the diagonal is worth 1 now; bob, who has it, is rescored and logged
+        # the rubric: the diagonal is worth 1 now; bob, who has it, is rescored and logged,
+        # and ada's grade in progress (their grade and the matrix form) outlives the reload
+        press(browser, "3")
+        assert browser.find_element(By.ID, "score").text == "2"
         browser.find_element(By.CSS_SELECTOR, ".edit-rubric summary").click()
         first = browser.find_element(By.CSS_SELECTOR, '.rubric-edit[data-id="diagonal"]')
         field = first.find_element(By.NAME, "points")
@@ -157,6 +173,15 @@ def test_grading_a_question_for_three_students(tmp_path: Path, browser: Any) -> 
                 "return b !== null && b.dataset.points === '1.0';"
             ),
         )
+        said = browser.find_element(By.ID, "rubric-status").text
+        assert "1 student(s) rescored" in said
+        pressed = [
+            b.get_attribute("data-id")
+            for b in browser.find_elements(By.CSS_SELECTOR, '.rubric-item[aria-pressed="true"]')
+        ]
+        assert pressed == ["off", "matrix"] and browser.find_element(By.ID, "score").text == "2"
+        assert browser.find_element(By.ID, "status").text == "not saved"
+        screenshot(browser, out / "serve-rubric.png")
         with Coursebook.open(gradebook) as book:
             bob = book.manual_grade("bob", "hw1", "jacobian")
             entry = book.audit(student="bob")[-1]

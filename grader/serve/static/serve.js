@@ -70,6 +70,15 @@
     });
   }
 
+  // this student's line in the list beside: the score stored now
+  function listed(score) {
+    const line = document.querySelector(".students li.current");
+    if (!line) return;
+    line.classList.remove("todo");
+    line.classList.add("graded");
+    line.querySelector(".score").textContent = String(score);
+  }
+
   function go(student) {
     if (student) window.location.href = "/q/" + encodeURIComponent(form.dataset.item) + "/" + encodeURIComponent(student);
   }
@@ -88,6 +97,7 @@
         dirty = false;
         form.dataset.version = String(data.grade.version);
         status.textContent = "saved (version " + data.grade.version + ")";
+        listed(data.grade.score);
         if (andNext) go(form.dataset.nextTodo || form.dataset.next);
       } else if (code === 409) {
         showConflict(data.current);
@@ -108,6 +118,7 @@
     adjustment.value = current.adjustment;
     comment.value = current.comment;
     form.dataset.version = String(current.version);
+    listed(current.score);
     status.textContent = "not saved: graded meanwhile";
     refresh();
   }
@@ -127,7 +138,7 @@
 
   document.addEventListener("keydown", (e) => {
     const typing = e.target.closest("input, textarea, select");
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && (!typing || form.contains(e.target))) {
       e.preventDefault();
       save(true);
       return;
@@ -159,6 +170,40 @@
     if (dirty) e.preventDefault();
   });
 
+  // across the reload after a rubric edit: what it said, and this grade if not saved yet
+  const KEPT = "grader-kept";
+  function keep(said) {
+    const unsaved = dirty ? {
+      item: form.dataset.item,
+      student: form.dataset.student,
+      version: form.dataset.version,
+      applied: buttons.filter((b) => b.getAttribute("aria-pressed") === "true").map((b) => b.dataset.id),
+      adjustment: adjustment.value,
+      comment: comment.value,
+    } : null;
+    sessionStorage.setItem(KEPT, JSON.stringify({ said, unsaved }));
+  }
+  function restore() {
+    const raw = sessionStorage.getItem(KEPT);
+    sessionStorage.removeItem(KEPT);
+    if (!raw) return;
+    const { said, unsaved } = JSON.parse(raw);
+    const out = document.getElementById("rubric-status");
+    out.textContent = said;
+    out.closest("details").open = true;
+    const same = unsaved && unsaved.item === form.dataset.item && unsaved.student === form.dataset.student;
+    if (!same) return;
+    if (unsaved.version !== form.dataset.version) {
+      out.textContent = said + ". Your grade in progress was dropped: it was saved meanwhile.";
+      return;
+    }
+    for (const b of buttons) b.setAttribute("aria-pressed", unsaved.applied.includes(b.dataset.id) ? "true" : "false");
+    adjustment.value = unsaved.adjustment;
+    comment.value = unsaved.comment;
+    touched();
+  }
+  restore();
+
   for (const edit of document.querySelectorAll(".rubric-edit")) {
     edit.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -171,7 +216,9 @@
       }).then(({ status: code, data: reply }) => {
         const out = document.getElementById("rubric-status");
         if (code === 200) {
-          out.textContent = "saved " + reply.item.title + "; " + reply.rescored + " student(s) rescored";
+          const said = "saved " + reply.item.title + " (" + reply.item.points + " points); " +
+            reply.rescored + " student(s) rescored";
+          keep(said);
           dirty = false;
           window.location.reload();
         } else {
