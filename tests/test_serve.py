@@ -123,6 +123,8 @@ def test_saving_and_a_conflict(served: tuple[Any, Path]) -> None:
     assert unknown.status_code == 400 and "no rubric item 'nope'" in unknown.json["error"]
     assert _save(client, "jacobian", "ada", {"applied": "x"}).status_code == 400
     assert _save(client, "jacobian", "ada", {"adjustment": "NaN", "version": 1}).status_code == 400
+    for version in (True, 1.9, "1", -1):
+        assert _save(client, "jacobian", "ada", {"version": version}).status_code == 400
     default = _save(client, "writeup", "bob", {"applied": ["unclear"], "version": 0})
     assert default.json["grade"]["by"] == "prof" and default.json["grade"]["score"] == 1
 

@@ -181,11 +181,13 @@ def create_app(config: ServeConfig) -> flask.Flask:
         applied = body.get("applied", [])
         if not isinstance(applied, list) or not all(isinstance(a, str) for a in applied):
             return flask.jsonify(error="applied is a list of rubric item ids"), 400
+        version = body.get("version", 0)
         try:
             adjustment = float(body.get("adjustment") or 0)
-            version = int(body.get("version") or 0)
         except (TypeError, ValueError):
-            return flask.jsonify(error="adjustment is a number and version an integer"), 400
+            adjustment = math.nan
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            return flask.jsonify(error="version is the grade's version the page saw (0: none)"), 400
         comment = body.get("comment") or ""
         answer = body.get("answer") or ""
         if not isinstance(answer, str) or len(answer) > 64:
