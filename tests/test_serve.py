@@ -299,3 +299,40 @@ def test_a_grade_saved_elsewhere_stands_while_its_submission_is_current(
         book.record(run, again, tmp_path / "subs" / "bob")
     page = client.get(f"{BASE}/q/jacobian/bob").get_data(as_text=True)
     assert 'id="answer-changed"' in page
+
+
+def test_anonymous_grading_shows_no_id_or_name(tmp_path: Path) -> None:
+    gradebook = make_class(tmp_path)
+
+    def client_of() -> Any:
+        config = ServeConfig(
+            gradebook=gradebook,
+            spec=SPEC,
+            guard=Guard.for_server(TOKEN, "127.0.0.1", 8765),
+            grader="prof",
+            scratch=tmp_path / "scratch",
+            anonymous=True,
+        )
+        client = create_app(config).test_client()
+        client.get(f"{BASE}/?token={TOKEN}")
+        return client
+
+    client = client_of()
+    first = client.get(f"{BASE}/q/jacobian")
+    key = first.headers["Location"].rsplit("/", 1)[-1]
+    assert first.status_code == 302 and key not in ("ada", "bob", "cy")
+    pages = [client.get(BASE + first.headers["Location"]), client.get(f"{BASE}/overview")]
+    for page in pages:
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and "Student 1" in text and "Student 3" in text
+        for who in ("ada", "bob", "Ada L", "Bob M", "Cy N", "/feedback/"):
+            assert who not in text, who
+    assert client.get(f"{BASE}/q/jacobian/ada").status_code == 404  # ids do not work
+    saved = _save(client, "jacobian", key, {"applied": ["diagonal"], "version": 0})
+    assert saved.status_code == 200 and "student" not in saved.json["grade"]
+    with Coursebook.open(gradebook) as book:
+        graded = [g.student for g in book.manual_grades("hw1", "jacobian")]
+    assert len(graded) == 1 and graded[0] in ("ada", "bob", "cy")
+    # the same keys and order after a restart: the salt is the gradebook's
+    again = client_of().get(f"{BASE}/q/jacobian/{key}")
+    assert again.status_code == 200 and "graded anonymously" in again.get_data(as_text=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -368,6 +369,18 @@ class ManualGrading:
                 for c in checks
             ],
         )
+
+    def grading_salt(self, assignment: str) -> str:
+        """A random secret of the assignment's, made once and kept: anonymous grading draws
+        its labels and URLs from it, so they stay the same across restarts."""
+        key = f"anonymous salt: {assignment}"
+        with self._transaction():
+            self._conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                (key, secrets.token_hex(16)),
+            )
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
 
     def student_names(self) -> dict[str, str]:
         """Student id -> name, for the roster and anyone graded ('' when not on it)."""

@@ -13,10 +13,13 @@ Routes::
     GET  /                          the questions graded by hand, with progress
     GET  /overview                  students x questions
     GET  /q/<item>                  the first student still to grade on it
-    GET  /q/<item>/<student>        grading one question of one student
-    GET  /pdf/<item>/<student>      the PDF of an answer that is a PDF page
-    GET  /feedback/<student>        the student's feedback page from the checks
-    POST /api/grade/<item>/<student>  {applied, adjustment, comment, version, by, answer}
+    GET  /q/<item>/<key>            grading one question of one student
+    GET  /pdf/<item>/<key>          the PDF of an answer that is a PDF page
+    GET  /feedback/<key>            the student's feedback page from the checks (not anonymous)
+    POST /api/grade/<item>/<key>    {applied, adjustment, comment, version, by, answer}
+
+A student's key is their id, or, graded anonymously, a key drawn from the assignment's salt
+(:class:`~grader.serve.roster.Roster`).
     POST /api/rubric/<item>         {id (null: a new item), title, points, comment, by}
 """
 
@@ -36,6 +39,7 @@ from grader.coursebook.models import ManualConflict
 from grader.coursebook.schema import CoursebookError
 from grader.coursebook.store import Coursebook
 from grader.serve.answers import Answers
+from grader.serve.roster import Roster
 from grader.serve.security import HEADER, HEADERS, Guard
 from grader.serve.views import question_page, student_rows
 from grader.spec import AssignmentSpec
@@ -55,6 +59,8 @@ class ServeConfig(BaseModel):
     guard: Guard
     grader: str
     """Who saves, unless the page names someone (its name field)."""
+    anonymous: bool = False
+    """Students shown as "Student N", addressed by keys (:mod:`grader.serve.roster`)."""
     scratch: Path
     """Where submissions are unpacked to be read."""
 
@@ -115,44 +121,58 @@ def create_app(config: ServeConfig) -> flask.Flask:
             graded = {q.id: len(b.manual_grades(assignment, q.id)) for q in questions}
         return render("index.html", questions=questions, graded=graded, students=len(students))
 
+    def roster(b: Coursebook) -> Roster:
+        ids = [c.student for c in b.current_submissions(assignment)]
+        salt = b.grading_salt(assignment) if config.anonymous else None
+        return Roster(ids, b.student_names(), salt)
+
+    def whose(b: Coursebook, key: str) -> str:
+        """The student a URL's key names; a 404 page when none."""
+        student = roster(b).student(key)
+        if student is None:
+            flask.abort(_plain(404, f"no student {key!r} with a graded submission of {assignment}"))
+        return student
+
     @app.get("/overview")
     def overview() -> Any:
         with book() as b:
             questions = b.manual_questions(assignment)
+            names = roster(b)
             rows = {
-                q.id: {r.student: r for r in student_rows(b, assignment, q.id)} for q in questions
+                q.id: {r.key: r for r in student_rows(b, names, assignment, q.id)}
+                for q in questions
             }
-            students = [c.student for c in b.current_submissions(assignment)]
-            names = b.student_names()
+        first = rows[questions[0].id] if questions else {}
         return render(
-            "overview.html", questions=questions, rows=rows, students=students, names=names
+            "overview.html", questions=questions, rows=rows, students=list(first.values())
         )
 
     @app.get("/q/<item>")
     def first(item: str) -> Any:
         with book() as b:
             b.manual_question(assignment, item)
-            rows = student_rows(b, assignment, item)
+            rows = student_rows(b, roster(b), assignment, item)
         if not rows:
             return _plain(404, f"no submission of {assignment} is graded yet")
         todo = next((r for r in rows if not r.graded), rows[0])
-        return flask.redirect(f"/q/{quote(item, safe='')}/{quote(todo.student, safe='')}")
+        return flask.redirect(f"/q/{quote(item, safe='')}/{quote(todo.key, safe='')}")
 
-    @app.get("/q/<item>/<student>")
-    def grade_page(item: str, student: str) -> Any:
+    @app.get("/q/<item>/<key>")
+    def grade_page(item: str, key: str) -> Any:
         with book() as b:
             question = b.manual_question(assignment, item)
-            submission = b.current_submission(student, assignment)
+            submission = b.current_submission(whose(b, key), assignment)
             if submission is None:
-                return _plain(404, f"{student} has no graded submission of {assignment}")
-            page = question_page(b, question, submission, answers.answer(question, submission))
+                return _plain(404, f"{key} has no graded submission of {assignment}")
+            answer = answers.answer(question, submission)
+            page = question_page(b, roster(b), question, submission, answer)
         return render("question.html", p=page, keys=[r.key for r in page.rubric])
 
-    @app.get("/pdf/<item>/<student>")
-    def pdf(item: str, student: str) -> Any:
+    @app.get("/pdf/<item>/<key>")
+    def pdf(item: str, key: str) -> Any:
         with book() as b:
             question = b.manual_question(assignment, item)
-            submission = b.current_submission(student, assignment)
+            submission = b.current_submission(whose(b, key), assignment)
         path = answers.pdf(question, submission) if submission else None
         if path is None:
             return _plain(404, "no PDF answer here")
@@ -160,21 +180,21 @@ def create_app(config: ServeConfig) -> flask.Flask:
         response.headers["Content-Disposition"] = "inline"
         return response
 
-    @app.get("/feedback/<student>")
-    def feedback(student: str) -> Any:
+    @app.get("/feedback/<key>")
+    def feedback(key: str) -> Any:
         with book() as b:
-            submission = b.current_submission(student, assignment)
+            submission = b.current_submission(whose(b, key), assignment)
         page = Path(submission.feedback) if submission and submission.feedback else None
-        if page is None or not page.is_file() or page.is_symlink():
-            return _plain(404, f"no feedback page for {student}")
+        if config.anonymous or page is None or not page.is_file() or page.is_symlink():
+            return _plain(404, f"no feedback page for {key} here")
         response = flask.send_file(page, mimetype="text/html", max_age=0)
         response.headers["Content-Security-Policy"] = (
             "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
         )
         return response
 
-    @app.post("/api/grade/<item>/<student>")
-    def save(item: str, student: str) -> Any:
+    @app.post("/api/grade/<item>/<key>")
+    def save(item: str, key: str) -> Any:
         body = flask.request.get_json(silent=True)
         if not isinstance(body, dict):
             return flask.jsonify(error="send the grade as a JSON object"), 400
@@ -195,6 +215,7 @@ def create_app(config: ServeConfig) -> flask.Flask:
         if not isinstance(comment, str) or not math.isfinite(adjustment):
             return flask.jsonify(error="comment is text and adjustment a finite number"), 400
         with book() as b:
+            student = whose(b, key)
             try:
                 saved = b.grade_manual(
                     student,
@@ -209,9 +230,9 @@ def create_app(config: ServeConfig) -> flask.Flask:
                 )
             except ManualConflict as conflict:
                 return flask.jsonify(
-                    error=str(conflict), current=_grade_json(conflict.current)
+                    error=str(conflict), current=_grade_json(conflict.current, config.anonymous)
                 ), 409
-        return flask.jsonify(grade=_grade_json(saved))
+        return flask.jsonify(grade=_grade_json(saved, config.anonymous))
 
     @app.post("/api/rubric/<item>")
     def rubric(item: str) -> Any:
@@ -250,8 +271,10 @@ def _who(body: dict[str, Any], default: str) -> str:
     return default
 
 
-def _grade_json(grade: Any) -> dict[str, Any]:
-    return grade.model_dump(mode="json")  # type: ignore[no-any-return]
+def _grade_json(grade: Any, anonymous: bool) -> dict[str, Any]:
+    """A grade for the page; without the student's id when grading anonymously."""
+    data: dict[str, Any] = grade.model_dump(mode="json", exclude={"student"} if anonymous else None)
+    return data
 
 
 def _plain(status: int, message: str) -> flask.Response:

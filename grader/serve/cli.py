@@ -46,6 +46,12 @@ def serve_cmd(
         str | None,
         typer.Option("--grader", help="Who the grades are by (default: your user name)."),
     ] = None,
+    anonymous: Annotated[
+        bool,
+        typer.Option(
+            "--anonymous", help="Show students as 'Student N', not by id or name, while grading."
+        ),
+    ] = False,
     open_browser: Annotated[
         bool, typer.Option("--open/--no-open", help="Open the page in your browser.")
     ] = False,
@@ -92,6 +98,7 @@ def serve_cmd(
             port=port,
             token=token,
             grader=grader or getpass.getuser(),
+            anonymous=anonymous,
         )
         _out.print(
             printable(

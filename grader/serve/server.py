@@ -34,6 +34,7 @@ class Server:
         port: int = 0,
         token: str | None = None,
         grader: str = "",
+        anonymous: bool = False,
     ) -> Server:
         require("flask", why="the grading page", who="grader serve")
         serving = require("werkzeug.serving", why="the grading page", who="grader serve")
@@ -56,7 +57,12 @@ class Server:
         bound = server.socket.getsockname()[1]
         guard = Guard.for_server(token, host, bound)
         config = ServeConfig(
-            gradebook=gradebook, spec=spec, guard=guard, grader=grader, scratch=scratch
+            gradebook=gradebook,
+            spec=spec,
+            guard=guard,
+            grader=grader,
+            scratch=scratch,
+            anonymous=anonymous,
         )
         holder["app"] = create_app(config)
         thread = threading.Thread(target=server.serve_forever, name="grader-serve", daemon=True)

@@ -14,6 +14,7 @@ from grader.coursebook.models import (
     RubricItem,
 )
 from grader.coursebook.store import Coursebook
+from grader.serve.roster import Roster
 
 __all__ = ["KEYS", "QuestionPage", "StudentRow", "answer_digest", "question_page", "student_rows"]
 
@@ -26,9 +27,12 @@ class _View(BaseModel):
 
 
 class StudentRow(_View):
-    """One student in the list beside the answer."""
+    """One student in the list beside the answer, as the page may show them."""
 
-    student: str
+    key: str
+    """Their part of the page's URLs (:class:`~grader.serve.roster.Roster`)."""
+    label: str
+    """Their id, or "Student 7" when grading anonymously."""
     name: str
     graded: bool
     score: float | None
@@ -47,9 +51,9 @@ class QuestionPage(_View):
 
     question: ManualQuestion
     prompt_html: str
-    student: str
-    name: str
+    student: StudentRow
     students: list[StudentRow]
+    anonymous: bool = False
     previous: str | None
     next: str | None
     next_to_grade: str | None
@@ -63,44 +67,43 @@ class QuestionPage(_View):
     answer_hash: str = ""
 
 
-def student_rows(book: Coursebook, assignment: str, item: str) -> list[StudentRow]:
-    names = book.student_names()
+def student_rows(book: Coursebook, roster: Roster, assignment: str, item: str) -> list[StudentRow]:
+    """Every student with a current submission, in the roster's order, with their grade."""
     grades = {g.student: g for g in book.manual_grades(assignment, item)}
-    rows = []
-    for current in book.current_submissions(assignment):
-        grade = grades.get(current.student)
-        rows.append(
-            StudentRow(
-                student=current.student,
-                name=names.get(current.student, ""),
-                graded=grade is not None,
-                score=grade.score if grade else None,
-            )
+    return [
+        StudentRow(
+            key=roster.key(student),
+            label=roster.label(student),
+            name=roster.name(student),
+            graded=student in grades,
+            score=grades[student].score if student in grades else None,
         )
-    return rows
+        for student in roster.order()
+    ]
 
 
 def question_page(
     book: Coursebook,
+    roster: Roster,
     question: ManualQuestion,
     submission: CurrentSubmission,
     answer: Answer,
 ) -> QuestionPage:
-    rows = student_rows(book, question.assignment, question.id)
-    ids = [r.student for r in rows]
-    at = ids.index(submission.student)
+    rows = student_rows(book, roster, question.assignment, question.id)
+    keys = [r.key for r in rows]
+    at = keys.index(roster.key(submission.student))
     grade = book.manual_grade(submission.student, question.assignment, question.id)
     applied = set(grade.applied) if grade else set()
-    after = ids[at + 1 :] + ids[:at]
+    after = rows[at + 1 :] + rows[:at]
     return QuestionPage(
         question=question,
         prompt_html=markdown_html(question.prompt),
-        student=submission.student,
-        name=book.student_names().get(submission.student, ""),
+        student=rows[at],
         students=rows,
-        previous=ids[at - 1] if at > 0 else None,
-        next=ids[at + 1] if at + 1 < len(ids) else None,
-        next_to_grade=next((s for s in after if not rows[ids.index(s)].graded), None),
+        anonymous=roster.anonymous,
+        previous=keys[at - 1] if at > 0 else None,
+        next=keys[at + 1] if at + 1 < len(keys) else None,
+        next_to_grade=next((r.key for r in after if not r.graded), None),
         rubric=[
             RubricButton(
                 item=r,
