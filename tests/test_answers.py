@@ -22,6 +22,7 @@ from grader.answers import (
     markdown_html,
 )
 from grader.answers.locate import MAX_FILE_BYTES
+from grader.answers.render import MAX_FORMULAS, MAX_MARKDOWN
 
 
 def _png() -> bytes:
@@ -212,3 +213,56 @@ def test_math_renders_to_mathml_and_broken_math_is_shown_as_source() -> None:
     out = markdown_html("Inline $a_i^2$ and\n\n$$\\frac{1}{N}$$\n\nand $\\frac{$ here")
     assert out.count("<math") == 2 and 'display="block"' in out and "<mfrac>" in out
     assert "math-error" in out or "\\frac{" in out
+
+
+def test_an_answer_draws_a_bounded_number_of_formulas_and_says_so(tmp_path: Path) -> None:
+    """Is a flood of formulas (7 s a megabyte through latex2mathml) cut to the budget,
+    shared by every cell of the answer, with a note, and the rest shown as source?"""
+    per_cell = MAX_FORMULAS // 2 + 100
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            " ".join(f"$x_{{{c}{i}}}$" for i in range(per_cell)), metadata={"tags": ["q"]}
+        )
+        for c in range(2)
+    ]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "flood.ipynb")
+    answer = find_answer({"cell_tag": "q"}, tmp_path, "q")
+    html = "".join(getattr(p, "html", "") for p in answer.pieces)
+    assert html.count("<math") == MAX_FORMULAS
+    assert html.count('<code class="math-source">') == 2 * per_cell - MAX_FORMULAS
+    assert any(f"{2 * per_cell - MAX_FORMULAS} formula(s)" in n for n in answer.notes)
+
+
+def test_a_huge_markdown_answer_is_cut_with_a_note(tmp_path: Path) -> None:
+    """Is Markdown past the budget left out, and said to be?"""
+    (tmp_path / "long.md").write_text("word " * (MAX_MARKDOWN // 5) + "TAIL " * 100)
+    answer = find_answer({"file": "long.md"}, tmp_path, "q")
+    piece = answer.pieces[0]
+    assert isinstance(piece, MarkdownPiece) and "TAIL" not in piece.html
+    assert any("500 characters of Markdown" in n for n in answer.notes)
+    assert "TAIL" in markdown_html("TAIL " * 2)  # a call of its own has a budget of its own
+
+
+def test_the_whole_submission_skips_a_file_it_cannot_read(tmp_path: Path) -> None:
+    """Does one unreadable or oddly named file cost only itself, not the whole answer?"""
+    (tmp_path / "a.md").mkdir()  # a folder named like a file
+    (tmp_path / "b\\..\\c.md").write_text("# odd name")
+    (tmp_path / "d.md").write_text("# the derivation")
+    answer = find_answer(None, tmp_path, "q")
+    assert answer.problem == ""
+    assert [p.html for p in answer.pieces if isinstance(p, MarkdownPiece)] == [
+        "<h1>the derivation</h1>\n"
+    ]
+    assert any("a.md is not a plain file" in n for n in answer.notes)
+    assert any("backslash" in n for n in answer.notes)
+
+
+def test_outputs_of_any_shape_cost_only_that_answer(tmp_path: Path) -> None:
+    """Does a notebook whose output fields have the wrong types show what it can?"""
+    odd = [{"output_type": "error", "traceback": 5, "ename": "E", "evalue": "v"}]
+    odd.append({"output_type": "display_data", "data": {"text/latex": 7}})
+    cell = {"cell_type": "code", "source": "f()", "metadata": {"tags": ["q"]}, "outputs": odd}
+    (tmp_path / "odd.ipynb").write_text(json.dumps({"cells": [cell]}))
+    answer = find_answer({"cell_tag": "q"}, tmp_path, "q")
+    assert answer.problem == ""
+    assert [p.text for p in answer.pieces if isinstance(p, TextPiece)] == ["E: v"]

@@ -4,7 +4,10 @@
 it, or one notebook) and returns an :class:`~grader.answers.models.Answer`: the pieces to
 show, or a plain sentence saying what was not there. Every byte is the student's: a file
 is read only when it lies inside the submission, not through a symlink, and under
-:data:`MAX_FILE_BYTES`; a malformed notebook is a problem to show, never an exception.
+:data:`MAX_FILE_BYTES`; a malformed notebook is a problem to show, never an exception
+(nor is any other file in a shape not foreseen). What one answer draws is bounded
+(:data:`MAX_PIECES` pieces, :class:`~grader.answers.render.Budget`'s formulas and
+Markdown), so no answer holds the grading page up for long.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from grader.answers.models import (
     PdfPiece,
     TextPiece,
 )
-from grader.answers.render import code_html, markdown_html, math_html
+from grader.answers.render import Budget, code_html, markdown_html, math_html
 from grader.manual import AnswerCellTag, AnswerCellTitle, AnswerFile, AnswerLocation, AnswerPdfPage
 
 __all__ = ["MAX_FILE_BYTES", "MAX_IMAGE_BYTES", "MAX_PIECES", "MAX_TEXT", "find_answer"]
@@ -69,11 +72,20 @@ def find_answer(
             problem=f"the spec's answer location {location!r} is not one this grader knows",
         )
     notes: list[str] = []
+    budget = Budget()
     described = where.describe() if where is not None else "the whole submission"
     try:
-        pieces, described = _find(where, source, notes, described)
+        pieces, described = _find(where, source, notes, budget, described)
     except _Missing as exc:
         return Answer(item=item_id, where=described, notes=notes, problem=str(exc))
+    except Exception as exc:  # a shape of hostile file not foreseen costs only this answer
+        return Answer(
+            item=item_id,
+            where=described,
+            notes=notes,
+            problem=f"the answer could not be read ({type(exc).__name__}); open the submission",
+        )
+    notes += budget.notes()
     if len(pieces) > MAX_PIECES:
         notes.append(f"only the first {MAX_PIECES} of {len(pieces)} pieces are shown")
         pieces = pieces[:MAX_PIECES]
@@ -83,11 +95,11 @@ def find_answer(
 
 
 def _find(
-    where: AnswerLocation | None, source: Path, notes: list[str], described: str
+    where: AnswerLocation | None, source: Path, notes: list[str], budget: Budget, described: str
 ) -> tuple[list[AnswerPiece], str]:
     if isinstance(where, AnswerCellTag):
         path, cells = _notebook_with(source, lambda c: where.cell_tag in _tags(c), where.describe())
-        return _cells_pieces(cells, notes), f"{where.describe()} in {_shown(path, source)}"
+        return _cells_pieces(cells, notes, budget), f"{where.describe()} in {_shown(path, source)}"
     if isinstance(where, AnswerCellTitle):
         title = where.cell_title
 
@@ -95,12 +107,12 @@ def _find(
             return _heading_level(cell, title) is not None
 
         path, cells = _notebook_with(source, has_title, where.describe(), section=title)
-        return _cells_pieces(cells, notes), f"{where.describe()} in {_shown(path, source)}"
+        return _cells_pieces(cells, notes, budget), f"{where.describe()} in {_shown(path, source)}"
     if isinstance(where, AnswerFile):
-        return _file_pieces(source, where, notes), described
+        return _file_pieces(source, where.file, where.section, notes, budget), described
     if isinstance(where, AnswerPdfPage):
-        return [_pdf_piece(source, where)], described
-    return _whole(source, notes), described
+        return [_pdf_piece(source, where.pdf, where.page)], described
+    return _whole(source, notes, budget), described
 
 
 # -- files, read with care ------------------------------------------------------------------
@@ -290,19 +302,22 @@ def _section_text(text: str, title: str) -> str:
     return "\n".join(lines[start:end])
 
 
-def _cells_pieces(cells: list[dict[str, Any]], notes: list[str]) -> list[AnswerPiece]:
+def _cells_pieces(
+    cells: list[dict[str, Any]], notes: list[str], budget: Budget
+) -> list[AnswerPiece]:
     pieces: list[AnswerPiece] = []
     for cell in cells:
         kind, text = cell.get("cell_type"), _source(cell)
         if kind == "markdown":
-            pieces.append(MarkdownPiece(html=markdown_html(text, _attachments(cell, notes))))
+            attached = _attachments(cell, notes)
+            pieces.append(MarkdownPiece(html=markdown_html(text, attached, budget)))
         elif kind == "code":
             if text.strip():
                 pieces.append(CodePiece(code=text, html=code_html(text)))
             outputs = cell.get("outputs")
             for output in outputs if isinstance(outputs, list) else []:
                 if isinstance(output, dict):
-                    pieces += _output_pieces(output, notes)
+                    pieces += _output_pieces(output, notes, budget)
         elif text.strip():
             pieces.append(TextPiece(text=_cut(text, notes)))
         if len(pieces) > MAX_PIECES:
@@ -322,13 +337,16 @@ def _attachments(cell: dict[str, Any], notes: list[str]) -> dict[str, str]:
     return found
 
 
-def _output_pieces(output: dict[str, Any], notes: list[str]) -> list[AnswerPiece]:
+def _output_pieces(output: dict[str, Any], notes: list[str], budget: Budget) -> list[AnswerPiece]:
     kind = output.get("output_type")
     if kind == "stream":
         return [TextPiece(text=_cut(_joined(output.get("text")), notes))]
     if kind == "error":
+        lines = output.get("traceback")
         trace = "\n".join(
-            _ANSI.sub("", t) for t in output.get("traceback") or [] if isinstance(t, str)
+            _ANSI.sub("", t)
+            for t in (lines if isinstance(lines, list) else [])
+            if isinstance(t, str)
         )
         text = trace or f"{output.get('ename', '')}: {output.get('evalue', '')}"
         return [TextPiece(text=_cut(text, notes))]
@@ -339,10 +357,11 @@ def _output_pieces(output: dict[str, Any], notes: list[str]) -> list[AnswerPiece
     if image is not None:
         return [image]
     if "text/markdown" in data:
-        return [MarkdownPiece(html=markdown_html(_joined(data["text/markdown"])))]
+        return [MarkdownPiece(html=markdown_html(_joined(data["text/markdown"]), None, budget))]
     if "text/latex" in data:
         latex = _joined(data["text/latex"]).strip().strip("$")
-        return [MarkdownPiece(html=f'<div class="math-block">{math_html(latex, True)}</div>')]
+        drawn = math_html(latex, True, budget)
+        return [MarkdownPiece(html=f'<div class="math-block">{drawn}</div>')]
     if "text/plain" in data:
         return [TextPiece(text=_cut(_joined(data["text/plain"]), notes))]
     if "text/html" in data or "image/svg+xml" in data:
@@ -384,69 +403,83 @@ def _cut(text: str, notes: list[str]) -> str:
 # -- files and PDFs -------------------------------------------------------------------------
 
 
-def _file_pieces(source: Path, where: AnswerFile, notes: list[str]) -> list[AnswerPiece]:
-    path = _inside(source, where.file)
+def _file_pieces(
+    source: Path, file: str, section: str | None, notes: list[str], budget: Budget
+) -> list[AnswerPiece]:
+    """The file ``file`` of the submission (its ``section``, when given) as pieces."""
+    path = _inside(source, file)
     suffix = path.suffix.lower()
     if suffix == ".ipynb":
         cells = _cells(path)
-        if where.section:
-            hits = [i for i, c in enumerate(cells) if _heading_level(c, where.section) is not None]
+        if section:
+            hits = [i for i, c in enumerate(cells) if _heading_level(c, section) is not None]
             if not hits:
-                raise _Missing(f"no heading {where.section!r} in {where.file}")
-            cells = _section_cells(cells, hits[0], where.section)
-        return _cells_pieces(cells, notes)
+                raise _Missing(f"no heading {section!r} in {file}")
+            cells = _section_cells(cells, hits[0], section)
+        return _cells_pieces(cells, notes, budget)
     if suffix in _IMAGES:
         data = _read(path)
         if len(data) > MAX_IMAGE_BYTES:
-            raise _Missing(f"{where.file} is over {MAX_IMAGE_BYTES >> 20} MB; it is not shown")
+            raise _Missing(f"{file} is over {MAX_IMAGE_BYTES >> 20} MB; it is not shown")
         mime = _IMAGES[suffix]
         uri = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-        return [ImagePiece(mime=mime, data_uri=uri, alt=where.file)]  # type: ignore[arg-type]
+        return [ImagePiece(mime=mime, data_uri=uri, alt=file)]  # type: ignore[arg-type]
     if suffix == ".pdf":
-        return [_pdf_piece(source, AnswerPdfPage(pdf=where.file, page=1))]
+        return [_pdf_piece(source, file, 1)]
     text = _text(path)
-    if where.section:
+    if section:
         if suffix not in _MARKDOWN:
-            raise _Missing(f"{where.file} is not Markdown, so it has no section {where.section!r}")
+            raise _Missing(f"{file} is not Markdown, so it has no section {section!r}")
         try:
-            text = _section_text(text, where.section)
+            text = _section_text(text, section)
         except _Missing:
             heads = [h for _, _, h in _headings(text)]
             known = f"; its headings: {', '.join(heads[:10])}" if heads else "; it has no headings"
-            raise _Missing(f"no heading {where.section!r} in {where.file}{known}") from None
+            raise _Missing(f"no heading {section!r} in {file}{known}") from None
     if suffix in _MARKDOWN:
-        return [MarkdownPiece(html=markdown_html(text))]
+        return [MarkdownPiece(html=markdown_html(text, None, budget))]
     if suffix == ".txt":
         return [TextPiece(text=_cut(text, notes))]
     language = _LANGUAGES.get(suffix, "text")
     return [CodePiece(code=text, language=language, html=code_html(text, language))]
 
 
-def _pdf_piece(source: Path, where: AnswerPdfPage) -> PdfPiece:
-    path = _inside(source, where.pdf)
+def _pdf_piece(source: Path, pdf: str, page: int) -> PdfPiece:
+    path = _inside(source, pdf)
     data = _read(path)
     if not data.startswith(b"%PDF"):
-        raise _Missing(f"{where.pdf} is not a PDF (it does not start with %PDF)")
+        raise _Missing(f"{pdf} is not a PDF (it does not start with %PDF)")
     pages = len(_PAGE.findall(data)) or None
-    if pages is not None and where.page > pages:
-        raise _Missing(f"{where.pdf} has {pages} page(s), so no page {where.page}")
+    if pages is not None and page > pages:
+        raise _Missing(f"{pdf} has {pages} page(s), so no page {page}")
     rel = path.name if path == source else path.relative_to(source).as_posix()
-    return PdfPiece(path=rel, page=where.page, pages=pages)
+    return PdfPiece(path=rel, page=page, pages=pages)
 
 
-def _whole(source: Path, notes: list[str]) -> list[AnswerPiece]:
-    """No location given: the notebooks, else the Markdown files, else the code."""
+def _whole(source: Path, notes: list[str], budget: Budget) -> list[AnswerPiece]:
+    """No location given: the notebooks, else the Markdown files, else the code; a file
+    that cannot be read is a note, and reading stops once there is more than can be shown."""
     pieces: list[AnswerPiece] = []
     for path in _notebooks(source):
+        if len(pieces) > MAX_PIECES:
+            break
         try:
-            pieces += _cells_pieces(_cells(path), notes)
+            pieces += _cells_pieces(_cells(path), notes, budget)
         except _Missing as exc:
             notes.append(str(exc))
     if pieces or source.is_file():
         return pieces
     for suffixes in (_MARKDOWN, {".py"}):
         for path in sorted(p for p in _entries(source) if p.suffix.lower() in suffixes):
-            pieces += _file_pieces(source, AnswerFile(file=path.name), notes)
+            if len(pieces) > MAX_PIECES:
+                break
+            if "\\" in path.name:  # read as a folder separator by a spec's paths
+                notes.append(f"{path.name} is not read: a file name with a backslash")
+                continue
+            try:
+                pieces += _file_pieces(source, path.name, None, notes, budget)
+            except _Missing as exc:
+                notes.append(str(exc))
         if pieces:
             return pieces
     return pieces

@@ -8,6 +8,12 @@ text. Math between ``$...$`` and ``$$...$$`` is converted here to MathML, which 
 draws without any script; latex2mathml's output is parsed again and rebuilt from a list of
 MathML elements and attributes, so text inside ``\\text{...}`` can never become a tag. A
 formula that does not convert is shown as its source, escaped.
+
+Drawing costs time (latex2mathml reads about a character of LaTeX in 7 µs), so what one
+answer may draw is a :class:`Budget`: past :data:`MAX_FORMULAS` formulas or
+:data:`MAX_LATEX` characters of LaTeX the rest is shown as its source, escaped, and past
+:data:`MAX_MARKDOWN` characters the Markdown is cut; the budget counts what it left out,
+for the page to say so.
 """
 
 from __future__ import annotations
@@ -16,12 +22,28 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from grader.extras import require
 
-__all__ = ["code_html", "markdown_html", "math_html"]
+__all__ = [
+    "MAX_FORMULAS",
+    "MAX_LATEX",
+    "MAX_MARKDOWN",
+    "Budget",
+    "code_html",
+    "markdown_html",
+    "math_html",
+]
+
+MAX_FORMULAS = 2_000
+"""Formulas one answer draws as MathML; the rest are shown as their LaTeX."""
+MAX_LATEX = 100_000
+"""Characters of LaTeX one answer draws as MathML (about 0.7 s of latex2mathml)."""
+MAX_MARKDOWN = 200_000
+"""Characters of Markdown one answer renders; the rest is cut."""
 
 _MATHML = "http://www.w3.org/1998/Math/MathML"
 _ELEMENTS = frozenset(
@@ -40,16 +62,70 @@ _LINK = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
 _MATH_CHARS = 5_000
 
 
-def markdown_html(text: str, attachments: Mapping[str, str] | None = None) -> str:
+@dataclass
+class Budget:
+    """What one answer may still draw, and what it left out. Share one across the calls
+    that render one answer; a call given none has a budget of its own."""
+
+    formulas: int = MAX_FORMULAS
+    latex: int = MAX_LATEX
+    markdown: int = MAX_MARKDOWN
+    formulas_left: int = 0
+    """Formulas shown as their LaTeX because the budget was spent."""
+    markdown_cut: int = 0
+    """Characters of Markdown cut because the budget was spent."""
+
+    def notes(self) -> list[str]:
+        """What was left out, in sentences for the page."""
+        said = []
+        if self.formulas_left:
+            said.append(
+                f"{self.formulas_left:,} formula(s) past the first {MAX_FORMULAS:,} or "
+                f"{MAX_LATEX:,} characters of LaTeX are shown as their source"
+            )
+        if self.markdown_cut:
+            said.append(
+                f"{self.markdown_cut:,} characters of Markdown past the first "
+                f"{MAX_MARKDOWN:,} are not shown"
+            )
+        return said
+
+    def draws(self, latex: str) -> bool:
+        """Whether ``latex`` is drawn as MathML; drawing it spends a formula and its length."""
+        if self.formulas <= 0 or len(latex) > self.latex:
+            self.formulas_left += 1
+            return False
+        self.formulas -= 1
+        self.latex -= len(latex)
+        return True
+
+    def cut(self, text: str) -> str:
+        """``text`` as far as the Markdown budget goes, spending it."""
+        if len(text) <= self.markdown:
+            self.markdown -= len(text)
+            return text
+        kept = max(self.markdown, 0)
+        self.markdown_cut += len(text) - kept
+        self.markdown = 0
+        return text[:kept]
+
+
+def markdown_html(
+    text: str, attachments: Mapping[str, str] | None = None, budget: Budget | None = None
+) -> str:
     """``text`` (Markdown with ``$`` math) as safe HTML; ``attachments`` maps a notebook
     cell's attachment names to their ``data:`` URIs (``![x](attachment:plot.png)``)."""
-    env = {"attachments": dict(attachments or {})}
-    return str(_markdown().render(text, env))
+    budget = budget if budget is not None else Budget()
+    env = {"attachments": dict(attachments or {}), "budget": budget}
+    return str(_markdown().render(budget.cut(text), env))
 
 
-def math_html(latex: str, display: bool) -> str:
-    """One formula as MathML, or its source escaped in ``<code class="math-error">``."""
+def math_html(latex: str, display: bool, budget: Budget | None = None) -> str:
+    """One formula as MathML, or its source escaped in ``<code class="math-error">`` (or
+    ``math-source`` when ``budget`` is spent)."""
     source = latex.strip()
+    if budget is not None and not budget.draws(source):
+        return f'<code class="math-source">{html.escape(source[:_MATH_CHARS])}</code>'
     if len(source) > _MATH_CHARS:
         return _math_error(source[:_MATH_CHARS] + " …")
     converter = require("latex2mathml.converter", why="math in the answers", who="grader serve")
@@ -111,11 +187,14 @@ def _markdown() -> Any:
     md.validateLink = lambda url: bool(_LINK.match(url)) or url.startswith(("data:", "attachment:"))
     rules = md.add_render_rule
     rules(
-        "math_inline", lambda self, tokens, idx, options, env: math_html(tokens[idx].content, False)
+        "math_inline",
+        lambda self, tokens, idx, options, env: math_html(
+            tokens[idx].content, False, env["budget"]
+        ),
     )
     rules(
         "math_inline_double",
-        lambda self, tokens, idx, options, env: math_html(tokens[idx].content, True),
+        lambda self, tokens, idx, options, env: math_html(tokens[idx].content, True, env["budget"]),
     )
     rules("math_block", _math_block)
     rules("math_block_label", _math_block)
@@ -134,7 +213,7 @@ def _markdown() -> Any:
 
 
 def _math_block(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
-    return f'<div class="math-block">{math_html(tokens[idx].content, True)}</div>\n'
+    return f'<div class="math-block">{math_html(tokens[idx].content, True, env["budget"])}</div>\n'
 
 
 def _image(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Mapping[str, Any]) -> str:
