@@ -266,3 +266,59 @@ def test_outputs_of_any_shape_cost_only_that_answer(tmp_path: Path) -> None:
     answer = find_answer({"cell_tag": "q"}, tmp_path, "q")
     assert answer.problem == ""
     assert [p.text for p in answer.pieces if isinstance(p, TextPiece)] == ["E: v"]
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` (its pixels are the 2x2 PNG's)."""
+    real = _png()
+    ihdr = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return real[:8] + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + real[33:]
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    """The start of a JPEG: SOI, an APP0 segment, and a start-of-frame with the size."""
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+    return b"\xff\xd8" + app0 + sof + b"\xff\xd9"
+
+
+def test_images_are_shown_by_what_they_are_and_an_image_bomb_is_not(tmp_path: Path) -> None:
+    """Is an image's type read from its bytes, and one declaring billions of pixels (a few
+    kilobytes that would stall the grader's tab) left out with the reason?"""
+    jpeg = base64.b64encode(_jpeg(20, 10)).decode()
+    bomb = base64.b64encode(_png_declaring(100_000, 100_000)).decode()
+    outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": jpeg}),  # mislabelled
+        nbformat.v4.new_output("display_data", data={"image/png": bomb}),
+        nbformat.v4.new_output("display_data", data={"image/gif": PNG}),
+    ]
+    cell = nbformat.v4.new_code_cell("show()", metadata={"tags": ["q"]}, outputs=outputs)
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), tmp_path / "hw.ipynb")
+    answer = find_answer({"cell_tag": "q"}, tmp_path, "q")
+    images = [p for p in answer.pieces if isinstance(p, ImagePiece)]
+    assert [i.mime for i in images] == ["image/jpeg", "image/png"]
+    assert images[0].data_uri.startswith("data:image/jpeg;base64,")
+    assert any("declares 100,000 x 100,000 pixels" in n for n in answer.notes)
+    (tmp_path / "bomb.png").write_bytes(_png_declaring(60_000, 60_000))
+    assert "60,000 x 60,000" in find_answer({"file": "bomb.png"}, tmp_path, "q").problem
+    (tmp_path / "page.gif").write_bytes(b"<svg onload=alert(1)>")
+    problem = find_answer({"file": "page.gif"}, tmp_path, "q").problem
+    assert problem == "page.gif is not shown: it is not a PNG, JPEG or GIF image"
+    (tmp_path / "big.jpg").write_bytes(_jpeg(50_000, 50_000))
+    assert "50,000 x 50,000" in find_answer({"file": "big.jpg"}, tmp_path, "q").problem
+    (tmp_path / "ok.gif").write_bytes(b"GIF89a" + struct.pack("<HH", 3, 2) + b"\x00" * 20)
+    assert find_answer({"file": "ok.gif"}, tmp_path, "q").problem == ""
+
+
+@pytest.mark.parametrize(
+    "heading", ["1. Softmax Jacobian", "Q1: softmax  jacobian?", "(a) Softmax Jacobian"]
+)
+def test_a_title_is_found_under_its_number(tmp_path: Path, heading: str) -> None:
+    """Does a title find its heading when the student numbered it?"""
+    cells = [nbformat.v4.new_markdown_cell(f"## {heading}\n\nmy answer")]
+    cells.append(nbformat.v4.new_markdown_cell("## Softmax Jacobians, bonus"))
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "hw.ipynb")
+    answer = find_answer({"cell_title": "Softmax Jacobian"}, tmp_path, "q")
+    assert answer.problem == "" and len(answer.pieces) == 1
+    piece = answer.pieces[0]
+    assert isinstance(piece, MarkdownPiece) and "my answer" in piece.html

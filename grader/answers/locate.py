@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from grader.answers.images import image_problem, sniff
 from grader.answers.models import (
     Answer,
     AnswerPiece,
@@ -53,6 +54,10 @@ _MARKDOWN = {".md", ".markdown"}
 _LANGUAGES = {".py": "python", ".txt": "text", ".json": "json", ".csv": "text", ".sh": "bash"}
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+_NUMBERING = re.compile(
+    r"^(?:(?:question|q|problem|exercise|part|task)\s*)?(?:\d+[a-z]?(?:\.\d+)*|\([a-z0-9]+\))"
+    r"\s*[.):\-\u2013\u2014]?\s+"
+)
 
 
 class _Missing(Exception):
@@ -252,13 +257,17 @@ def _tags(cell: dict[str, Any]) -> list[str]:
 
 
 def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[*_`]", "", text).lower().split()).rstrip(":.")
+    return " ".join(re.sub(r"[*_`]", "", text).lower().split()).rstrip(":.?!")
 
 
 def _matches(heading: str, title: str) -> bool:
-    """A heading is the title's when it is the title, or starts with it as whole words."""
+    """A heading is the title's when it is the title, or starts with it as whole words,
+    with or without a number before it ("1.", "Q1:", "Question 2 -", "(b)")."""
     head, want = _normal(heading), _normal(title)
-    return head == want or head.startswith((want + " ", want + ":", want + "."))
+    return any(
+        h == want or h.startswith((want + " ", want + ":", want + "."))
+        for h in (head, _NUMBERING.sub("", head, count=1))
+    )
 
 
 def _headings(text: str) -> Iterator[tuple[int, int, str]]:
@@ -383,11 +392,15 @@ def _image_from(bundle: dict[str, Any], name: str, notes: list[str]) -> ImagePie
                 notes.append(f"{name}: an image over {MAX_IMAGE_BYTES >> 20} MB is not shown")
                 return None
             try:
-                base64.b64decode(encoded, validate=True)
+                data = base64.b64decode(encoded, validate=True)
             except ValueError:
                 notes.append(f"{name}: an image that is not valid base64 is not shown")
                 return None
-            return ImagePiece(mime=mime, data_uri=f"data:{mime};base64,{encoded}", alt=name)
+            real, problem = sniff(data), image_problem(data)
+            if real is None or problem:
+                notes.append(f"{name}: an image is not shown: {problem}")
+                return None
+            return ImagePiece(mime=real, data_uri=f"data:{real};base64,{encoded}", alt=name)
     if "image/svg+xml" in bundle:
         notes.append(f"{name}: an SVG image is not shown (it could run script)")
     return None
@@ -421,9 +434,11 @@ def _file_pieces(
         data = _read(path)
         if len(data) > MAX_IMAGE_BYTES:
             raise _Missing(f"{file} is over {MAX_IMAGE_BYTES >> 20} MB; it is not shown")
-        mime = _IMAGES[suffix]
+        mime, problem = sniff(data), image_problem(data)
+        if mime is None or problem:
+            raise _Missing(f"{file} is not shown: {problem}")
         uri = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-        return [ImagePiece(mime=mime, data_uri=uri, alt=file)]  # type: ignore[arg-type]
+        return [ImagePiece(mime=mime, data_uri=uri, alt=file)]
     if suffix == ".pdf":
         return [_pdf_piece(source, file, 1)]
     text = _text(path)
