@@ -21,8 +21,9 @@ from grader.answers import (
     find_answer,
     markdown_html,
 )
-from grader.answers.locate import MAX_FILE_BYTES
-from grader.answers.render import MAX_FORMULAS, MAX_MARKDOWN
+from grader.answers.images import MAX_PIXELS
+from grader.answers.locate import MAX_FILE_BYTES, MAX_IMAGE_BYTES, MAX_PIECES, MAX_TEXT
+from grader.answers.render import MAX_FORMULAS, MAX_LATEX, MAX_MARKDOWN
 
 
 def _png() -> bytes:
@@ -322,3 +323,18 @@ def test_a_title_is_found_under_its_number(tmp_path: Path, heading: str) -> None
     assert answer.problem == "" and len(answer.pieces) == 1
     piece = answer.pieces[0]
     assert isinstance(piece, MarkdownPiece) and "my answer" in piece.html
+
+
+def test_the_docs_state_the_limits_the_code_has() -> None:
+    """Does docs/manual-grading.md give the limits as they are in the code?"""
+    doc = Path(__file__).parents[1] / "docs" / "manual-grading.md"
+    text = " ".join(doc.read_text(encoding="utf-8").split())
+    for phrase in [
+        f"a file over {MAX_FILE_BYTES >> 20} MB is not read",
+        f"at most {MAX_PIECES} pieces",
+        f"printed output past {MAX_TEXT:,} characters and Markdown past {MAX_MARKDOWN:,}",
+        f"past {MAX_FORMULAS:,} formulas or {MAX_LATEX:,} characters of LaTeX",
+        f"an image over {MAX_IMAGE_BYTES >> 20} MB",
+        f"more than {MAX_PIXELS // 1_000_000} million pixels",
+    ]:
+        assert phrase in text, phrase
