@@ -23,7 +23,7 @@ from grader.answers import (
 )
 from grader.answers.images import MAX_PIXELS
 from grader.answers.locate import MAX_FILE_BYTES, MAX_IMAGE_BYTES, MAX_PIECES, MAX_TEXT
-from grader.answers.render import MAX_FORMULAS, MAX_LATEX, MAX_MARKDOWN
+from grader.answers.render import MAX_CODE, MAX_FORMULAS, MAX_LATEX, MAX_MARKDOWN
 
 
 def _png() -> bytes:
@@ -332,9 +332,20 @@ def test_the_docs_state_the_limits_the_code_has() -> None:
     for phrase in [
         f"a file over {MAX_FILE_BYTES >> 20} MB is not read",
         f"at most {MAX_PIECES} pieces",
-        f"printed output past {MAX_TEXT:,} characters and Markdown past {MAX_MARKDOWN:,}",
+        f"printed output past {MAX_TEXT:,} characters, Markdown past {MAX_MARKDOWN:,} and code past {MAX_CODE:,} are cut",
         f"past {MAX_FORMULAS:,} formulas or {MAX_LATEX:,} characters of LaTeX",
         f"an image over {MAX_IMAGE_BYTES >> 20} MB",
         f"more than {MAX_PIXELS // 1_000_000} million pixels",
     ]:
         assert phrase in text, phrase
+
+
+def test_code_past_the_budget_is_cut_with_a_note(tmp_path: Path) -> None:
+    """Do huge code files (a page of hundreds of megabytes) show only the budget's worth?"""
+    for name in "abc":
+        (tmp_path / f"{name}.py").write_text(f"# {name}\n" + "x = 1\n" * (MAX_CODE // 10))
+    answer = find_answer(None, tmp_path, "q")
+    codes = [p.code for p in answer.pieces if isinstance(p, CodePiece)]
+    assert sum(map(len, codes)) == MAX_CODE and [c[:3] for c in codes] == ["# a", "# b"]
+    cut = 3 * (len("# a\n") + 6 * (MAX_CODE // 10)) - MAX_CODE
+    assert f"{cut:,} characters of code past the first {MAX_CODE:,}" in " ".join(answer.notes)

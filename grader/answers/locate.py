@@ -318,11 +318,13 @@ def _cells_pieces(
     for cell in cells:
         kind, text = cell.get("cell_type"), _source(cell)
         if kind == "markdown":
-            attached = _attachments(cell, notes)
-            pieces.append(MarkdownPiece(html=markdown_html(text, attached, budget)))
+            drawn = markdown_html(text, _attachments(cell, notes), budget)
+            if drawn:  # empty, or past the budget
+                pieces.append(MarkdownPiece(html=drawn))
         elif kind == "code":
-            if text.strip():
-                pieces.append(CodePiece(code=text, html=code_html(text)))
+            code = budget.cut_code(text) if text.strip() else ""
+            if code:
+                pieces.append(CodePiece(code=code, html=code_html(code)))
             outputs = cell.get("outputs")
             for output in outputs if isinstance(outputs, list) else []:
                 if isinstance(output, dict):
@@ -456,7 +458,10 @@ def _file_pieces(
     if suffix == ".txt":
         return [TextPiece(text=_cut(text, notes))]
     language = _LANGUAGES.get(suffix, "text")
-    return [CodePiece(code=text, language=language, html=code_html(text, language))]
+    code = budget.cut_code(text)
+    if text and not code:  # past the budget
+        return []
+    return [CodePiece(code=code, language=language, html=code_html(code, language))]
 
 
 def _pdf_piece(source: Path, pdf: str, page: int) -> PdfPiece:

@@ -9,11 +9,12 @@ draws without any script; latex2mathml's output is parsed again and rebuilt from
 MathML elements and attributes, so text inside ``\\text{...}`` can never become a tag. A
 formula that does not convert is shown as its source, escaped.
 
-Drawing costs time (latex2mathml reads about a character of LaTeX in 7 µs), so what one
-answer may draw is a :class:`Budget`: past :data:`MAX_FORMULAS` formulas or
-:data:`MAX_LATEX` characters of LaTeX the rest is shown as its source, escaped, and past
-:data:`MAX_MARKDOWN` characters the Markdown is cut; the budget counts what it left out,
-for the page to say so.
+Drawing costs time (latex2mathml reads about a character of LaTeX in 7 µs) and a page of many
+megabytes stalls the browser, so what one answer may draw is a :class:`Budget`: past
+:data:`MAX_FORMULAS` formulas or :data:`MAX_LATEX` characters of LaTeX the rest is shown as
+its source, escaped, and past :data:`MAX_MARKDOWN` characters of Markdown or
+:data:`MAX_CODE` of code the rest is cut; the budget counts what it left out, for the page
+to say so.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from grader.extras import require
 
 __all__ = [
+    "MAX_CODE",
     "MAX_FORMULAS",
     "MAX_LATEX",
     "MAX_MARKDOWN",
@@ -44,6 +46,8 @@ MAX_LATEX = 100_000
 """Characters of LaTeX one answer draws as MathML (about 0.7 s of latex2mathml)."""
 MAX_MARKDOWN = 200_000
 """Characters of Markdown one answer renders; the rest is cut."""
+MAX_CODE = 500_000
+"""Characters of code one answer shows; the rest is cut."""
 
 _MATHML = "http://www.w3.org/1998/Math/MathML"
 _ELEMENTS = frozenset(
@@ -70,10 +74,13 @@ class Budget:
     formulas: int = MAX_FORMULAS
     latex: int = MAX_LATEX
     markdown: int = MAX_MARKDOWN
+    code: int = MAX_CODE
     formulas_left: int = 0
     """Formulas shown as their LaTeX because the budget was spent."""
     markdown_cut: int = 0
     """Characters of Markdown cut because the budget was spent."""
+    code_cut: int = 0
+    """Characters of code cut because the budget was spent."""
 
     def notes(self) -> list[str]:
         """What was left out, in sentences for the page."""
@@ -88,6 +95,10 @@ class Budget:
                 f"{self.markdown_cut:,} characters of Markdown past the first "
                 f"{MAX_MARKDOWN:,} are not shown"
             )
+        if self.code_cut:
+            said.append(
+                f"{self.code_cut:,} characters of code past the first {MAX_CODE:,} are not shown"
+            )
         return said
 
     def draws(self, latex: str) -> bool:
@@ -101,13 +112,17 @@ class Budget:
 
     def cut(self, text: str) -> str:
         """``text`` as far as the Markdown budget goes, spending it."""
-        if len(text) <= self.markdown:
-            self.markdown -= len(text)
-            return text
-        kept = max(self.markdown, 0)
-        self.markdown_cut += len(text) - kept
-        self.markdown = 0
-        return text[:kept]
+        kept = text[: max(self.markdown, 0)]
+        self.markdown -= len(kept)
+        self.markdown_cut += len(text) - len(kept)
+        return kept
+
+    def cut_code(self, code: str) -> str:
+        """``code`` as far as the code budget goes, spending it."""
+        kept = code[: max(self.code, 0)]
+        self.code -= len(kept)
+        self.code_cut += len(code) - len(kept)
+        return kept
 
 
 def markdown_html(
