@@ -349,3 +349,18 @@ def test_code_past_the_budget_is_cut_with_a_note(tmp_path: Path) -> None:
     assert sum(map(len, codes)) == MAX_CODE and [c[:3] for c in codes] == ["# a", "# b"]
     cut = 3 * (len("# a\n") + 6 * (MAX_CODE // 10)) - MAX_CODE
     assert f"{cut:,} characters of code past the first {MAX_CODE:,}" in " ".join(answer.notes)
+
+
+def test_a_section_that_ends_inside_its_own_cell_takes_no_cell_after(tmp_path: Path) -> None:
+    """Is Q2's code, after a cell holding both Q1 and the heading of Q2, kept out of Q1?"""
+    cells = [nbformat.v4.new_markdown_cell("## Q1\n\nanswer one\n\n## Q2\n\nanswer two")]
+    cells.append(nbformat.v4.new_code_cell("q2_code()"))
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "hw.ipynb")
+    for location in ({"cell_title": "Q1"}, {"file": "hw.ipynb", "section": "Q1"}):
+        answer = find_answer(location, tmp_path, "q1")
+        assert len(answer.pieces) == 1, location
+        piece = answer.pieces[0]
+        assert isinstance(piece, MarkdownPiece) and "answer one" in piece.html
+        assert "answer two" not in piece.html
+    q2 = find_answer({"cell_title": "Q2"}, tmp_path, "q2").pieces
+    assert [type(p) for p in q2] == [MarkdownPiece, CodePiece]

@@ -287,10 +287,13 @@ def _heading_level(cell: dict[str, Any], title: str) -> int | None:
 
 
 def _section_cells(cells: list[dict[str, Any]], first: int, title: str) -> list[dict[str, Any]]:
-    """From the heading's cell (cut to start at the heading) to the next heading as high."""
+    """From the heading's cell (cut to start at the heading) to the next heading as high,
+    which may be in that same cell."""
     level = _heading_level(cells[first], title) or 1
-    head = _section_text(_source(cells[first]), title)
+    head, ended = _section_text(_source(cells[first]), title)
     taken = [{**cells[first], "source": head}]
+    if ended:
+        return taken
     for cell in cells[first + 1 :]:
         if cell.get("cell_type") == "markdown" and any(
             lvl <= level for _, lvl, _ in _headings(_source(cell))
@@ -300,15 +303,16 @@ def _section_cells(cells: list[dict[str, Any]], first: int, title: str) -> list[
     return taken
 
 
-def _section_text(text: str, title: str) -> str:
-    """The lines of ``text`` under the heading ``title``, to the next heading as high."""
+def _section_text(text: str, title: str) -> tuple[str, bool]:
+    """The lines of ``text`` under the heading ``title``, to the next heading as high, and
+    whether that next heading is in ``text``."""
     lines = text.splitlines()
     found = [(n, lvl) for n, lvl, head in _headings(text) if _matches(head, title)]
     if not found:
         raise _Missing(f"no heading {title!r}")
     start, level = found[0]
-    end = next((n for n, lvl, _ in _headings(text) if n > start and lvl <= level), len(lines))
-    return "\n".join(lines[start:end])
+    end = next((n for n, lvl, _ in _headings(text) if n > start and lvl <= level), None)
+    return "\n".join(lines[start:end]), end is not None
 
 
 def _cells_pieces(
@@ -448,7 +452,7 @@ def _file_pieces(
         if suffix not in _MARKDOWN:
             raise _Missing(f"{file} is not Markdown, so it has no section {section!r}")
         try:
-            text = _section_text(text, section)
+            text, _ = _section_text(text, section)
         except _Missing:
             heads = [h for _, _, h in _headings(text)]
             known = f"; its headings: {', '.join(heads[:10])}" if heads else "; it has no headings"
