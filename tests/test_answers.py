@@ -364,3 +364,16 @@ def test_a_section_that_ends_inside_its_own_cell_takes_no_cell_after(tmp_path: P
         assert "answer two" not in piece.html
     q2 = find_answer({"cell_title": "Q2"}, tmp_path, "q2").pieces
     assert [type(p) for p in q2] == [MarkdownPiece, CodePiece]
+
+
+def test_an_attachment_whose_name_has_a_space_is_shown(tmp_path: Path) -> None:
+    """Is a photo of a derivation pasted into a cell ("Screenshot 1.png", which Jupyter
+    links as attachment:Screenshot%201.png) shown?"""
+    cell = nbformat.v4.new_markdown_cell(
+        "![Screenshot 1.png](attachment:Screenshot%201.png)", metadata={"tags": ["q"]}
+    )
+    cell["attachments"] = {"Screenshot 1.png": {"image/png": PNG}}
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), tmp_path / "hw.ipynb")
+    piece = find_answer({"cell_tag": "q"}, tmp_path, "q").pieces[0]
+    assert isinstance(piece, MarkdownPiece)
+    assert f'<img src="data:image/png;base64,{PNG}" alt="Screenshot 1.png">' in piece.html

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 from grader.extras import require
 
@@ -236,7 +237,10 @@ def _image(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Mappin
     alt = "".join(child.content for child in token.children or [])
     src = str(token.attrGet("src") or "")
     if src.startswith("attachment:"):
-        src = env.get("attachments", {}).get(src.removeprefix("attachment:"), "")
+        # Jupyter writes "Screenshot 1.png" as attachment:Screenshot%201.png
+        name = src.removeprefix("attachment:")
+        attached = env.get("attachments", {})
+        src = attached.get(name) or attached.get(unquote(name), "")
     if not _IMAGE.match(src):
         shown = alt or "an image"
         return f'<span class="image-left-out" title="only images inside the submission are shown">[{html.escape(shown)}]</span>'
