@@ -377,3 +377,16 @@ def test_an_attachment_whose_name_has_a_space_is_shown(tmp_path: Path) -> None:
     piece = find_answer({"cell_tag": "q"}, tmp_path, "q").pieces[0]
     assert isinstance(piece, MarkdownPiece)
     assert f'<img src="data:image/png;base64,{PNG}" alt="Screenshot 1.png">' in piece.html
+
+
+def test_a_section_under_an_underlined_heading(tmp_path: Path) -> None:
+    """Are headings underlined with === or --- found, and a rule after a blank line not?"""
+    (tmp_path / "d.md").write_text(
+        "Homework\n========\n\nQ1: the Jacobian\n----------------\n\n$J = 1$\n\n---\n\n"
+        "still Q1\n\nQ2\n--\n\nlater\n"
+    )
+    answer = find_answer({"file": "d.md", "section": "Q1"}, tmp_path, "q")
+    piece = answer.pieces[0]
+    assert isinstance(piece, MarkdownPiece)
+    assert "<h2>Q1: the Jacobian</h2>" in piece.html and "<hr" in piece.html
+    assert "still Q1" in piece.html and "later" not in piece.html

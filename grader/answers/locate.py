@@ -49,6 +49,8 @@ MAX_TEXT = 20_000
 
 _LOCATION: TypeAdapter[AnswerLocation | None] = TypeAdapter(AnswerLocation | None)
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_NOT_TEXT = re.compile(r"^(?: {4}| {0,3}(?:[-*+>|]|\d+[.)])(?:\s|$))")  # code, list, quote, table
 _IMAGES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 _MARKDOWN = {".md", ".markdown"}
 _LANGUAGES = {".py": "python", ".txt": "text", ".json": "json", ".csv": "text", ".sh": "bash"}
@@ -271,13 +273,22 @@ def _matches(heading: str, title: str) -> bool:
 
 
 def _headings(text: str) -> Iterator[tuple[int, int, str]]:
-    """(line number, level, text) of each ATX heading outside fenced code."""
-    fenced = False
+    """(line number, level, text) of each heading outside fenced code: ``## Q1`` and a line
+    underlined with ``===`` (level 1) or ``---`` (level 2)."""
+    fenced, previous = False, ""  # the line before, when it could be a setext heading's text
     for number, line in enumerate(text.splitlines()):
         if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-        elif not fenced and (m := _HEADING.match(line)):
+            fenced, previous = not fenced, ""
+        elif fenced:
+            continue
+        elif m := _HEADING.match(line):
             yield number, len(m.group(1)), m.group(2)
+            previous = ""
+        elif previous and (u := _UNDERLINE.match(line)):
+            yield number - 1, 1 if u.group(1)[0] == "=" else 2, previous.strip()
+            previous = ""
+        else:
+            previous = line if line.strip() and not _NOT_TEXT.match(line) else ""
 
 
 def _heading_level(cell: dict[str, Any], title: str) -> int | None:
