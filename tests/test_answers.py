@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
+import time
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -390,3 +391,14 @@ def test_a_section_under_an_underlined_heading(tmp_path: Path) -> None:
     assert isinstance(piece, MarkdownPiece)
     assert "<h2>Q1: the Jacobian</h2>" in piece.html and "<hr" in piece.html
     assert "still Q1" in piece.html and "later" not in piece.html
+
+
+def test_a_hostile_heading_line_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Does one line of '# # # ...' (seconds per 30 kB through a backtracking pattern, so
+    minutes for 200 kB) cost next to nothing when a section is looked for?"""
+    (tmp_path / "d.md").write_text("# " + "# " * 100_000 + "x\n\n## Q1 ##\n\nyes\n")
+    start = time.perf_counter()
+    answer = find_answer({"file": "d.md", "section": "Q1"}, tmp_path, "q")
+    assert time.perf_counter() - start < 2  # the backtracking pattern took 190 s here
+    piece = answer.pieces[0]
+    assert isinstance(piece, MarkdownPiece) and "<h2>Q1</h2>" in piece.html

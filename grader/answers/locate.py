@@ -48,7 +48,8 @@ MAX_TEXT = 20_000
 """Characters of one printed output shown."""
 
 _LOCATION: TypeAdapter[AnswerLocation | None] = TypeAdapter(AnswerLocation | None)
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# no backtracking: a lazy group before [ \t#]*$ took seconds on one line of "# # # ..."
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*)|[ \t]*)$")
 _UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_TEXT = re.compile(r"^(?: {4}| {0,3}(?:[-*+>|]|\d+[.)])(?:\s|$))")  # code, list, quote, table
 _IMAGES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
@@ -282,13 +283,22 @@ def _headings(text: str) -> Iterator[tuple[int, int, str]]:
         elif fenced:
             continue
         elif m := _HEADING.match(line):
-            yield number, len(m.group(1)), m.group(2)
+            yield number, len(m.group(1)), _without_closing(m.group(2) or "")
             previous = ""
         elif previous and (u := _UNDERLINE.match(line)):
             yield number - 1, 1 if u.group(1)[0] == "=" else 2, previous.strip()
             previous = ""
         else:
             previous = line if line.strip() and not _NOT_TEXT.match(line) else ""
+
+
+def _without_closing(text: str) -> str:
+    """A heading's text without its closing ``#`` sequence (``## Q1 ##``) and spaces."""
+    text = text.rstrip(" \t")
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        return bare.rstrip(" \t")
+    return text
 
 
 def _heading_level(cell: dict[str, Any], title: str) -> int | None:
