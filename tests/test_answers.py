@@ -24,7 +24,7 @@ from grader.answers import (
 )
 from grader.answers.images import MAX_PIXELS
 from grader.answers.locate import MAX_FILE_BYTES, MAX_IMAGE_BYTES, MAX_PIECES, MAX_TEXT
-from grader.answers.render import MAX_CODE, MAX_FORMULAS, MAX_LATEX, MAX_MARKDOWN
+from grader.answers.render import MAX_CODE, MAX_FORMULAS, MAX_IMAGES, MAX_LATEX, MAX_MARKDOWN
 
 
 def _png() -> bytes:
@@ -337,6 +337,7 @@ def test_the_docs_state_the_limits_the_code_has() -> None:
         f"past {MAX_FORMULAS:,} formulas or {MAX_LATEX:,} characters of LaTeX",
         f"an image over {MAX_IMAGE_BYTES >> 20} MB",
         f"more than {MAX_PIXELS // 1_000_000} million pixels",
+        f"images past the first {MAX_IMAGES >> 20} MB of an answer",
     ]:
         assert phrase in text, phrase
 
@@ -402,3 +403,17 @@ def test_a_hostile_heading_line_is_read_in_linear_time(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 2  # the backtracking pattern took 190 s here
     piece = answer.pieces[0]
     assert isinstance(piece, MarkdownPiece) and "<h2>Q1</h2>" in piece.html
+
+
+def test_images_past_the_answer_budget_are_left_out(tmp_path: Path) -> None:
+    """Do many notebooks full of big plots (a page of hundreds of megabytes) show only the
+    budget's worth of images, with a note?"""
+    big = base64.b64encode(_png() + b"\x00" * (4 * 1024 * 1024)).decode()  # 4 MB each
+    for name in ("a.ipynb", "b.ipynb"):
+        outputs = [nbformat.v4.new_output("display_data", data={"image/png": big})] * 3
+        cell = nbformat.v4.new_code_cell("plot()", outputs=outputs)
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), tmp_path / name)
+    answer = find_answer(None, tmp_path, "q")
+    shown = [p for p in answer.pieces if isinstance(p, ImagePiece)]
+    assert len(shown) == MAX_IMAGES // (4 * 1024 * 1024 + len(_png()))
+    assert any(f"image(s) past the first {MAX_IMAGES >> 20} MB" in n for n in answer.notes)

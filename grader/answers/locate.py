@@ -343,7 +343,7 @@ def _cells_pieces(
     for cell in cells:
         kind, text = cell.get("cell_type"), _source(cell)
         if kind == "markdown":
-            drawn = markdown_html(text, _attachments(cell, notes), budget)
+            drawn = markdown_html(text, _attachments(cell, notes, budget), budget)
             if drawn:  # empty, or past the budget
                 pieces.append(MarkdownPiece(html=drawn))
         elif kind == "code":
@@ -361,13 +361,13 @@ def _cells_pieces(
     return pieces
 
 
-def _attachments(cell: dict[str, Any], notes: list[str]) -> dict[str, str]:
+def _attachments(cell: dict[str, Any], notes: list[str], budget: Budget) -> dict[str, str]:
     found: dict[str, str] = {}
     attached = cell.get("attachments")
     for name, bundle in attached.items() if isinstance(attached, dict) else []:
         if not isinstance(bundle, dict):
             continue
-        image = _image_from(bundle, str(name), notes)
+        image = _image_from(bundle, str(name), notes, budget)
         if image is not None:
             found[str(name)] = image.data_uri
     return found
@@ -389,7 +389,7 @@ def _output_pieces(output: dict[str, Any], notes: list[str], budget: Budget) -> 
     data = output.get("data")
     if not isinstance(data, dict):
         return []
-    image = _image_from(data, "an output", notes)
+    image = _image_from(data, "an output", notes, budget)
     if image is not None:
         return [image]
     if "text/markdown" in data:
@@ -411,7 +411,9 @@ def _joined(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _image_from(bundle: dict[str, Any], name: str, notes: list[str]) -> ImagePiece | None:
+def _image_from(
+    bundle: dict[str, Any], name: str, notes: list[str], budget: Budget
+) -> ImagePiece | None:
     for mime in ("image/png", "image/jpeg", "image/gif"):
         if mime in bundle:
             encoded = re.sub(r"\s", "", _joined(bundle[mime]))
@@ -426,6 +428,8 @@ def _image_from(bundle: dict[str, Any], name: str, notes: list[str]) -> ImagePie
             real, problem = sniff(data), image_problem(data)
             if real is None or problem:
                 notes.append(f"{name}: an image is not shown: {problem}")
+                return None
+            if not budget.shows_image(len(data)):
                 return None
             return ImagePiece(mime=real, data_uri=f"data:{real};base64,{encoded}", alt=name)
     if "image/svg+xml" in bundle:

@@ -12,9 +12,9 @@ formula that does not convert is shown as its source, escaped.
 Drawing costs time (latex2mathml reads about a character of LaTeX in 7 µs) and a page of many
 megabytes stalls the browser, so what one answer may draw is a :class:`Budget`: past
 :data:`MAX_FORMULAS` formulas or :data:`MAX_LATEX` characters of LaTeX the rest is shown as
-its source, escaped, and past :data:`MAX_MARKDOWN` characters of Markdown or
-:data:`MAX_CODE` of code the rest is cut; the budget counts what it left out, for the page
-to say so.
+its source, escaped, past :data:`MAX_MARKDOWN` characters of Markdown or
+:data:`MAX_CODE` of code the rest is cut, and past :data:`MAX_IMAGES` bytes of images the
+rest are left out; the budget counts what it left out, for the page to say so.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from grader.extras import require
 __all__ = [
     "MAX_CODE",
     "MAX_FORMULAS",
+    "MAX_IMAGES",
     "MAX_LATEX",
     "MAX_MARKDOWN",
     "Budget",
@@ -49,6 +50,8 @@ MAX_MARKDOWN = 200_000
 """Characters of Markdown one answer renders; the rest is cut."""
 MAX_CODE = 500_000
 """Characters of code one answer shows; the rest is cut."""
+MAX_IMAGES = 20 * 1024 * 1024
+"""Bytes of images one answer shows (a notebook's worth); later images are left out."""
 
 _MATHML = "http://www.w3.org/1998/Math/MathML"
 _ELEMENTS = frozenset(
@@ -76,12 +79,15 @@ class Budget:
     latex: int = MAX_LATEX
     markdown: int = MAX_MARKDOWN
     code: int = MAX_CODE
+    images: int = MAX_IMAGES
     formulas_left: int = 0
     """Formulas shown as their LaTeX because the budget was spent."""
     markdown_cut: int = 0
     """Characters of Markdown cut because the budget was spent."""
     code_cut: int = 0
     """Characters of code cut because the budget was spent."""
+    images_left: int = 0
+    """Images left out because the budget was spent."""
 
     def notes(self) -> list[str]:
         """What was left out, in sentences for the page."""
@@ -100,6 +106,11 @@ class Budget:
             said.append(
                 f"{self.code_cut:,} characters of code past the first {MAX_CODE:,} are not shown"
             )
+        if self.images_left:
+            said.append(
+                f"{self.images_left:,} image(s) past the first {MAX_IMAGES >> 20} MB of images "
+                "are not shown"
+            )
         return said
 
     def draws(self, latex: str) -> bool:
@@ -109,6 +120,14 @@ class Budget:
             return False
         self.formulas -= 1
         self.latex -= len(latex)
+        return True
+
+    def shows_image(self, size: int) -> bool:
+        """Whether an image of ``size`` bytes is shown; showing it spends its size."""
+        if size > self.images:
+            self.images_left += 1
+            return False
+        self.images -= size
         return True
 
     def cut(self, text: str) -> str:
