@@ -62,8 +62,9 @@ class AnswerCellTag(_Strict):
 
 
 class AnswerCellTitle(_Strict):
-    """The notebook's markdown cell whose heading is ``cell_title`` (case and spacing
-    forgiven), and every cell after it up to the next heading of the same or a higher level."""
+    """The notebook's markdown cell whose heading is ``cell_title`` (case, spacing, a
+    leading number such as "1." or "Q1:" and a trailing "?" forgiven), and every cell after
+    it up to the next heading of the same or a higher level."""
 
     cell_title: str = Field(min_length=1)
 
